@@ -1,0 +1,58 @@
+"""What every entry point shares: run-identity flags, the config flag, and one-line errors."""
+import difflib
+import sys
+from typing import Callable
+
+from absl import app, flags
+from ml_collections import config_flags
+
+
+class UserError(Exception):
+    """A mistake in the user's input: printed as one line, exit status 2, no traceback."""
+
+
+ROOT_DIR = flags.DEFINE_string("root_dir", None, "Directory of the run: checkpoints, summaries, "
+                               "exported policies. Rerunning on the same directory resumes.")
+REPLAY_SERVER = flags.DEFINE_string("replay_server", "", "host:port of an external Reverb server; "
+                                    "empty starts an embedded one in this process.")
+
+
+def fail(message: str) -> None:
+    """Prints `error: message` to stderr and exits with status 2."""
+    sys.stderr.write(f"error: {message}\n")
+    sys.exit(2)
+
+
+def define_config(preset):
+    """--config.<field>=value overrides of a dataclass preset; unknown fields fail in one line."""
+    try:
+        return config_flags.DEFINE_config_dataclass("config", preset)
+    except KeyError as error:  # ml_collections parses overrides here and raises KeyError
+        field = str(error).split("Field ")[-1].split(" not found")[0]
+        names = [f for f in preset.__dataclass_fields__]
+        close = difflib.get_close_matches(field, names, n=2)
+        hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+        fail(f"unknown config field '{field}'{hint}")
+
+
+def _parse_flags(argv):
+    try:
+        return flags.FLAGS(argv)
+    except flags.Error as error:
+        fail(str(error).splitlines()[0])
+
+
+def run(main: Callable) -> None:
+    """app.run with one-line errors for bad flags and UserError, and a clean Ctrl-C."""
+    def guarded_main(argv):
+        if len(argv) > 1:
+            fail(f"unexpected arguments: {' '.join(argv[1:])}")
+        try:
+            main(argv)
+        except UserError as error:
+            fail(str(error))
+        except KeyboardInterrupt:
+            sys.stderr.write("\nstopped; the last checkpoint is intact. "
+                             "Run the same command to resume.\n")
+            sys.exit(130)
+    app.run(guarded_main, flags_parser=_parse_flags)

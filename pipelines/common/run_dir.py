@@ -1,0 +1,82 @@
+"""The run directory: checks it is usable, locks it, and guards resumes against changed settings."""
+import dataclasses
+import fcntl
+import json
+import os
+import tempfile
+from typing import Any, Dict
+
+from pipelines.common.cli import UserError
+
+CONFIG_FILE = "config.json"
+# Run controls that may change between a run and its resume; everything else is a hyperparameter.
+RESUMABLE_CHANGES = {"eval_interval", "eval_episodes", "checkpoint_interval", "summary_interval"}
+
+
+def write_json_atomically(path: str, data: Dict[str, Any]) -> None:
+    """Writes JSON so that a kill at any moment leaves either the old file or the new one."""
+    folder = os.path.dirname(path)
+    with tempfile.NamedTemporaryFile("w", dir=folder, delete=False, suffix=".tmp") as tmp:
+        json.dump(data, tmp, indent=2, sort_keys=True)
+        tmp.write("\n")
+        tmp.flush()
+        os.fsync(tmp.fileno())
+    os.replace(tmp.name, path)
+
+
+class RunDir:
+    """An open run directory. Holds an exclusive lock until the process ends."""
+
+    def __init__(self, root_dir: str, config):
+        if not root_dir:
+            raise UserError("--root_dir is required")
+        self.path = os.path.abspath(os.path.expanduser(root_dir))
+        if os.path.exists(self.path) and not os.path.isdir(self.path):
+            raise UserError(f"--root_dir {root_dir} is a file, not a directory")
+        try:
+            os.makedirs(self.path, exist_ok=True)
+            probe = tempfile.NamedTemporaryFile(dir=self.path)
+            probe.close()
+        except OSError as error:
+            raise UserError(f"cannot write to --root_dir {root_dir}: {error.strerror}") from None
+        self._lock = open(os.path.join(self.path, ".lock"), "w")
+        try:
+            fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            raise UserError(f"--root_dir {root_dir} is in use by another running job") from None
+        self.resuming = self._check_resume(dataclasses.asdict(config))
+        write_json_atomically(os.path.join(self.path, CONFIG_FILE), _jsonable(config))
+
+    def _check_resume(self, new: Dict[str, Any]) -> bool:
+        config_path = os.path.join(self.path, CONFIG_FILE)
+        if not os.path.exists(config_path):
+            if any(name != ".lock" for name in os.listdir(self.path)):
+                raise UserError(f"--root_dir {self.path} is not empty and holds no run; "
+                                "choose an empty or new directory")
+            return False
+        with open(config_path) as f:
+            old = json.load(f)
+        if old.get("name") != new["name"]:
+            raise UserError(f"--root_dir holds a '{old.get('name')}' run, not '{new['name']}'; "
+                            "use another --root_dir")
+        new_json = _jsonable_dict(new)
+        for field, value in sorted(new_json.items()):
+            before = old.get(field)
+            if field in RESUMABLE_CHANGES or before == value:
+                continue
+            if field == "num_env_steps" and isinstance(before, int) and value > before:
+                continue
+            raise UserError(f"refusing to resume: config.{field} was {before!r}, now {value!r} "
+                            "(only a larger num_env_steps may change); use a new --root_dir")
+        return True
+
+    def join(self, *parts: str) -> str:
+        return os.path.join(self.path, *parts)
+
+
+def _jsonable_dict(values: Dict[str, Any]) -> Dict[str, Any]:
+    return json.loads(json.dumps(values))  # tuples -> lists, as they are stored
+
+
+def _jsonable(config) -> Dict[str, Any]:
+    return _jsonable_dict(dataclasses.asdict(config))

@@ -1,0 +1,49 @@
+"""The DQN agent: TF-Agents DqnAgent or DdqnAgent with an env-step epsilon schedule."""
+import tensorflow as tf
+from tf_agents.agents.dqn import dqn_agent
+from tf_agents.utils import common
+
+from pipelines.dqn.config import DqnConfig
+
+
+def epsilon_schedule(config: DqnConfig, env_step: tf.Variable):
+    """1 during the warm-up (uniform random actions), then linear from epsilon_start to
+    epsilon_end over epsilon_decay_steps env steps (as Dopamine schedules it)."""
+    warm_up = float(config.initial_collect_steps)
+    decay = float(max(1, config.epsilon_decay_steps))
+
+    def epsilon():
+        step = tf.cast(env_step, tf.float32)
+        fraction = tf.clip_by_value((step - warm_up) / decay, 0.0, 1.0)
+        decayed = config.epsilon_start + fraction * (config.epsilon_end - config.epsilon_start)
+        return tf.where(step < warm_up, 1.0, decayed)
+    return epsilon
+
+
+def make_optimizer(config: DqnConfig) -> tf.keras.optimizers.Optimizer:
+    if config.optimizer == "rmsprop":  # Mnih et al. 2015 / TF-Agents mnih15
+        return tf.keras.optimizers.RMSprop(config.learning_rate, rho=0.95, momentum=0.0,
+                                           epsilon=config.optimizer_epsilon, centered=True)
+    return tf.keras.optimizers.Adam(config.learning_rate, epsilon=config.optimizer_epsilon)
+
+
+def make_agent(config: DqnConfig, time_step_spec, action_spec, q_network,
+               train_step: tf.Variable, epsilon) -> dqn_agent.DqnAgent:
+    """A DqnAgent (or DdqnAgent with config.double_dqn); target updates counted in env steps."""
+    agent_class = dqn_agent.DdqnAgent if config.double_dqn else dqn_agent.DqnAgent
+    agent = agent_class(
+        time_step_spec,
+        action_spec,
+        q_network=q_network,
+        optimizer=make_optimizer(config),
+        epsilon_greedy=epsilon,
+        n_step_update=config.n_step,
+        target_update_period=max(1, config.target_update_period // config.update_period),
+        td_errors_loss_fn=(common.element_wise_huber_loss if config.huber_loss
+                           else common.element_wise_squared_loss),
+        gamma=config.gamma,
+        gradient_clipping=config.gradient_clipping or None,
+        train_step_counter=train_step,
+    )
+    agent.initialize()
+    return agent

@@ -1,0 +1,201 @@
+"""The DQN hyperparameters: one typed config, one preset per game.
+
+Units: an "env step" is one agent step (on Atari one agent step = frame_skip = 4 frames);
+a "train step" is one gradient update on one batch.
+"""
+import dataclasses
+from typing import Tuple
+
+
+@dataclasses.dataclass
+class DqnConfig:
+    """Every hyperparameter of a DQN run; any field can be overridden as --config.<field>=value."""
+
+    name: str = "dqn"
+    """Preset name, written into summary.json."""
+    env_id: str = "CartPole-v1"
+    """Gymnasium id (or one of ours) to train on."""
+
+    # Budget and schedule, all in env steps.
+    num_env_steps: int = 100_000
+    """All env steps of the run, random warm-up included."""
+    initial_collect_steps: int = 1_000
+    """Env steps of uniform-random warm-up (epsilon 1) before training starts."""
+    num_parallel_envs: int = 4
+    """Environments stepped together in one batch (collection speed only, not the learning rule)."""
+    update_period: int = 1
+    """Env steps per train step."""
+    target_update_period: int = 100
+    """Env steps between target-network updates."""
+    eval_interval: int = 10_000
+    """Env steps between evaluations of the greedy policy; 0 turns evaluation off."""
+    eval_episodes: int = 10
+    """Episodes per evaluation."""
+    checkpoint_interval: int = 20_000
+    """Env steps between checkpoints (networks, optimizer, counters, replay)."""
+    summary_interval: int = 1_000
+    """Env steps between TensorBoard summaries."""
+
+    # Learning rule.
+    seed: int = 0
+    """Seeds environments, network initialisation and exploration."""
+    replay_capacity: int = 100_000
+    """Transitions kept in replay (oldest removed first)."""
+    checkpoint_replay: bool = True
+    """Save the replay contents with each checkpoint (Reverb checkpointing)."""
+    batch_size: int = 64
+    """Transitions per train step."""
+    optimizer: str = "adam"
+    """'adam' or 'rmsprop' (RMSprop as in Mnih et al. 2015: rho 0.95, centered)."""
+    learning_rate: float = 1e-3
+    optimizer_epsilon: float = 1e-7
+    """Epsilon of the optimizer (0.01 for Mnih's RMSprop)."""
+    gamma: float = 0.99
+    """Discount per env step."""
+    n_step: int = 1
+    """Steps of reward summed before bootstrapping."""
+    double_dqn: bool = False
+    """Use the double-DQN target."""
+    dueling: bool = False
+    """Use a dueling head (value + advantage streams)."""
+    huber_loss: bool = True
+    """Huber TD loss (as Mnih et al.) instead of squared error."""
+    gradient_clipping: float = 0.0
+    """Clip gradients to this global norm; 0 turns clipping off."""
+    epsilon_start: float = 1.0
+    """Exploration epsilon when training starts."""
+    epsilon_end: float = 0.01
+    """Exploration epsilon after the decay."""
+    epsilon_decay_steps: int = 10_000
+    """Env steps over which epsilon decays linearly, counted from the end of the warm-up."""
+    eval_epsilon: float = 0.0
+    """Epsilon of the evaluation policy (Mnih et al. evaluate Atari at 0.05)."""
+
+    # Network.
+    conv_layer_params: Tuple[Tuple[int, int, int], ...] = ()
+    """(filters, kernel, stride) per conv layer; empty for vector observations."""
+    fc_layer_params: Tuple[int, ...] = (64, 64)
+    """Units per fully connected layer."""
+
+    # Environment options (Atari only; the game's own needs, auto-fire and skip-start, come from
+    # the envs presets).
+    max_episode_steps: int = 0
+    """Env steps after which an episode is truncated; 0 keeps the environment's own limit."""
+    clip_rewards: bool = False
+    """Clip training rewards to [-1, 1]; evaluation always scores the raw game."""
+    terminal_on_life_loss: bool = False
+    """End a training episode at each lost life (the game goes on)."""
+    frame_stack: int = 4
+    """Frames per Atari observation; replay stores each frame once."""
+
+
+def cartpole() -> DqnConfig:
+    """Solves CartPole-v1 (greedy return 500) in well under 100k env steps."""
+    return DqnConfig(
+        name="cartpole_dqn",
+        env_id="CartPole-v1",
+        num_env_steps=60_000,
+        initial_collect_steps=1_000,
+        num_parallel_envs=8,
+        update_period=1,
+        target_update_period=500,
+        eval_interval=5_000,
+        eval_episodes=10,
+        checkpoint_interval=10_000,
+        replay_capacity=50_000,
+        batch_size=64,
+        learning_rate=1e-3,
+        gamma=0.99,
+        n_step=3,
+        double_dqn=True,
+        epsilon_end=0.02,
+        epsilon_decay_steps=15_000,
+        fc_layer_params=(128, 128),
+    )
+
+
+def lunarlander() -> DqnConfig:
+    """LunarLander-v3 to a mean greedy return of 200 or more."""
+    return DqnConfig(
+        name="lunarlander_dqn",
+        env_id="LunarLander-v3",
+        num_env_steps=400_000,
+        initial_collect_steps=10_000,
+        num_parallel_envs=4,
+        update_period=4,
+        target_update_period=1_000,
+        eval_interval=25_000,
+        eval_episodes=10,
+        checkpoint_interval=50_000,
+        replay_capacity=200_000,
+        batch_size=128,
+        learning_rate=6.3e-4,
+        gamma=0.99,
+        n_step=3,
+        double_dqn=True,
+        epsilon_end=0.05,
+        epsilon_decay_steps=50_000,
+        fc_layer_params=(256, 256),
+    )
+
+
+def atari(env_id: str, name: str) -> DqnConfig:
+    """Mnih et al. 2015, as TF-Agents' mnih15 example sets it."""
+    return DqnConfig(
+        name=name,
+        env_id=env_id,
+        num_env_steps=10_000_000,  # 40M frames; the paper trains 50M
+        initial_collect_steps=50_000,
+        num_parallel_envs=4,
+        update_period=4,
+        target_update_period=10_000,
+        eval_interval=250_000,
+        eval_episodes=10,
+        checkpoint_interval=250_000,
+        replay_capacity=1_000_000,
+        checkpoint_replay=False,  # ~2 GB per checkpoint at 1M transitions: opt in
+        batch_size=32,
+        optimizer="rmsprop",
+        learning_rate=2.5e-4,
+        optimizer_epsilon=0.01,
+        gamma=0.99,
+        n_step=1,
+        epsilon_start=1.0,
+        epsilon_end=0.1,
+        epsilon_decay_steps=1_000_000,
+        eval_epsilon=0.05,
+        conv_layer_params=((32, 8, 4), (64, 4, 2), (64, 3, 1)),
+        fc_layer_params=(512,),
+        max_episode_steps=27_000,  # 108k frames, the usual Atari cap
+        clip_rewards=True,
+        terminal_on_life_loss=True,
+    )
+
+
+def validate(config: DqnConfig) -> None:
+    """Raises ValueError (one line, user language) for values no run can use."""
+    positive = ["num_env_steps", "num_parallel_envs", "update_period", "target_update_period",
+                "eval_episodes", "checkpoint_interval", "summary_interval", "replay_capacity",
+                "batch_size", "n_step", "frame_stack"]
+    for field in positive:
+        if getattr(config, field) <= 0:
+            raise ValueError(f"config.{field} must be > 0, got {getattr(config, field)}")
+    for field in ["initial_collect_steps", "eval_interval", "epsilon_decay_steps",
+                  "max_episode_steps", "gradient_clipping"]:
+        if getattr(config, field) < 0:
+            raise ValueError(f"config.{field} must be >= 0, got {getattr(config, field)}")
+    if not 0 < config.learning_rate < 1:
+        raise ValueError(f"config.learning_rate must be in (0, 1), got {config.learning_rate}")
+    if not 0 <= config.gamma <= 1:
+        raise ValueError(f"config.gamma must be in [0, 1], got {config.gamma}")
+    for field in ["epsilon_start", "epsilon_end", "eval_epsilon"]:
+        if not 0 <= getattr(config, field) <= 1:
+            raise ValueError(f"config.{field} must be in [0, 1], got {getattr(config, field)}")
+    if config.optimizer not in ("adam", "rmsprop"):
+        raise ValueError(f"config.optimizer must be 'adam' or 'rmsprop', got '{config.optimizer}'")
+    if config.batch_size > config.replay_capacity:
+        raise ValueError("config.batch_size must not exceed config.replay_capacity")
+    if config.initial_collect_steps >= config.num_env_steps:
+        raise ValueError("config.initial_collect_steps must be smaller than config.num_env_steps")
+    if not config.fc_layer_params and not config.conv_layer_params:
+        raise ValueError("the Q network needs layers: set config.fc_layer_params")
