@@ -1,9 +1,12 @@
 """What every entry point shares: run-identity flags, the config flag, and one-line errors."""
 import difflib
+import logging
 import sys
+import warnings
 from typing import Callable
 
 from absl import app, flags
+from absl import logging as absl_logging
 from ml_collections import config_flags
 
 
@@ -42,11 +45,35 @@ def _parse_flags(argv):
         fail(str(error).splitlines()[0])
 
 
+# Known, harmless messages TensorFlow and TF-Agents log on every run (policy export, deprecations
+# inside TF-Agents). Real warnings and errors stay visible.
+_NOISE = ("is not a valid tf.function parameter name", "with back_prop=False is deprecated",
+          "contains input name(s)", "Found untraced functions", "Assets written to",
+          "Writing fingerprint to")
+
+
+class _DropKnownNoise(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        return not any(noise in message for noise in _NOISE)
+
+
+def quiet_logs() -> None:
+    """INFO logs off (unless --verbosity asks) and TensorFlow's known noise dropped."""
+    if not any(arg.startswith(("--verbosity", "-v")) for arg in sys.argv[1:]):
+        absl_logging.set_verbosity(absl_logging.WARNING)
+    for name in ("absl", "tensorflow"):
+        logging.getLogger(name).addFilter(_DropKnownNoise())
+    logging.getLogger("tensorflow").propagate = False  # it also logs through absl: once is enough
+    warnings.filterwarnings("ignore", message="Encoding a StructuredValue with type tfp")
+
+
 def run(main: Callable) -> None:
     """app.run with one-line errors for bad flags and UserError, and a clean Ctrl-C."""
     def guarded_main(argv):
         if len(argv) > 1:
             fail(f"unexpected arguments: {' '.join(argv[1:])}")
+        quiet_logs()
         try:
             main(argv)
         except UserError as error:

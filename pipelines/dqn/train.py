@@ -148,6 +148,7 @@ def train(config: DqnConfig, root_dir: str, replay_server: str = "") -> Dict:
     eval_summaries = tf.summary.create_file_writer(run.join("eval"))
     bar = progress.Progress(config.name, config.num_env_steps, resumed_from)
     last_eval: Optional[Dict] = None
+    last_eval_step = -1
     last_loss: Optional[float] = None
 
     def save_checkpoint() -> None:
@@ -157,7 +158,8 @@ def train(config: DqnConfig, root_dir: str, replay_server: str = "") -> Dict:
         checkpointer.save(global_step=env_step.numpy())
 
     def run_evaluation() -> None:
-        nonlocal last_eval
+        nonlocal last_eval, last_eval_step
+        last_eval_step = int(env_step.numpy())
         last_eval = evaluation.evaluate(eval_policy, eval_envs,
                                         max_steps=config.max_episode_steps or 1_000_000)
         with eval_summaries.as_default(step=int(env_step.numpy())):
@@ -224,7 +226,7 @@ def train(config: DqnConfig, root_dir: str, replay_server: str = "") -> Dict:
         raise
     bar.close()
     save_checkpoint()
-    if config.eval_interval and (last_eval is None or next_eval - config.eval_interval != step):
+    if config.eval_interval and last_eval_step != step:
         run_evaluation()  # the final weights, unless they were just evaluated
     env_metadata = {"env_id": config.env_id, "env_options": env_options(config, training=False),
                     "max_episode_steps": config.max_episode_steps or None,
