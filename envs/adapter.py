@@ -94,7 +94,10 @@ class GymnasiumPyEnvironment(py_environment.PyEnvironment):
     def get_info(self) -> dict[str, Any]:
         """The gymnasium `info` dict of the last reset or step.
 
-        At the end of a whole game it holds `info["episode"] = {"r": score, "l": agent steps, ...}`.
+        At the end of a whole game it holds `info["episode"] = {"r": score, "l": agent steps, ...}`:
+        on Atari the raw score over all lives, and `l` counts the steps our wrappers play for the
+        agent too (FIRE, skipped starts, the NOOP after a lost life), so l * frame_skip is the
+        game's length in frames.
         """
         return self._info
 

@@ -28,7 +28,8 @@ def load(
         'ALE/Breakout-v5', ...) or ours ('GridWorld-v0', 'ThreeStateMDP-v0').
       seed: seeds the first reset (and the action space); None draws a fresh seed.
       max_episode_steps: truncate episodes after this many agent steps (for Atari: of a whole
-        game, across lives); None keeps the id's own limit.
+        game, across lives, counting the steps SkipStart and AutoFire play); None keeps the
+        id's own limit (ALE's: 108,000 frames).
       render_mode: 'rgb_array' makes render() return the game's full RGB frame.
       **atari_options: Atari ids only, see envs.options.ATARI_DEFAULTS; game presets
         (envs.GAME_PRESETS) fill in what is not given.
