@@ -96,8 +96,8 @@ class GymnasiumPyEnvironment(py_environment.PyEnvironment):
 
         At the end of a whole game it holds `info["episode"] = {"r": score, "l": agent steps, ...}`:
         on Atari the raw score over all lives, and `l` counts the steps our wrappers play for the
-        agent too (FIRE, skipped starts, the NOOP after a lost life), so l * frame_skip is the
-        game's length in frames.
+        agent too (FIRE, skipped starts, the NOOP after a lost life): l * frame_skip is the
+        game's length in frames, less the NOOP frames at reset.
         """
         return self._info
 
