@@ -19,6 +19,7 @@ def export_policy(policy, train_step, export_dir: str, env_metadata: Dict[str, A
     parent = os.path.dirname(export_dir)
     os.makedirs(parent, exist_ok=True)
     staging = tempfile.mkdtemp(prefix=".export-", dir=parent)
+    os.chmod(staging, 0o755)  # mkdtemp makes it private; an export is meant to be shared
     saver = policy_saver.PolicySaver(policy, batch_size=None, train_step=train_step)
     saver.save(staging)
     with open(os.path.join(staging, ENV_FILE), "w") as f:

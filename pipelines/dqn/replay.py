@@ -5,6 +5,10 @@ that stores each frame four times. Here every step stores only its newest frame,
 `frame_stack - 1 + n_step + 1` steps, and the stacks are rebuilt at sample time inside tf.data.
 Reverb keeps each step once however many items refer to it, so a transition costs about one
 compressed frame. With frame_stack=1 (vector observations) this is the plain n-step layout.
+
+A stored step has two columns: the observation (or newest frame) and the five scalars of the
+step packed in one float32 vector. Reverb's per-item bookkeeping grows with the column count, and
+at ~1 KB per Atari frame it would otherwise cost as much as the frame itself.
 """
 from typing import List, Optional, Sequence
 
@@ -15,8 +19,12 @@ from tf_agents.specs import tensor_spec
 from tf_agents.trajectories import trajectory as trajectory_lib
 
 TABLE = "experience"
-# Frames compress far better in long chunks than one by one (zstd sees the repeats).
-_FRAME_CHUNK_LENGTH = 32
+# Trajectory fields packed into the float32 scalars column (all exact in float32: small ints and
+# float32 rewards/discounts).
+_SCALARS = ("step_type", "action", "next_step_type", "reward", "discount")
+# Steps per Reverb chunk, every column: frames compress far better in long chunks (zstd sees the
+# repeats between frames), and each chunk of the small columns carries fixed overhead.
+_CHUNK_LENGTH = 32
 
 
 def window_length(frame_stack: int, n_step: int) -> int:
@@ -25,12 +33,13 @@ def window_length(frame_stack: int, n_step: int) -> int:
 
 
 def stored_step_spec(collect_data_spec: trajectory_lib.Trajectory, frame_stack: int):
-    """The spec of one stored step: the collect spec with only the newest frame kept."""
-    if frame_stack == 1:
-        return collect_data_spec
+    """(observation or newest frame, packed scalars): the two columns of one stored step."""
+    if tf.nest.flatten(collect_data_spec.policy_info):
+        raise ValueError("the DQN replay layout stores no policy_info")
     obs = collect_data_spec.observation
-    frame = tf.TensorSpec(obs.shape[:-1], obs.dtype, name="frame")
-    return collect_data_spec._replace(observation=frame)
+    shape = obs.shape[:-1] if frame_stack > 1 else obs.shape
+    return (tf.TensorSpec(shape, obs.dtype, name="observation"),
+            tf.TensorSpec((len(_SCALARS),), tf.float32, name="scalars"))
 
 
 def make_table(step_spec, capacity: int, window: int, min_size: int = 1) -> reverb.Table:
@@ -60,30 +69,29 @@ class FrameReplayWriter:
         self._frame_stack = frame_stack
         self._window = window_length(frame_stack, n_step)
         self._needed = n_step + 1
-        keep = max(self._window, _FRAME_CHUNK_LENGTH)
+        keep = max(self._window, _CHUNK_LENGTH)
         self._writers = [client.trajectory_writer(num_keep_alive_refs=keep, validate_items=False)
                          for _ in range(num_envs)]
         self._real_steps = [0] * num_envs
-        if frame_stack > 1:
-            for writer in self._writers:  # column 1 of a flattened Trajectory is the observation
-                writer.configure((1,), num_keep_alive_refs=keep,
-                                 max_chunk_length=_FRAME_CHUNK_LENGTH)
+        for writer in self._writers:
+            for column in range(2):
+                writer.configure((column,), num_keep_alive_refs=keep,
+                                 max_chunk_length=_CHUNK_LENGTH)
 
     def __call__(self, batch: trajectory_lib.Trajectory) -> None:
-        # Flat numpy columns, in Trajectory field order: step_type, observation, action,
-        # (policy_info), next_step_type, reward, discount. Policy outputs may be eager tensors.
-        columns = [np.asarray(column) for column in tf.nest.flatten(batch)]
-        step_types, observations, next_step_types = columns[0], columns[1], columns[-3]
+        scalars = np.stack([np.asarray(getattr(batch, name), np.float32) for name in _SCALARS],
+                           axis=-1)
+        observations = np.asarray(batch.observation)
+        step_types, next_step_types = np.asarray(batch.step_type), np.asarray(batch.next_step_type)
         for i, writer in enumerate(self._writers):
-            row = [column[i] for column in columns]
             if self._frame_stack > 1:
                 frames = observations[i]
                 if step_types[i] == 0:  # FIRST: the stack's older frames as padding steps
                     for k in range(self._frame_stack - 1):
-                        row[1] = frames[..., k]
-                        writer.append(tuple(row))
-                row[1] = frames[..., -1]
-            writer.append(tuple(row))
+                        writer.append((frames[..., k], scalars[i]))
+                writer.append((frames[..., -1], scalars[i]))
+            else:
+                writer.append((observations[i], scalars[i]))
             self._real_steps[i] += 1
             if self._real_steps[i] >= self._needed:
                 writer.create_item(TABLE, priority=1.0,
@@ -102,37 +110,44 @@ class FrameReplayWriter:
             writer.close()
 
 
-def make_dataset(server_address: str, step_spec, window: int, frame_stack: int,
+def make_dataset(server_address: str, collect_data_spec, frame_stack: int, n_step: int,
                  batch_size: int, prefetch: int = 4) -> tf.data.Dataset:
-    """Batches of `n_step + 1`-step trajectories with full frame stacks, ready for DqnAgent.train."""
-    flat_spec = tuple(tf.nest.flatten(step_spec))
-    signature = tuple(tf.TensorSpec((window,) + tuple(s.shape), s.dtype) for s in flat_spec)
+    """Batches of `n_step + 1`-step Trajectories with full frame stacks, ready for DqnAgent."""
+    window = window_length(frame_stack, n_step)
+    columns = stored_step_spec(collect_data_spec, frame_stack)
     dataset = reverb.TrajectoryDataset(
         server_address=server_address,
         table=TABLE,
-        shapes=tf.nest.map_structure(lambda s: s.shape, signature),
-        dtypes=tf.nest.map_structure(lambda s: s.dtype, signature),
+        shapes=tuple(tf.TensorShape((window,) + tuple(c.shape)) for c in columns),
+        dtypes=tuple(c.dtype for c in columns),
         max_in_flight_samples_per_worker=2 * batch_size,
     )
 
     def to_trajectory(sample):
-        step = tf.nest.pack_sequence_as(step_spec, list(sample.data))
-        return _rebuild_stacks(step, frame_stack)
+        observations, scalars = sample.data
+        fields = {name: scalars[..., k] for k, name in enumerate(_SCALARS)}
+        if frame_stack > 1:
+            observations = _rebuild_stacks(observations, frame_stack)
+            fields = {name: value[:, frame_stack - 1:] for name, value in fields.items()}
+        spec = collect_data_spec
+        return trajectory_lib.Trajectory(
+            step_type=tf.cast(fields["step_type"], spec.step_type.dtype),
+            observation=observations,
+            action=tf.cast(fields["action"], spec.action.dtype),
+            policy_info=(),
+            next_step_type=tf.cast(fields["next_step_type"], spec.next_step_type.dtype),
+            reward=tf.cast(fields["reward"], spec.reward.dtype),
+            discount=tf.cast(fields["discount"], spec.discount.dtype))
 
     return dataset.batch(batch_size, drop_remainder=True).map(
         to_trajectory, num_parallel_calls=tf.data.AUTOTUNE).prefetch(prefetch)
 
 
-def _rebuild_stacks(step: trajectory_lib.Trajectory, frame_stack: int):
-    """[B, W, H, W] single frames -> [B, n_step + 1, H, W, frame_stack] stacks, oldest first."""
-    if frame_stack == 1:
-        return step
-    frames = step.observation
+def _rebuild_stacks(frames: tf.Tensor, frame_stack: int) -> tf.Tensor:
+    """[B, W, H, W] single frames -> [B, W - frame_stack + 1, H, W, frame_stack], oldest first."""
     num_transitions = frames.shape[1] - frame_stack + 1
-    stacks = tf.stack([tf.stack([frames[:, t + k] for k in range(frame_stack)], axis=-1)
-                       for t in range(num_transitions)], axis=1)
-    rest = tf.nest.map_structure(lambda x: x[:, frame_stack - 1:], step._replace(observation=()))
-    return rest._replace(observation=stacks)
+    return tf.stack([tf.stack([frames[:, t + k] for k in range(frame_stack)], axis=-1)
+                     for t in range(num_transitions)], axis=1)
 
 
 def connect(address: str, timeout_seconds: float = 30.0) -> reverb.Client:

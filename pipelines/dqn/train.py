@@ -117,8 +117,8 @@ def train(config: DqnConfig, root_dir: str, replay_server: str = "") -> Dict:
                                       config.n_step)
 
     def experience_dataset():
-        dataset = replay.make_dataset(replay_server, step_spec, window, frame_stack,
-                                      config.batch_size, prefetch=64)
+        dataset = replay.make_dataset(replay_server, agent.collect_data_spec, frame_stack,
+                                      config.n_step, config.batch_size, prefetch=64)
         return dataset.map(lambda trajectory: (trajectory, ()))
 
     dqn_learner = learner.Learner(run.path, train_step, agent, experience_dataset,
