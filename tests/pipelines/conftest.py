@@ -1,0 +1,51 @@
+"""Finished tiny runs of the entry points, made once per session and shared read-only."""
+import dataclasses
+import os
+import shutil
+from typing import Callable, Dict
+
+import pytest
+
+import pipeline_cli
+
+# Run name -> (entry point, overrides). Each is run at most once per session, on first use.
+RUNS = {name: (name, overrides) for name, overrides in pipeline_cli.TINY.items()}
+RUNS["cartpole_double_dueling"] = (
+    "cartpole_dqn", dict(pipeline_cli.CLASSIC, double_dqn=True, dueling=True))
+
+
+@dataclasses.dataclass
+class FinishedRun:
+    pipeline: str
+    overrides: Dict
+    root_dir: str
+    result: pipeline_cli.Result
+
+
+@pytest.fixture(scope="session")
+def finished_run(tmp_path_factory) -> Callable[[str], FinishedRun]:
+    """finished_run(name) -> that run of RUNS, made on first use. Tests must not write to it:
+    copy it with `copy_run` first."""
+    cache: Dict[str, FinishedRun] = {}
+
+    def get(name: str) -> FinishedRun:
+        if name not in cache:
+            pipeline, overrides = RUNS[name]
+            root_dir = str(tmp_path_factory.mktemp(name) / "run")
+            result = pipeline_cli.run(pipeline, root_dir, overrides, timeout=300)
+            cache[name] = FinishedRun(pipeline, overrides, root_dir, result)
+        return cache[name]
+    return get
+
+
+def copy_run(run: FinishedRun, destination) -> str:
+    """A private copy of a finished run (its lock file left behind)."""
+    destination = str(destination)
+    shutil.copytree(run.root_dir, destination, ignore=shutil.ignore_patterns(".lock"))
+    return destination
+
+
+@pytest.fixture
+def cartpole_copy(finished_run, tmp_path) -> str:
+    """A copy of the finished tiny CartPole run, free to be resumed or refused."""
+    return copy_run(finished_run("cartpole_dqn"), tmp_path / "cartpole_run")

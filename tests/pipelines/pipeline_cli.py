@@ -1,0 +1,132 @@
+"""Runs the DQN entry points as a user does (`python -m pipelines.X`) and reads what they write."""
+import dataclasses
+import glob
+import json
+import os
+import subprocess
+import sys
+import time
+from typing import Dict, List, Optional, Tuple
+
+import tensorflow as tf
+
+from pipelines.dqn import config as dqn_config
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+PYTHON = sys.executable
+
+PRESETS = {
+    "cartpole_dqn": dqn_config.cartpole,
+    "lunarlander_dqn": dqn_config.lunarlander,
+    "breakout_dqn": lambda: dqn_config.atari("BreakoutNoFrameskip-v4", "breakout_dqn"),
+    "spaceinvaders_dqn": lambda: dqn_config.atari("SpaceInvadersNoFrameskip-v4",
+                                                  "spaceinvaders_dqn"),
+    "pong_dqn": lambda: dqn_config.atari("PongNoFrameskip-v4", "pong_dqn"),
+}
+
+# A few hundred env steps: enough for a checkpoint, an evaluation, train summaries and an export.
+CLASSIC = {"num_env_steps": 600, "initial_collect_steps": 200, "eval_interval": 300,
+           "eval_episodes": 2, "checkpoint_interval": 300, "summary_interval": 200,
+           "replay_capacity": 2000, "batch_size": 16, "num_parallel_envs": 2}
+# An untrained lander can hover for the whole default 1000-step episode.
+LUNAR = dict(CLASSIC, max_episode_steps=200)
+ATARI = dict(CLASSIC, num_env_steps=300, initial_collect_steps=100, summary_interval=100,
+             batch_size=8, replay_capacity=1000, eval_episodes=1, max_episode_steps=100)
+TINY = {"cartpole_dqn": CLASSIC, "lunarlander_dqn": LUNAR, "breakout_dqn": ATARI,
+        "spaceinvaders_dqn": ATARI, "pong_dqn": ATARI}
+
+SUMMARY_KEYS = {"config_name", "env_steps", "train_steps", "wall_seconds", "env_steps_per_second",
+                "final_eval", "resumed_from_env_step"}
+
+
+@dataclasses.dataclass
+class Result:
+    returncode: int
+    stdout: str
+    stderr: str
+    seconds: float
+
+
+def command(pipeline: str, root_dir: Optional[str], overrides: Dict, *extra: str) -> List[str]:
+    """`python -m pipelines.<pipeline> --root_dir=... --config.<k>=<v> ...`."""
+    args = [PYTHON, "-m", f"pipelines.{pipeline}"]
+    if root_dir is not None:
+        args.append(f"--root_dir={root_dir}")
+    args += [f"--config.{key}={_flag_value(value)}" for key, value in overrides.items()]
+    return args + list(extra)
+
+
+def run(pipeline: str, root_dir: Optional[str], overrides: Dict, *extra: str,
+        timeout: float = 120, cwd: str = REPO) -> Result:
+    started = time.monotonic()
+    done = subprocess.run(command(pipeline, root_dir, overrides, *extra), cwd=cwd,
+                          capture_output=True, text=True, timeout=timeout)
+    return Result(done.returncode, done.stdout, done.stderr, time.monotonic() - started)
+
+
+def start(pipeline: str, root_dir: Optional[str], overrides: Dict, *extra: str,
+          log_dir: str) -> subprocess.Popen:
+    """Starts a run in the background, output to files (a full pipe would stall it)."""
+    out = open(os.path.join(log_dir, f"{pipeline}.stdout"), "w")
+    err = open(os.path.join(log_dir, f"{pipeline}.stderr"), "w")
+    return subprocess.Popen(command(pipeline, root_dir, overrides, *extra), cwd=REPO,
+                            stdout=out, stderr=err, text=True)
+
+
+def _flag_value(value) -> str:
+    if isinstance(value, bool):
+        return str(value).lower()
+    return str(value)
+
+
+def error_line(result: Result) -> str:
+    """The one `error: ...` line a refused command prints; Reverb's own log lines are ignored."""
+    assert result.returncode == 2, (result.returncode, result.stdout, result.stderr)
+    assert "Traceback" not in result.stderr, result.stderr
+    lines = [line for line in result.stderr.splitlines()
+             if line.strip() and not line.startswith("[reverb")]
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("error: "), lines[0]
+    return lines[0]
+
+
+def expected_config(pipeline: str, overrides: Dict) -> Dict:
+    """config.json as it must read: the preset with the overrides applied, tuples as lists."""
+    values = dataclasses.asdict(PRESETS[pipeline]())
+    values.update(overrides)
+    return json.loads(json.dumps(values))
+
+
+def read_json(path: str) -> Dict:
+    with open(path) as f:
+        return json.load(f)
+
+
+def latest_checkpoint(root_dir: str) -> Optional[str]:
+    return tf.train.latest_checkpoint(os.path.join(root_dir, "checkpoints"))
+
+
+def checkpoint_step(path: str) -> int:
+    return int(path.rsplit("ckpt-", 1)[1])
+
+
+def scalar_events(log_dir: str) -> Dict[str, List[Tuple[int, float]]]:
+    """Every scalar of the TensorBoard event files in log_dir: tag -> [(step, value)] in order."""
+    scalars: Dict[str, List[Tuple[int, float]]] = {}
+    for path in sorted(glob.glob(os.path.join(log_dir, "events.out.tfevents.*"))):
+        for event in tf.compat.v1.train.summary_iterator(path):
+            for value in event.summary.value:
+                scalars.setdefault(value.tag, []).append(
+                    (event.step, float(tf.make_ndarray(value.tensor))))
+    return scalars
+
+
+def snapshot(root: str) -> Dict[str, bytes]:
+    """Every file under root (relative path -> bytes), to show a refused command changed nothing."""
+    files = {}
+    for folder, _, names in os.walk(root):
+        for name in names:
+            path = os.path.join(folder, name)
+            with open(path, "rb") as f:
+                files[os.path.relpath(path, root)] = f.read()
+    return files

@@ -1,0 +1,77 @@
+"""Each entry point, end to end for a few hundred env steps: what a finished run leaves behind."""
+import os
+
+import pytest
+import tensorflow as tf
+
+import pipeline_cli
+
+ENTRY_POINTS = ["cartpole_dqn", "lunarlander_dqn", "breakout_dqn", "spaceinvaders_dqn",
+                "pong_dqn"]
+
+
+def _check_finished_run(run):
+    result, overrides, root = run.result, run.overrides, run.root_dir
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+
+    summary = pipeline_cli.read_json(os.path.join(root, "summary.json"))
+    assert set(summary) == pipeline_cli.SUMMARY_KEYS
+    config = pipeline_cli.read_json(os.path.join(root, "config.json"))
+    assert config == pipeline_cli.expected_config(run.pipeline, overrides)
+    assert summary["config_name"] == config["name"] == run.pipeline
+    budget = overrides["num_env_steps"]
+    # The last collect iteration may overshoot the budget by less than one iteration.
+    assert budget <= summary["env_steps"] < budget + 100
+    trained_env_steps = summary["env_steps"] - overrides["initial_collect_steps"]
+    assert abs(summary["train_steps"] - trained_env_steps // config["update_period"]) <= 1
+    assert summary["resumed_from_env_step"] == 0
+    assert summary["wall_seconds"] > 0 and summary["env_steps_per_second"] > 0
+    assert set(summary["final_eval"]) == {"mean", "std", "episodes"}
+    assert summary["final_eval"]["episodes"] == overrides["eval_episodes"]
+
+    latest = pipeline_cli.latest_checkpoint(root)
+    assert latest is not None and pipeline_cli.checkpoint_step(latest) == summary["env_steps"]
+    assert os.path.isdir(os.path.join(root, "replay")) == config["checkpoint_replay"]
+
+    policy_dir = os.path.join(root, "policies", "greedy_policy")
+    assert os.path.isfile(os.path.join(policy_dir, "saved_model.pb"))
+    env_json = pipeline_cli.read_json(os.path.join(policy_dir, "env.json"))
+    assert env_json["env_id"] == config["env_id"]
+    assert env_json["max_episode_steps"] == (config["max_episode_steps"] or None)
+    if "NoFrameskip" in config["env_id"]:
+        # The exported policy is replayed on the raw game: no training-only shaping.
+        assert env_json["env_options"]["frame_stack"] == config["frame_stack"]
+        assert env_json["env_options"]["clip_rewards"] is False
+        assert env_json["env_options"]["terminal_on_life_loss"] is False
+    else:
+        assert env_json["env_options"] == {}
+
+    train_scalars = pipeline_cli.scalar_events(os.path.join(root, "train"))
+    assert {"Losses/loss", "Metrics/Epsilon", "Metrics/ReplaySize"} <= set(train_scalars)
+    assert all(size > 0 for _, size in train_scalars["Metrics/ReplaySize"])
+    eval_returns = pipeline_cli.scalar_events(os.path.join(root, "eval"))["Metrics/AverageReturn"]
+    # The last evaluation is of the final weights, and it is the one summary.json reports.
+    assert eval_returns[-1] == (summary["env_steps"], pytest.approx(summary["final_eval"]["mean"]))
+    return summary, config
+
+
+@pytest.mark.parametrize("pipeline", ENTRY_POINTS)
+def test_entry_point_runs_end_to_end(finished_run, pipeline):
+    _check_finished_run(finished_run(pipeline))
+
+
+def test_double_dueling_variant_runs_and_exports(finished_run):
+    run = finished_run("cartpole_double_dueling")
+    _, config = _check_finished_run(run)
+    assert config["double_dqn"] is True and config["dueling"] is True
+    reader = tf.train.load_checkpoint(pipeline_cli.latest_checkpoint(run.root_dir))
+    q_network = [key for key in reader.get_variable_to_shape_map()
+                 if key.startswith("agent/_q_network/")]
+    # A value stream with one output beside an advantage stream with one output per action.
+    value_out = [key for key in q_network if key.startswith("agent/_q_network/_value/")]
+    advantage_out = [key for key in q_network if key.startswith("agent/_q_network/_advantage/")]
+    assert value_out and advantage_out, sorted(q_network)
+    shapes = reader.get_variable_to_shape_map()
+    assert [1] in [shapes[key] for key in value_out]
+    assert [2] in [shapes[key] for key in advantage_out]  # CartPole's two actions
