@@ -122,10 +122,15 @@ def scalar_events(log_dir: str) -> Dict[str, List[Tuple[int, float]]]:
 
 
 def snapshot(root: str) -> Dict[str, bytes]:
-    """Every file under root (relative path -> bytes), to show a refused command changed nothing."""
+    """Every file under root (relative path -> bytes), to show a refused command changed nothing.
+
+    The empty .lock file is left out: taking the lock is how a command starts looking.
+    """
     files = {}
     for folder, _, names in os.walk(root):
         for name in names:
+            if name == ".lock":
+                continue
             path = os.path.join(folder, name)
             with open(path, "rb") as f:
                 files[os.path.relpath(path, root)] = f.read()
