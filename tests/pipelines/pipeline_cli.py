@@ -5,6 +5,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 from typing import Dict, List, Optional, Tuple
 
@@ -71,6 +72,33 @@ def start(pipeline: str, root_dir: Optional[str], overrides: Dict, *extra: str,
     err = open(os.path.join(log_dir, f"{pipeline}.stderr"), "w")
     return subprocess.Popen(command(pipeline, root_dir, overrides, *extra), cwd=REPO,
                             stdout=out, stderr=err, text=True)
+
+
+class Background:
+    """A command run to completion on a thread, for one that mostly waits (a network timeout)."""
+
+    def __init__(self, pipeline: str, root_dir: Optional[str], overrides: Dict, *extra: str):
+        self._started = time.monotonic()
+        self._process = subprocess.Popen(command(pipeline, root_dir, overrides, *extra), cwd=REPO,
+                                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self._result: Optional[Result] = None
+        self._thread = threading.Thread(target=self._wait, daemon=True)
+        self._thread.start()
+
+    def _wait(self) -> None:
+        stdout, stderr = self._process.communicate()
+        self._result = Result(self._process.returncode, stdout, stderr,
+                              time.monotonic() - self._started)
+
+    def result(self, timeout: float) -> Result:
+        self._thread.join(timeout)
+        assert self._result is not None, f"still running after {timeout} s"
+        return self._result
+
+    def stop(self) -> None:
+        if self._process.poll() is None:
+            self._process.kill()
+        self._thread.join()
 
 
 def _flag_value(value) -> str:

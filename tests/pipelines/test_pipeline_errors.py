@@ -1,0 +1,126 @@
+"""User mistakes end in one `error: ...` line on stderr, exit status 2, no traceback, and leave
+any existing run as it was."""
+import fcntl
+import os
+import shutil
+import subprocess
+
+import pytest
+
+import pipeline_cli
+from conftest import copy_run
+
+CLASSIC = pipeline_cli.CLASSIC
+
+
+@pytest.fixture(scope="module", autouse=True)
+def unreachable_server_run(tmp_path_factory):
+    """Started with the module's first test: it waits out a 30 s connection timeout while the
+    other tests run."""
+    root_dir = str(tmp_path_factory.mktemp("unreachable") / "run")
+    background = pipeline_cli.Background("cartpole_dqn", root_dir, CLASSIC,
+                                         "--replay_server=localhost:1")
+    yield root_dir, background
+    background.stop()
+
+
+@pytest.mark.parametrize("overrides, extra, message", [
+    ({"learning_rat": 0.1}, [], "error: unknown config field 'learning_rat'; "
+                                "did you mean 'learning_rate'?"),
+    ({"batch_size": "abc"}, [], "error: flag --config.batch_size=abc: "
+                                "invalid literal for int() with base 10: 'abc'"),
+    ({"num_env_steps": 0}, [], "error: config.num_env_steps must be > 0, got 0"),
+    ({"num_env_steps": -5}, [], "error: config.num_env_steps must be > 0, got -5"),
+    ({"env_id": "Breakout-v9"}, [], "error: unknown environment 'Breakout-v9'; "
+                                    "did you mean 'BreakoutNoFrameskip-v4' or 'ALE/Breakout-v5'?"),
+    ({}, ["stray"], "error: unexpected arguments: stray"),
+], ids=["unknown_field", "wrong_type", "zero_budget", "negative_budget", "unknown_env",
+        "positional_argument"])
+def test_bad_command_line(tmp_path, overrides, extra, message):
+    root_dir = tmp_path / "run"
+    result = pipeline_cli.run("cartpole_dqn", str(root_dir), dict(CLASSIC, **overrides), *extra,
+                              timeout=60)
+    assert pipeline_cli.error_line(result) == message
+    assert not root_dir.exists()
+
+
+def test_missing_root_dir(tmp_path):
+    result = pipeline_cli.run("cartpole_dqn", None, CLASSIC, timeout=60, cwd=str(tmp_path))
+    assert pipeline_cli.error_line(result) == "error: --root_dir is required"
+    assert os.listdir(tmp_path) == []  # nothing written to the working directory instead
+
+
+def test_root_dir_is_a_file(tmp_path):
+    path = tmp_path / "run"
+    path.write_text("not a run\n")
+    result = pipeline_cli.run("cartpole_dqn", str(path), CLASSIC, timeout=60)
+    assert pipeline_cli.error_line(result) == f"error: --root_dir {path} is a file, not a directory"
+    assert path.read_text() == "not a run\n"
+
+
+@pytest.fixture
+def unwritable_dir(tmp_path):
+    """A directory this process cannot write to. Root ignores permission bits, so as root the
+    directory is made immutable (chattr +i) instead of read-only."""
+    path = tmp_path / "locked"
+    path.mkdir()
+    if os.geteuid() != 0:
+        path.chmod(0o500)
+        yield path
+        path.chmod(0o700)
+        return
+    chattr = shutil.which("chattr")
+    if chattr is None or subprocess.run([chattr, "+i", str(path)]).returncode != 0:
+        pytest.skip("running as root and cannot make a directory immutable (chattr +i)")
+    try:
+        yield path
+    finally:
+        subprocess.run([chattr, "-i", str(path)], check=True)
+
+
+def test_root_dir_unwritable(unwritable_dir):
+    with pytest.raises(OSError):  # the setup really is unwritable, even for this process
+        (unwritable_dir / "probe").write_text("")
+    result = pipeline_cli.run("cartpole_dqn", str(unwritable_dir), CLASSIC, timeout=60)
+    line = pipeline_cli.error_line(result)
+    assert line.startswith(f"error: cannot write to --root_dir {unwritable_dir}: ")
+    assert os.listdir(unwritable_dir) == []
+
+
+def test_root_dir_not_empty_without_a_run(tmp_path):
+    (tmp_path / "notes.txt").write_text("mine\n")
+    result = pipeline_cli.run("cartpole_dqn", str(tmp_path), CLASSIC, timeout=60)
+    assert pipeline_cli.error_line(result) == (
+        f"error: --root_dir {tmp_path} is not empty and holds no run; "
+        "choose an empty or new directory")
+    assert pipeline_cli.snapshot(str(tmp_path)) == {"notes.txt": b"mine\n"}
+
+
+def test_root_dir_holding_another_pipelines_run(finished_run, tmp_path):
+    root_dir = copy_run(finished_run("cartpole_dqn"), tmp_path / "run")
+    before = pipeline_cli.snapshot(root_dir)
+    result = pipeline_cli.run("lunarlander_dqn", root_dir, pipeline_cli.LUNAR, timeout=60)
+    assert pipeline_cli.error_line(result) == (
+        "error: --root_dir holds a 'cartpole_dqn' run, not 'lunarlander_dqn'; "
+        "use another --root_dir")
+    assert pipeline_cli.snapshot(root_dir) == before
+
+
+def test_root_dir_in_use_by_another_job(tmp_path):
+    root_dir = tmp_path / "run"
+    root_dir.mkdir()
+    with open(root_dir / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)  # as a running job holds it
+        result = pipeline_cli.run("cartpole_dqn", str(root_dir), CLASSIC, timeout=60)
+    assert pipeline_cli.error_line(result) == (
+        f"error: --root_dir {root_dir} is in use by another running job")
+    assert pipeline_cli.snapshot(str(root_dir)) == {}
+
+
+def test_unreachable_replay_server(unreachable_server_run):
+    root_dir, background = unreachable_server_run
+    result = background.result(timeout=60)
+    assert pipeline_cli.error_line(result) == (
+        "error: no Reverb server answered at localhost:1 within 30 s")
+    assert result.seconds < 40
+    assert not os.path.exists(root_dir)
