@@ -57,7 +57,7 @@ def _transitions(seen, n_step):
 def _key(window):
     return (window[0].observation.tobytes(), tuple(int(s.action) for s in window),
             tuple(float(s.reward) for s in window), window[-1].observation.tobytes(),
-            tuple(int(s.step_type) for s in window), tuple(float(s.discount) for s in window))
+            tuple(int(s.step_type) for s in window))
 
 
 @pytest.mark.parametrize("frame_stack,n_step", [(4, 1), (4, 3)])
