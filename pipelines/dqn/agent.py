@@ -39,6 +39,7 @@ def make_agent(config: DqnConfig, time_step_spec, action_spec, q_network,
         epsilon_greedy=epsilon,
         n_step_update=config.n_step,
         target_update_period=max(1, config.target_update_period // config.update_period),
+        target_update_tau=config.target_update_tau,
         td_errors_loss_fn=(common.element_wise_huber_loss if config.huber_loss
                            else common.element_wise_squared_loss),
         gamma=config.gamma,

@@ -27,6 +27,8 @@ class DqnConfig:
     """Env steps per train step."""
     target_update_period: int = 100
     """Env steps between target-network updates."""
+    target_update_tau: float = 1.0
+    """Share of the online weights blended into the target at each update (1 = hard copy)."""
     eval_interval: int = 10_000
     """Env steps between evaluations of the greedy policy; 0 turns evaluation off."""
     eval_episodes: int = 10
@@ -188,7 +190,7 @@ def validate(config: DqnConfig) -> None:
         raise ValueError(f"config.learning_rate must be in (0, 1), got {config.learning_rate}")
     if not 0 <= config.gamma <= 1:
         raise ValueError(f"config.gamma must be in [0, 1], got {config.gamma}")
-    for field in ["epsilon_start", "epsilon_end", "eval_epsilon"]:
+    for field in ["epsilon_start", "epsilon_end", "eval_epsilon", "target_update_tau"]:
         if not 0 <= getattr(config, field) <= 1:
             raise ValueError(f"config.{field} must be in [0, 1], got {getattr(config, field)}")
     if config.optimizer not in ("adam", "rmsprop"):

@@ -22,6 +22,8 @@ TABLE = "experience"
 # Trajectory fields packed into the float32 scalars column (all exact in float32: small ints and
 # float32 rewards/discounts).
 _SCALARS = ("step_type", "action", "next_step_type", "reward", "discount")
+# An end-of-episode padding step: LAST -> FIRST like the boundary, no reward, no cut-off.
+_NEUTRAL_STEP = np.array([2, 0, 0, 0.0, 1.0], np.float32)
 # Steps per Reverb chunk, every column: frames compress far better in long chunks (zstd sees the
 # repeats between frames), and each chunk of the small columns carries fixed overhead.
 _CHUNK_LENGTH = 32
@@ -62,7 +64,14 @@ class FrameReplayWriter:
 
     At each episode's first step it writes the stack's older frames as padding steps, so every
     sampled stack is exactly the one the agent saw; items are created only once an episode has
-    n_step + 1 real steps, so padding never stands where a transition is read.
+    n_step + 1 real steps, so that padding never stands where a transition is read.
+
+    With n_step > 1, an episode's last n_step - 1 transitions fit in no full window; TF-Agents'
+    observer drops them, and with them the steps right before a failure. Here the episode's end is
+    padded with n_step - 1 neutral steps (reward 0, discount 1, the final observation), which give
+    those transitions their shortened returns exactly when the episode terminated (discount 0).
+    After a time-limit truncation the bootstrap is discounted a few steps too much, and on Atari
+    the padded step's stack repeats its newest frame: both only where an episode was cut.
     """
 
     def __init__(self, client: reverb.Client, num_envs: int, frame_stack: int, n_step: int):
@@ -73,6 +82,7 @@ class FrameReplayWriter:
         self._writers = [client.trajectory_writer(num_keep_alive_refs=keep, validate_items=False)
                          for _ in range(num_envs)]
         self._real_steps = [0] * num_envs
+        self._end_padding = n_step - 1
         for writer in self._writers:
             for column in range(2):
                 writer.configure((column,), num_keep_alive_refs=keep,
@@ -84,21 +94,27 @@ class FrameReplayWriter:
         observations = np.asarray(batch.observation)
         step_types, next_step_types = np.asarray(batch.step_type), np.asarray(batch.next_step_type)
         for i, writer in enumerate(self._writers):
+            stored = observations[i]
             if self._frame_stack > 1:
-                frames = observations[i]
                 if step_types[i] == 0:  # FIRST: the stack's older frames as padding steps
                     for k in range(self._frame_stack - 1):
-                        writer.append((frames[..., k], scalars[i]))
-                writer.append((frames[..., -1], scalars[i]))
-            else:
-                writer.append((observations[i], scalars[i]))
-            self._real_steps[i] += 1
-            if self._real_steps[i] >= self._needed:
-                writer.create_item(TABLE, priority=1.0,
-                                   trajectory=tuple(c[-self._window:] for c in writer.history))
+                        writer.append((stored[..., k], scalars[i]))
+                stored = stored[..., -1]
+            self._append(i, (stored, scalars[i]))
             if step_types[i] == 2 and next_step_types[i] == 0:  # boundary: the episode ended
+                for _ in range(self._end_padding):
+                    self._append(i, (stored, _NEUTRAL_STEP))
                 writer.end_episode(clear_buffers=True)
                 self._real_steps[i] = 0
+
+    def _append(self, env: int, step: tuple) -> None:
+        """Appends one step and creates the item of the window that ends with it."""
+        writer = self._writers[env]
+        writer.append(step)
+        self._real_steps[env] += 1
+        if self._real_steps[env] >= self._needed:
+            writer.create_item(TABLE, priority=1.0,
+                               trajectory=tuple(c[-self._window:] for c in writer.history))
 
     def flush(self) -> None:
         for writer in self._writers:

@@ -42,22 +42,40 @@ def _fill(env_id, stack, n_step, steps, **options):
 
 
 def _transitions(seen, n_step):
-    """Every (obs, action, reward..., obs after n steps) of the recorded run, within episodes."""
-    keys = []
+    """Every n-step window the replay should hold: within episodes, and at an episode's end
+    the n_step - 1 windows completed by neutral padding steps (reward 0, discount 1)."""
+    windows = []
     for env in range(2):
         steps = [tf.nest.map_structure(lambda x: np.asarray(x)[env], b) for b in seen]
-        for t in range(len(steps) - n_step):
-            window = steps[t:t + n_step + 1]
-            if any(s.step_type == 2 for s in window[:-1]):
-                continue  # crosses an episode end: never written as one item
-            keys.append(_key(window))
-    return keys
+        episode = []
+        for step in steps:
+            episode.append(step)
+            if step.step_type == 2:  # the boundary step: pad and close the episode
+                for _ in range(n_step - 1):
+                    episode.append(_padding_after(episode[-1]))
+                windows += _windows(episode, n_step)
+                episode = []
+        windows += _windows(episode, n_step)
+    return windows
+
+
+def _padding_after(step):
+    observation = step.observation
+    if observation.ndim == 3:  # frames: the stack takes the newest frame once more
+        observation = np.concatenate([observation[..., 1:], observation[..., -1:]], axis=-1)
+    return step._replace(observation=observation, action=np.zeros_like(step.action),
+                         step_type=np.int32(2), next_step_type=np.int32(0),
+                         reward=np.float32(0), discount=np.float32(1))
+
+
+def _windows(episode, n_step):
+    return [_key(episode[t:t + n_step + 1]) for t in range(len(episode) - n_step)]
 
 
 def _key(window):
     return (window[0].observation.tobytes(), tuple(int(s.action) for s in window),
             tuple(float(s.reward) for s in window), window[-1].observation.tobytes(),
-            tuple(int(s.step_type) for s in window))
+            tuple(int(s.step_type) for s in window), tuple(float(s.discount) for s in window))
 
 
 @pytest.mark.parametrize("frame_stack,n_step", [(4, 1), (4, 3)])
