@@ -119,8 +119,9 @@ def test_root_dir_in_use_by_another_job(tmp_path):
 
 def test_unreachable_replay_server(unreachable_server_run):
     root_dir, background = unreachable_server_run
-    result = background.result(timeout=60)
+    result = background.result(timeout=90)
     assert pipeline_cli.error_line(result) == (
         "error: no Reverb server answered at localhost:1 within 30 s")
-    assert result.seconds < 40
+    # The 30 s connection timeout plus start-up on a busy two-core machine: it does not hang.
+    assert result.seconds < 45, result.seconds
     assert not os.path.exists(root_dir)
