@@ -1,7 +1,7 @@
 """One DQN run, in TF-Agents' build order.
 
 environments and specs -> counters -> Q network -> agent -> replay (table, server, writer, dataset)
--> Learner -> actors (warm-up, collect) -> checkpointer -> loop: collect, train, evaluate, save.
+-> Learner -> checkpointer -> actor and evaluation policy -> loop: collect, train, evaluate, save.
 """
 import dataclasses
 import os
@@ -9,6 +9,7 @@ import time
 from typing import Dict, List, Optional
 
 import numpy as np
+import reverb
 import tensorflow as tf
 from tf_agents.environments import batched_py_environment
 from tf_agents.metrics import py_metrics
@@ -27,6 +28,8 @@ from pipelines.dqn.networks import make_q_network
 # Collect this many batched env rounds, then train on the steps they bring (the update_period
 # ratio is kept exactly; the interleaving grain only saves Python round trips).
 _ROUNDS_PER_ITERATION = 8
+# Sampled batches tf.data prepares ahead, on the other core, while the actor collects.
+_PREFETCH_BATCHES = 64
 POLICY_DIR = os.path.join("policies", "greedy_policy")
 
 
@@ -45,6 +48,55 @@ def make_environments(config: DqnConfig, count: int, seed: int, training: bool) 
     return [envs.load(config.env_id, seed=seed + i,
                       max_episode_steps=config.max_episode_steps or None, **options)
             for i in range(count)]
+
+
+@dataclasses.dataclass
+class Replay:
+    """The replay of a run: its server (None when external), a client, and the writer."""
+    server: Optional[reverb.Server]
+    client: reverb.Client
+    address: str
+    writer: replay.FrameReplayWriter
+
+    def size(self) -> int:
+        return self.client.server_info()[replay.TABLE].current_size
+
+
+def make_replay(config: DqnConfig, run: run_dir.RunDir, collect_data_spec, frame_stack: int,
+                client: Optional[reverb.Client], address: str) -> Replay:
+    """The embedded Reverb server (restoring its checkpoint), or the external one at `address`."""
+    server = None
+    if client is None:
+        step_spec = replay.stored_step_spec(collect_data_spec, frame_stack)
+        table = replay.make_table(step_spec, config.replay_capacity,
+                                  replay.window_length(frame_stack, config.n_step))
+        server = replay.start_server(
+            [table], checkpoint_dir=run.join("replay") if config.checkpoint_replay else None)
+        client, address = server.localhost_client(), f"localhost:{server.port}"
+    writer = replay.FrameReplayWriter(client, config.num_parallel_envs, frame_stack,
+                                      config.n_step)
+    return Replay(server, client, address, writer)
+
+
+def make_learner(config: DqnConfig, run: run_dir.RunDir, agent, train_step: tf.Variable,
+                 replay_address: str, frame_stack: int) -> learner.Learner:
+    """TF-Agents' Learner: compiled train steps on batches prefetched from Reverb."""
+    def experience_dataset():
+        dataset = replay.make_dataset(replay_address, agent.collect_data_spec, frame_stack,
+                                      config.n_step, config.batch_size, _PREFETCH_BATCHES)
+        return dataset.map(lambda trajectory: (trajectory, ()))
+    # Checkpoints and summaries are ours (they count env steps), so the Learner's are off.
+    return learner.Learner(run.path, train_step, agent, experience_dataset,
+                           checkpoint_interval=0, summary_interval=0)
+
+
+def make_eval_policy(config: DqnConfig, agent):
+    """The greedy policy, or epsilon-greedy at eval_epsilon (Mnih et al. evaluate Atari so)."""
+    policy = agent.policy
+    if config.eval_epsilon > 0:
+        policy = epsilon_greedy_policy.EpsilonGreedyPolicy(policy, config.eval_epsilon)
+    return py_tf_eager_policy.PyTFEagerPolicy(policy, use_tf_function=True,
+                                              batch_time_steps=False)
 
 
 class GameScores:
@@ -76,18 +128,11 @@ def train(config: DqnConfig, root_dir: str, replay_server: str = "") -> Dict:
     """Trains (or resumes) a DQN run in root_dir; returns what it writes to summary.json."""
     try:
         validate(config)
-    except ValueError as error:
-        raise UserError(str(error)) from None
-    if replay_server:
-        try:
-            client = replay.connect(replay_server)
-        except ConnectionError as error:
-            raise UserError(str(error)) from None
-    try:
+        client = replay.connect(replay_server) if replay_server else None
         train_envs = make_environments(config, config.num_parallel_envs, config.seed, True)
         eval_envs = (make_environments(config, config.eval_episodes, config.seed + 10_000, False)
                      if config.eval_interval else [])
-    except ValueError as error:
+    except (ValueError, ConnectionError) as error:
         raise UserError(str(error)) from None
     run = run_dir.RunDir(root_dir, config)
     started = time.monotonic()
@@ -104,156 +149,151 @@ def train(config: DqnConfig, root_dir: str, replay_server: str = "") -> Dict:
     agent = make_agent(config, time_step_spec, action_spec, q_network, train_step, epsilon)
 
     frame_stack = config.frame_stack if envs.is_atari(config.env_id) else 1
-    window = replay.window_length(frame_stack, config.n_step)
-    step_spec = replay.stored_step_spec(agent.collect_data_spec, frame_stack)
-    server = None
-    if not replay_server:
-        table = replay.make_table(step_spec, config.replay_capacity, window)
-        server = replay.start_server(
-            [table], checkpoint_dir=run.join("replay") if config.checkpoint_replay else None)
-        replay_server = f"localhost:{server.port}"
-        client = server.localhost_client()
-    writer = replay.FrameReplayWriter(client, config.num_parallel_envs, frame_stack,
-                                      config.n_step)
-
-    def experience_dataset():
-        dataset = replay.make_dataset(replay_server, agent.collect_data_spec, frame_stack,
-                                      config.n_step, config.batch_size, prefetch=64)
-        return dataset.map(lambda trajectory: (trajectory, ()))
-
-    dqn_learner = learner.Learner(run.path, train_step, agent, experience_dataset,
-                                  checkpoint_interval=0, summary_interval=0)
+    experience = make_replay(config, run, agent.collect_data_spec, frame_stack, client,
+                             replay_server)
+    dqn_learner = make_learner(config, run, agent, train_step, experience.address, frame_stack)
     checkpointer = common.Checkpointer(run.join("checkpoints"), max_to_keep=2, agent=agent,
                                        train_step=train_step, env_step=env_step)
     checkpointer.initialize_or_restore()
-    resumed_from = int(env_step.numpy())
-    if run.resuming and resumed_from == 0 and not checkpointer.checkpoint_exists:
-        run.resuming = False
 
-    scores = GameScores(train_envs)
-    steps_counter = py_metrics.EnvironmentSteps()
-    collect_policy = py_tf_eager_policy.PyTFEagerPolicy(agent.collect_policy,
-                                                        use_tf_function=True,
+    scores, steps_counter = GameScores(train_envs), py_metrics.EnvironmentSteps()
+    collect_policy = py_tf_eager_policy.PyTFEagerPolicy(agent.collect_policy, use_tf_function=True,
                                                         batch_time_steps=False)
     collect_actor = actor.Actor(collect_env, collect_policy, train_step,
                                 steps_per_run=_ROUNDS_PER_ITERATION * config.num_parallel_envs,
-                                observers=[writer, scores, steps_counter])
-    greedy = agent.policy
-    if config.eval_epsilon > 0:
-        greedy = epsilon_greedy_policy.EpsilonGreedyPolicy(agent.policy, config.eval_epsilon)
-    eval_policy = py_tf_eager_policy.PyTFEagerPolicy(greedy, use_tf_function=True,
-                                                        batch_time_steps=False)
+                                observers=[experience.writer, scores, steps_counter])
 
-    summaries = tf.summary.create_file_writer(run.join("train"))
-    eval_summaries = tf.summary.create_file_writer(run.join("eval"))
-    bar = progress.Progress(config.name, config.num_env_steps, resumed_from)
-    last_eval: Optional[Dict] = None
-    last_eval_step = -1
-    last_loss: Optional[float] = None
+    loop = _Loop(config, run, experience, dqn_learner, checkpointer, collect_actor,
+                 steps_counter, scores, make_eval_policy(config, agent), eval_envs, env_step,
+                 epsilon)
+    loop.run()
 
-    def save_checkpoint() -> None:
-        writer.flush()
-        if server is not None and config.checkpoint_replay:
-            client.checkpoint()
-        checkpointer.save(global_step=env_step.numpy())
-
-    def run_evaluation() -> None:
-        nonlocal last_eval, last_eval_step
-        last_eval_step = int(env_step.numpy())
-        last_eval = evaluation.evaluate(eval_policy, eval_envs,
-                                        max_steps=config.max_episode_steps or 1_000_000)
-        with eval_summaries.as_default(step=int(env_step.numpy())):
-            tf.summary.scalar("Metrics/AverageReturn", last_eval["mean"])
-            tf.summary.scalar("Metrics/AverageEpisodeLength", last_eval["mean_length"])
-
-    def figures() -> Dict[str, Optional[float]]:
-        return {"ε": float(epsilon()), "loss": last_loss,
-                "eval": last_eval["mean"] if last_eval else None}
-
-    def write_summaries() -> None:
-        game_scores, game_lengths = scores.drain()
-        with summaries.as_default(step=int(env_step.numpy())):
-            if game_scores:
-                tf.summary.scalar("Metrics/GameScore", np.mean(game_scores))
-                tf.summary.scalar("Metrics/GameLength", np.mean(game_lengths))
-            if last_loss is not None:
-                tf.summary.scalar("Losses/loss", last_loss)
-            tf.summary.scalar("Metrics/EnvStepsPerSecond",
-                              bar.steps_per_second(int(env_step.numpy())))
-            tf.summary.scalar("Metrics/ReplaySize",
-                              client.server_info()[replay.TABLE].current_size)
-            tf.summary.scalar("Metrics/Epsilon", epsilon())
-
-    # Training starts after the warm-up; a resume whose replay was not saved refills it first
-    # (with the current, mostly greedy, collect policy: epsilon is already low by then).
-    training_starts_at = config.initial_collect_steps
-    if run.resuming:
-        missing = config.initial_collect_steps - client.server_info()[replay.TABLE].current_size
-        training_starts_at = resumed_from + max(0, missing)
-    step = resumed_from
-    untrained_steps = 0
-    next_summary = step + config.summary_interval
-    next_eval = _next_multiple(step, config.eval_interval)
-    next_checkpoint = _next_multiple(step, config.checkpoint_interval)
-    try:
-        while step < config.num_env_steps:
-            collect_actor.run()
-            previous, step = step, resumed_from + int(steps_counter.result())
-            env_step.assign(step)
-            if step < training_starts_at:
-                continue
-            if previous < training_starts_at:
-                writer.flush()  # the warm-up's steps must be in the table before sampling
-            untrained_steps += step - max(previous, training_starts_at)
-            due = untrained_steps // config.update_period
-            if due:
-                untrained_steps -= due * config.update_period
-                last_loss = float(dqn_learner.run(iterations=due).loss)
-            if step >= next_summary:
-                write_summaries()
-                next_summary = step + config.summary_interval
-            if config.eval_interval and step >= next_eval:
-                run_evaluation()
-                next_eval = _next_multiple(step, config.eval_interval)
-                bar.update(step, figures(), force=True)
-            if step >= next_checkpoint:
-                save_checkpoint()
-                next_checkpoint = _next_multiple(step, config.checkpoint_interval)
-            bar.update(step, figures())
-    except KeyboardInterrupt:
-        bar.close()
-        save_checkpoint()
-        raise
-    bar.close()
-    save_checkpoint()
-    if config.eval_interval and last_eval_step != step:
-        run_evaluation()  # the final weights, unless they were just evaluated
     env_metadata = {"env_id": config.env_id, "env_options": env_options(config, training=False),
                     "max_episode_steps": config.max_episode_steps or None,
                     "config_name": config.name}
     export.export_policy(agent.policy, train_step, run.join(POLICY_DIR), env_metadata)
-    summaries.flush()
-    eval_summaries.flush()
-    writer.close()
+    experience.writer.close()
     wall = time.monotonic() - started
     done_steps = int(env_step.numpy())
+    final = loop.last_eval
     summary = {
         "config_name": config.name,
         "env_steps": done_steps,
         "train_steps": int(train_step.numpy()),
         "wall_seconds": round(wall, 1),
-        "env_steps_per_second": round((done_steps - resumed_from) / wall, 1) if wall else 0.0,
-        "final_eval": ({"mean": last_eval["mean"], "std": last_eval["std"],
-                        "episodes": last_eval["episodes"]} if last_eval else None),
-        "resumed_from_env_step": resumed_from,
+        "env_steps_per_second": round((done_steps - loop.resumed_from) / wall, 1),
+        "final_eval": ({key: final[key] for key in ("mean", "std", "episodes")}
+                       if final else None),
+        "resumed_from_env_step": loop.resumed_from,
     }
     run_dir.write_json_atomically(run.join("summary.json"), summary)
     print(f"done: {done_steps:,} env steps, {summary['train_steps']:,} train steps, "
           f"{summary['env_steps_per_second']:,.0f} env steps/s; final eval "
-          f"{summary['final_eval']['mean'] if last_eval else 'off'}; policy in {run.join(POLICY_DIR)}")
-    if server is not None:
-        server.stop()
+          f"{format(final['mean'], '.1f') if final else 'off'}; policy in {run.join(POLICY_DIR)}")
+    if experience.server is not None:
+        experience.server.stop()
     return summary
+
+
+class _Loop:
+    """collect -> train the steps due -> summaries, evaluation, checkpoints, progress."""
+
+    def __init__(self, config: DqnConfig, run: run_dir.RunDir, experience: Replay,
+                 dqn_learner: learner.Learner, checkpointer: common.Checkpointer,
+                 collect_actor: actor.Actor, steps_counter: py_metrics.EnvironmentSteps,
+                 scores: GameScores, eval_policy, eval_envs: List, env_step: tf.Variable,
+                 epsilon):
+        self._config, self._run, self._replay = config, run, experience
+        self._learner, self._checkpointer, self._actor = dqn_learner, checkpointer, collect_actor
+        self._steps_counter, self._scores = steps_counter, scores
+        self._eval_policy, self._eval_envs = eval_policy, eval_envs
+        self._env_step, self._epsilon = env_step, epsilon
+        self._summaries = tf.summary.create_file_writer(run.join("train"))
+        self._eval_summaries = tf.summary.create_file_writer(run.join("eval"))
+        self.resumed_from = int(env_step.numpy())
+        self.last_eval: Optional[Dict] = None
+        self._last_eval_step = -1
+        self._last_loss: Optional[float] = None
+        self._bar = progress.Progress(config.name, config.num_env_steps, self.resumed_from)
+
+    def run(self) -> None:
+        config = self._config
+        # Training starts after the warm-up; a resume whose replay was not saved refills it
+        # first (with the current collect policy: epsilon is already low by then).
+        training_starts_at = config.initial_collect_steps
+        if self.resumed_from:
+            missing = config.initial_collect_steps - self._replay.size()
+            training_starts_at = self.resumed_from + max(0, missing)
+        step = self.resumed_from
+        untrained_steps = 0
+        next_summary = step + config.summary_interval
+        next_eval = _next_multiple(step, config.eval_interval)
+        next_checkpoint = _next_multiple(step, config.checkpoint_interval)
+        try:
+            while step < config.num_env_steps:
+                self._actor.run()
+                previous, step = step, self.resumed_from + int(self._steps_counter.result())
+                self._env_step.assign(step)
+                if step < training_starts_at:
+                    continue
+                if previous < training_starts_at:
+                    self._replay.writer.flush()  # the warm-up must be in the table to sample
+                untrained_steps += step - max(previous, training_starts_at)
+                due = untrained_steps // config.update_period
+                if due:
+                    untrained_steps -= due * config.update_period
+                    self._last_loss = float(self._learner.run(iterations=due).loss)
+                if step >= next_summary:
+                    self._write_summaries(step)
+                    next_summary = step + config.summary_interval
+                if config.eval_interval and step >= next_eval:
+                    self._evaluate(step)
+                    next_eval = _next_multiple(step, config.eval_interval)
+                    self._bar.update(step, self._figures(), force=True)
+                if step >= next_checkpoint:
+                    self._save_checkpoint()
+                    next_checkpoint = _next_multiple(step, config.checkpoint_interval)
+                self._bar.update(step, self._figures())
+        except KeyboardInterrupt:
+            self._bar.close()
+            self._save_checkpoint()
+            raise
+        self._bar.close()
+        self._save_checkpoint()
+        if config.eval_interval and self._last_eval_step != step:
+            self._evaluate(step)  # the final weights, unless they were just evaluated
+        self._summaries.flush()
+        self._eval_summaries.flush()
+
+    def _save_checkpoint(self) -> None:
+        self._replay.writer.flush()
+        if self._replay.server is not None and self._config.checkpoint_replay:
+            self._replay.client.checkpoint()  # replay first: a kill between the two is harmless
+        self._checkpointer.save(global_step=self._env_step.numpy())
+
+    def _evaluate(self, step: int) -> None:
+        self._last_eval_step = step
+        self.last_eval = evaluation.evaluate(self._eval_policy, self._eval_envs,
+                                             max_steps=self._config.max_episode_steps or 1_000_000)
+        with self._eval_summaries.as_default(step=step):
+            tf.summary.scalar("Metrics/AverageReturn", self.last_eval["mean"])
+            tf.summary.scalar("Metrics/AverageEpisodeLength", self.last_eval["mean_length"])
+
+    def _figures(self) -> Dict[str, Optional[float]]:
+        return {"ε": float(self._epsilon()), "loss": self._last_loss,
+                "eval": self.last_eval["mean"] if self.last_eval else None}
+
+    def _write_summaries(self, step: int) -> None:
+        game_scores, game_lengths = self._scores.drain()
+        with self._summaries.as_default(step=step):
+            if game_scores:
+                tf.summary.scalar("Metrics/GameScore", np.mean(game_scores))
+                tf.summary.scalar("Metrics/GameLength", np.mean(game_lengths))
+            if self._last_loss is not None:
+                tf.summary.scalar("Losses/loss", self._last_loss)
+            tf.summary.scalar("Metrics/EnvStepsPerSecond", self._bar.steps_per_second(step))
+            tf.summary.scalar("Metrics/ReplaySize", self._replay.size())
+            tf.summary.scalar("Metrics/Epsilon", self._epsilon())
 
 
 def _next_multiple(step: int, interval: int) -> int:
