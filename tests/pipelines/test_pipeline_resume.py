@@ -26,7 +26,7 @@ def _wait_for_checkpoint(process, root_dir: str, timeout: float = 120) -> None:
 
 def test_resume_after_kill_9(tmp_path):
     root_dir = str(tmp_path / "run")
-    overrides = dict(CLASSIC, num_env_steps=1500, eval_interval=0)
+    overrides = dict(CLASSIC, num_env_steps=1000, checkpoint_interval=250, eval_interval=0)
     process = pipeline_cli.start("cartpole_dqn", root_dir, overrides, log_dir=str(tmp_path))
     try:
         _wait_for_checkpoint(process, root_dir)
@@ -38,20 +38,19 @@ def test_resume_after_kill_9(tmp_path):
     checkpoint = pipeline_cli.latest_checkpoint(root_dir)  # the newest one as of the kill
     killed_at = pipeline_cli.checkpoint_step(checkpoint)
     trained_before = _train_step(checkpoint)
-    assert 0 < killed_at < 1500 and trained_before > 0
+    assert 0 < killed_at < 1000 and trained_before > 0
 
     result = pipeline_cli.run("cartpole_dqn", root_dir, overrides)
     assert result.returncode == 0, result.stderr
     summary = pipeline_cli.read_json(os.path.join(root_dir, "summary.json"))
     assert summary["resumed_from_env_step"] == killed_at
-    assert summary["env_steps"] >= 1500
+    assert summary["env_steps"] >= 1000
     assert summary["final_eval"] is None  # eval_interval=0: never evaluated
     # The train-step counter continues, and the restored replay lets training go on at once.
     assert abs(summary["train_steps"] - (trained_before + summary["env_steps"] - killed_at)) <= 1
 
 
-@pytest.mark.parametrize("field, value", [("learning_rate", 5e-4), ("dueling", True),
-                                          ("num_env_steps", 400)])
+@pytest.mark.parametrize("field, value", [("learning_rate", 5e-4), ("num_env_steps", 400)])
 def test_resume_with_changed_hyperparameter_is_refused(cartpole_copy, field, value):
     before = pipeline_cli.snapshot(cartpole_copy)
     result = pipeline_cli.run("cartpole_dqn", cartpole_copy, dict(CLASSIC, **{field: value}))
@@ -62,12 +61,12 @@ def test_resume_with_changed_hyperparameter_is_refused(cartpole_copy, field, val
 
 def test_resume_with_larger_budget(finished_run, cartpole_copy):
     first = pipeline_cli.read_json(os.path.join(cartpole_copy, "summary.json"))
-    overrides = dict(CLASSIC, num_env_steps=800)
+    overrides = dict(CLASSIC, num_env_steps=700)
     result = pipeline_cli.run("cartpole_dqn", cartpole_copy, overrides)
     assert result.returncode == 0, result.stderr
     summary = pipeline_cli.read_json(os.path.join(cartpole_copy, "summary.json"))
     assert summary["resumed_from_env_step"] == first["env_steps"]
-    assert summary["env_steps"] >= 800
+    assert summary["env_steps"] >= 700
     trained = summary["env_steps"] - first["env_steps"]
     assert abs(summary["train_steps"] - (first["train_steps"] + trained)) <= 1
     config = pipeline_cli.read_json(os.path.join(cartpole_copy, "config.json"))
