@@ -33,20 +33,11 @@ def _rss_bytes() -> int:
     raise RuntimeError("no VmRSS")
 
 
-def _collect_spec(env):
-    from tf_agents.specs import tensor_spec
-    specs = tensor_spec.from_spec(env.time_step_spec())
-    return trajectory.Trajectory(
-        step_type=specs.step_type, observation=specs.observation,
-        action=tensor_spec.from_spec(env.action_spec()), policy_info=(),
-        next_step_type=specs.step_type, reward=specs.reward, discount=specs.discount)
-
-
 def main(_):
     environments = [envs.load("BreakoutNoFrameskip-v4", seed=i, clip_rewards=True,
                               terminal_on_life_loss=True) for i in range(NUM_ENVS)]
     batched = batched_py_environment.BatchedPyEnvironment(environments, multithreading=False)
-    spec = _collect_spec(batched)
+    spec = replay.collect_data_spec(batched)
     capacity = TRANSITIONS.value + 10_000
     if LAYOUT.value == "ours":
         step_spec = replay.stored_step_spec(spec, 4)

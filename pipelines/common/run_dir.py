@@ -44,10 +44,11 @@ class RunDir:
             fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
             raise UserError(f"--root_dir {root_dir} is in use by another running job") from None
-        self.resuming = self._check_resume(dataclasses.asdict(config))
+        defaults = _jsonable_dict({f.name: f.default for f in dataclasses.fields(config)})
+        self.resuming = self._check_resume(dataclasses.asdict(config), defaults)
         write_json_atomically(os.path.join(self.path, CONFIG_FILE), _jsonable(config))
 
-    def _check_resume(self, new: Dict[str, Any]) -> bool:
+    def _check_resume(self, new: Dict[str, Any], defaults: Dict[str, Any]) -> bool:
         config_path = os.path.join(self.path, CONFIG_FILE)
         if not os.path.exists(config_path):
             if any(name != ".lock" for name in os.listdir(self.path)):
@@ -64,6 +65,8 @@ class RunDir:
             before = old.get(field)
             if field in RESUMABLE_CHANGES or before == value:
                 continue
+            if field not in old and value == defaults[field]:
+                continue  # a field newer than the run, at the default that keeps old behaviour
             if field == "num_env_steps" and isinstance(before, int) and value > before:
                 continue
             raise UserError(f"refusing to resume: config.{field} was {before!r}, now {value!r} "

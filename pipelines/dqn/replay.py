@@ -29,6 +29,16 @@ _NEUTRAL_STEP = np.array([2, 0, 0, 0.0, 1.0], np.float32)
 _CHUNK_LENGTH = 32
 
 
+def collect_data_spec(environment) -> trajectory_lib.Trajectory:
+    """What a DQN policy collects in `environment` (DqnAgent.collect_data_spec), without an agent:
+    enough to build the table of a replay server that runs on its own."""
+    specs = tensor_spec.from_spec(environment.time_step_spec())
+    return trajectory_lib.Trajectory(
+        step_type=specs.step_type, observation=specs.observation,
+        action=tensor_spec.from_spec(environment.action_spec()), policy_info=(),
+        next_step_type=specs.step_type, reward=specs.reward, discount=specs.discount)
+
+
 def window_length(frame_stack: int, n_step: int) -> int:
     """Steps one replay item spans: the older frames of the first stack plus n_step + 1 steps."""
     return frame_stack - 1 + n_step + 1

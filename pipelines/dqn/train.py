@@ -213,6 +213,7 @@ class _Loop:
         self.resumed_from = int(env_step.numpy())
         self.last_eval: Optional[Dict] = None
         self._last_eval_step = -1
+        self._last_checkpoint_step = -1
         self._last_loss: Optional[float] = None
         self._bar = progress.Progress(config.name, config.num_env_steps, self.resumed_from)
 
@@ -266,6 +267,10 @@ class _Loop:
         self._eval_summaries.flush()
 
     def _save_checkpoint(self) -> None:
+        step = int(self._env_step.numpy())
+        if step == self._last_checkpoint_step:
+            return
+        self._last_checkpoint_step = step
         self._replay.writer.flush()
         if self._replay.server is not None and self._config.checkpoint_replay:
             self._replay.client.checkpoint()  # replay first: a kill between the two is harmless

@@ -2,8 +2,6 @@
 import os
 
 import pytest
-from tf_agents.specs import tensor_spec
-from tf_agents.trajectories import trajectory
 
 import envs
 import pipeline_cli
@@ -11,19 +9,11 @@ from pipelines.dqn import config as dqn_config
 from pipelines.dqn import replay
 
 
-def _collect_spec(env):
-    specs = tensor_spec.from_spec(env.time_step_spec())
-    return trajectory.Trajectory(
-        step_type=specs.step_type, observation=specs.observation,
-        action=tensor_spec.from_spec(env.action_spec()), policy_info=(),
-        next_step_type=specs.step_type, reward=specs.reward, discount=specs.discount)
-
-
 @pytest.fixture
 def cartpole_server():
     """A Reverb server on a free loopback port with the table a CartPole run writes to."""
     preset = dqn_config.cartpole()
-    step_spec = replay.stored_step_spec(_collect_spec(envs.load(preset.env_id)), frame_stack=1)
+    step_spec = replay.stored_step_spec(replay.collect_data_spec(envs.load(preset.env_id)), frame_stack=1)
     table = replay.make_table(step_spec, pipeline_cli.CLASSIC["replay_capacity"],
                               replay.window_length(1, preset.n_step))
     server = replay.start_server([table])

@@ -1,4 +1,5 @@
 """Rerunning a command on its root_dir resumes the run; a changed hyperparameter is refused."""
+import json
 import os
 import signal
 import time
@@ -73,3 +74,18 @@ def test_resume_with_larger_budget(finished_run, cartpole_copy):
     assert config == pipeline_cli.expected_config("cartpole_dqn", overrides)
     assert pipeline_cli.checkpoint_step(
         pipeline_cli.latest_checkpoint(cartpole_copy)) == summary["env_steps"]
+
+
+def test_resume_run_older_than_a_config_field(cartpole_copy):
+    """A run made before a field existed resumes when the field stays at its default."""
+    config_path = os.path.join(cartpole_copy, "config.json")
+    old_config = pipeline_cli.read_json(config_path)
+    del old_config["target_update_tau"]
+    with open(config_path, "w") as f:
+        json.dump(old_config, f)
+    overrides = dict(CLASSIC, num_env_steps=700)
+    assert pipeline_cli.run("cartpole_dqn", cartpole_copy, overrides).returncode == 0
+    refused = pipeline_cli.run("cartpole_dqn", cartpole_copy,
+                               dict(overrides, num_env_steps=800, target_update_tau=0.5))
+    assert refused.returncode == 2
+    assert "config.target_update_tau was 1.0, now 0.5" in pipeline_cli.error_line(refused)

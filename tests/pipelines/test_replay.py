@@ -4,25 +4,16 @@ import pytest
 import tensorflow as tf
 from tf_agents.environments import batched_py_environment
 from tf_agents.policies import random_py_policy
-from tf_agents.specs import tensor_spec
 from tf_agents.trajectories import policy_step, trajectory
 
 import envs
 from pipelines.dqn import replay
 
 
-def _collect_spec(env):
-    specs = tensor_spec.from_spec(env.time_step_spec())
-    return trajectory.Trajectory(
-        step_type=specs.step_type, observation=specs.observation,
-        action=tensor_spec.from_spec(env.action_spec()), policy_info=(),
-        next_step_type=specs.step_type, reward=specs.reward, discount=specs.discount)
-
-
 def _fill(env_id, stack, n_step, steps, **options):
     environments = [envs.load(env_id, seed=i, max_episode_steps=25, **options) for i in range(2)]
     batched = batched_py_environment.BatchedPyEnvironment(environments, multithreading=False)
-    step_spec = replay.stored_step_spec(_collect_spec(batched), stack)
+    step_spec = replay.stored_step_spec(replay.collect_data_spec(batched), stack)
     window = replay.window_length(stack, n_step)
     server = replay.start_server([replay.make_table(step_spec, 10_000, window)])
     writer = replay.FrameReplayWriter(server.localhost_client(), 2, stack, n_step)
@@ -38,7 +29,7 @@ def _fill(env_id, stack, n_step, steps, **options):
         seen.append(batch)
         time_step = next_time_step
     writer.flush()
-    return server, _collect_spec(batched), seen
+    return server, replay.collect_data_spec(batched), seen
 
 
 def _transitions(seen, n_step):
