@@ -50,6 +50,9 @@ class DqnConfig:
     optimizer: str = "adam"
     """'adam' or 'rmsprop' (RMSprop as in Mnih et al. 2015: rho 0.95, centered)."""
     learning_rate: float = 1e-3
+    learning_rate_end: float = 0.0
+    """Learning rate reached linearly at the run's last train step (so the final weights settle);
+    0 keeps learning_rate fixed."""
     optimizer_epsilon: float = 1e-7
     """Epsilon of the optimizer (0.01 for Mnih's RMSprop)."""
     gamma: float = 0.99
@@ -92,26 +95,35 @@ class DqnConfig:
 
 
 def cartpole() -> DqnConfig:
-    """Solves CartPole-v1 (greedy return 500) in well under 100k env steps."""
+    """CartPole-v1 to a greedy return of ~500 in 40k env steps (about 2 minutes on 1 CPU core).
+
+    The usual failure is a policy that balances the pole but lets the cart drift off the track
+    after 150-300 steps. Squared-error loss (Huber's unit-slope gradients learn the small action
+    gaps of Q values near 100 too slowly) and 5-step returns (the drift's cost reaches back
+    sooner) fix most of it; the learning-rate decay keeps the final weights from oscillating.
+    """
     return DqnConfig(
         name="cartpole_dqn",
         env_id="CartPole-v1",
-        num_env_steps=60_000,
+        num_env_steps=40_000,
         initial_collect_steps=1_000,
         num_parallel_envs=8,
-        update_period=1,
-        target_update_period=500,
+        update_period=2,
+        target_update_period=1_000,
         eval_interval=5_000,
         eval_episodes=10,
         checkpoint_interval=10_000,
-        replay_capacity=50_000,
-        batch_size=64,
+        replay_capacity=100_000,  # more than the run: early failures stay in replay
+        batch_size=128,
         learning_rate=1e-3,
+        learning_rate_end=1e-5,
         gamma=0.99,
-        n_step=3,
+        n_step=5,
         double_dqn=True,
-        epsilon_end=0.02,
-        epsilon_decay_steps=15_000,
+        huber_loss=False,
+        gradient_clipping=10.0,
+        epsilon_end=0.05,
+        epsilon_decay_steps=10_000,
         fc_layer_params=(128, 128),
     )
 
