@@ -1,0 +1,135 @@
+"""An exported greedy policy (SavedModel + env.json) playing whole episodes, one at a time."""
+import dataclasses
+from typing import Any, Callable, Dict, Optional, Tuple
+
+import numpy as np
+import tensorflow as tf
+import tensorflow_probability  # noqa: F401  registers the distribution specs the SavedModel names
+
+import envs
+from pipelines.common import export
+
+
+@dataclasses.dataclass
+class Episode:
+    score: float  # the raw game score (info["episode"]["r"]), else the sum of rewards
+    length: int  # agent steps (policy decisions); 4 frames each on Atari
+
+
+@dataclasses.dataclass
+class Step:
+    """One state of a recorded episode: what the game shows, what the network sees, and what the
+    policy chose there (None in the last state)."""
+    frame: np.ndarray  # env.render(), the game's RGB frame
+    observation: np.ndarray  # the network's input
+    action: Optional[int]
+    q_value: Optional[float]  # Q of the chosen action, when the export has Q_VALUES
+    step: int  # agent steps played before this state
+    score: float  # rewards so far
+
+
+def describe(spec) -> str:
+    """'float32 (4,)' for an observation spec, 'int64 0..3' for a discrete action spec."""
+    if hasattr(spec, "minimum") and spec.shape == () and np.issubdtype(spec.dtype, np.integer):
+        return f"{np.dtype(spec.dtype).name} {int(spec.minimum)}..{int(spec.maximum)}"
+    return f"{np.dtype(spec.dtype).name} {tuple(spec.shape)}"
+
+
+def spec_mismatch(policy_specs: Dict[str, Any], env) -> Optional[str]:
+    """Why the policy cannot act in env (observation shape/dtype, action shape/dtype/range),
+    or None when it fits."""
+    wanted_obs = policy_specs["time_step_spec"].observation
+    wanted_action = policy_specs["action_spec"]
+    got_obs, got_action = env.observation_spec(), env.action_spec()
+    obs_fits = (tuple(wanted_obs.shape) == tuple(got_obs.shape)
+                and np.dtype(wanted_obs.dtype) == np.dtype(got_obs.dtype))
+    action_fits = (tuple(wanted_action.shape) == tuple(got_action.shape)
+                   and np.dtype(wanted_action.dtype) == np.dtype(got_action.dtype)
+                   and np.array_equal(wanted_action.minimum, got_action.minimum)
+                   and np.array_equal(wanted_action.maximum, got_action.maximum))
+    if obs_fits and action_fits:
+        return None
+    return (f"it takes observations {describe(wanted_obs)} and actions {describe(wanted_action)};"
+            f" the environment gives observations {describe(got_obs)} and actions "
+            f"{describe(got_action)}")
+
+
+class ExportedPolicy:
+    """The SavedModel of export.export_policy, called with TensorFlow alone (no TF-Agents
+    policy classes): greedy actions and, when exported, the Q values behind them."""
+
+    def __init__(self, export_dir: str):
+        self._model = tf.saved_model.load(export_dir)
+        self._q_values = getattr(self._model, export.Q_VALUES, None)
+        self.train_step = int(self._model.get_train_step().numpy())
+
+    @property
+    def has_q_values(self) -> bool:
+        return self._q_values is not None
+
+    def initial_state(self):
+        return self._model.get_initial_state(1)
+
+    def action(self, time_step, state):
+        """(action, next state, batched time step) for one unbatched time step."""
+        batch = tf.nest.map_structure(lambda x: tf.convert_to_tensor(np.asarray(x)[None]),
+                                      time_step)
+        policy_step = self._model.action(batch, state)
+        return int(policy_step.action.numpy()[0]), policy_step.state, batch
+
+    def q_values(self, batch) -> np.ndarray:
+        return self._q_values(batch).numpy()[0]
+
+
+def play_episode(policy: ExportedPolicy, env, max_steps: int = 10_000_000,
+                 recorder: Optional[Callable[[Step], None]] = None) -> Episode:
+    """Plays one episode from a fresh reset. A recorder sees every state before the policy's
+    action in it, and the last state (action None); the env must then render rgb_array."""
+    time_step = env.reset()
+    state = policy.initial_state()
+    action_spec = env.action_spec()
+    steps, rewards = 0, 0.0
+    while not time_step.is_last() and steps < max_steps:
+        action, state, batch = policy.action(time_step, state)
+        if recorder:
+            q_value = None
+            if policy.has_q_values:
+                q_value = float(policy.q_values(batch)[action - int(action_spec.minimum)])
+            recorder(Step(env.render(), time_step.observation, action, q_value, steps, rewards))
+        time_step = env.step(np.asarray(action, dtype=action_spec.dtype))
+        steps += 1
+        rewards += float(time_step.reward)
+    if recorder:
+        recorder(Step(env.render(), time_step.observation, None, None, steps, rewards))
+    game = env.get_info().get("episode")
+    score = float(np.asarray(game["r"]).item()) if game is not None else rewards
+    return Episode(score, steps)
+
+
+def env_settings(env_id: str, metadata: Optional[Dict[str, Any]],
+                 max_episode_steps: Optional[int]) -> Tuple[Dict[str, Any], Optional[int]]:
+    """(envs.load options, time limit) to evaluate on env_id: env.json's preprocessing and limit
+    for env.json's own game.
+
+    Another game than env.json's keeps the options that shape the observation (Atari to Atari)
+    and gets its own game presets (auto-fire, skip-start) and time limit. max_episode_steps,
+    when given, replaces the limit.
+    """
+    options: Dict[str, Any] = {}
+    limit = None
+    if metadata is not None and metadata.get("env_id") == env_id:
+        options = dict(metadata.get("env_options") or {})
+        limit = metadata.get("max_episode_steps")
+    elif metadata is not None and envs.is_atari(env_id) and envs.is_atari(metadata["env_id"]):
+        saved = metadata.get("env_options") or {}
+        options = {key: saved[key] for key in ("frame_stack", "frame_skip", "screen_size",
+                                               "noop_max") if key in saved}
+    return options, max_episode_steps or limit
+
+
+def real_time_fps(env_id: str, options: Dict[str, Any], env) -> float:
+    """Video frames per second at the game's real speed: one frame per agent step, so 60 Hz
+    over the frame skip on Atari; the env's render_fps elsewhere."""
+    if envs.is_atari(env_id):
+        return 60.0 / envs.atari_options_for(env_id, **options)["frame_skip"]
+    return float(env.gym_env.metadata.get("render_fps") or 30)

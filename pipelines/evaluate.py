@@ -1,0 +1,199 @@
+"""Plays an exported greedy policy for N episodes; optionally records a video.
+
+    python -m pipelines.evaluate --policy_dir=runs/breakout/policies/greedy_policy \\
+        --num_episodes=10 [--env=BreakoutNoFrameskip-v4] [--seed=0] [--video=breakout.mp4]
+
+Needs only the export: the SavedModel and its env.json (which game, preprocessed how); no
+training code or config. Prints one line per episode, then, as the last line, one JSON object
+(mean/std/min/max return, episodes, mean length). On Atari the return is the raw game score.
+"""
+import json
+import os
+import time
+
+import numpy as np
+from absl import flags
+
+import envs
+from pipelines.common import cli, export, play, video
+
+POLICY_DIR = flags.DEFINE_string("policy_dir", None, "An exported policy: a run's "
+                                 "policies/greedy_policy (SavedModel + env.json).")
+ENV = flags.DEFINE_string("env", None, "Environment id; default: the one env.json names. "
+                          "A policy whose observations or actions do not fit it is refused.")
+NUM_EPISODES = flags.DEFINE_integer("num_episodes", 10, "Episodes to play (>= 1).")
+SEED = flags.DEFINE_integer("seed", 0, "Seeds the environment's first reset; later episodes "
+                            "follow from it, so a seed repeats the whole evaluation.")
+MAX_EPISODE_STEPS = flags.DEFINE_integer("max_episode_steps", None, "Cut episodes after this "
+                                         "many agent steps; default: env.json's limit.")
+VIDEO = flags.DEFINE_string("video", None, "Record to this .mp4 or .gif: the game's frames, "
+                            "the network's newest input frame beside them (Atari) and the Q "
+                            "value of each chosen action.")
+VIDEO_EPISODES = flags.DEFINE_integer("video_episodes", 1, "How many of the first episodes "
+                                      "--video records (GIF keeps frames in memory: keep short).")
+FPS = flags.DEFINE_float("fps", 0, "Video frames per second; 0: the game's real speed "
+                         "(one frame per agent step: 15 on Atari).")
+
+
+def check_arguments() -> dict:
+    """Everything that can be checked before an environment or the SavedModel loads; returns
+    env.json (None when absent and --env names the environment)."""
+    if NUM_EPISODES.value < 1:
+        raise cli.UserError(f"--num_episodes must be at least 1, got {NUM_EPISODES.value}")
+    if VIDEO_EPISODES.value < 1:
+        raise cli.UserError(f"--video_episodes must be at least 1, got {VIDEO_EPISODES.value}")
+    if MAX_EPISODE_STEPS.value is not None and MAX_EPISODE_STEPS.value < 1:
+        raise cli.UserError(f"--max_episode_steps must be at least 1, "
+                            f"got {MAX_EPISODE_STEPS.value}")
+    if FPS.value < 0:
+        raise cli.UserError(f"--fps must be positive, got {FPS.value}")
+    if VIDEO.value:
+        try:
+            video.check_path(VIDEO.value)
+        except ValueError as error:
+            raise cli.UserError(str(error))
+    return read_export(POLICY_DIR.value, ENV.value)
+
+
+def read_export(policy_dir: str, env_id) -> dict:
+    """env.json of the export in policy_dir (None if absent and env_id is given)."""
+    if not policy_dir:
+        raise cli.UserError("--policy_dir is required: a run's policies/greedy_policy")
+    if not os.path.exists(policy_dir):
+        raise cli.UserError(f"--policy_dir={policy_dir} does not exist")
+    if not os.path.isdir(policy_dir):
+        raise cli.UserError(f"--policy_dir={policy_dir} is not a directory")
+    if not os.path.exists(os.path.join(policy_dir, "saved_model.pb")):
+        inside = os.path.join(policy_dir, "policies", "greedy_policy")
+        hint = (f"; did you mean {inside}?" if os.path.exists(os.path.join(inside, "saved_model.pb"))
+                else " (an export is a run's policies/greedy_policy)")
+        empty = "is empty" if not os.listdir(policy_dir) else "has no saved_model.pb"
+        raise cli.UserError(f"--policy_dir={policy_dir} {empty}: not an exported policy{hint}")
+    if not os.path.exists(os.path.join(policy_dir, "policy_specs.pbtxt")):
+        raise cli.UserError(f"--policy_dir={policy_dir} has no policy_specs.pbtxt: not a policy "
+                            "exported by TF-Agents' PolicySaver")
+    env_file = os.path.join(policy_dir, "env.json")
+    if not os.path.exists(env_file):
+        if env_id is None:
+            raise cli.UserError(f"--policy_dir={policy_dir} has no env.json to say which "
+                                "environment it plays; name it with --env")
+        return None
+    try:
+        with open(env_file) as f:
+            metadata = json.load(f)
+        if not isinstance(metadata, dict) or not isinstance(metadata.get("env_id"), str):
+            raise ValueError("no env_id")
+    except ValueError as error:
+        raise cli.UserError(f"{env_file} is not valid ({str(error).splitlines()[0]}); "
+                            "re-export the policy or name the environment with --env")
+    return metadata
+
+
+def make_env(policy_dir: str, env_id: str, metadata, specs):
+    """The evaluation environment, refused when the policy's specs do not fit it."""
+    try:  # an unknown id or a bad option in env.json: envs' own message names it
+        options, limit = play.env_settings(env_id, metadata, MAX_EPISODE_STEPS.value)
+        env = envs.load(env_id, seed=SEED.value, max_episode_steps=limit,
+                        render_mode="rgb_array" if VIDEO.value else None, **options)
+    except ValueError as error:
+        raise cli.UserError(str(error))
+    mismatch = play.spec_mismatch(specs, env)
+    if mismatch:
+        env.close()
+        exported_for = f" (it was exported for '{metadata['env_id']}')" if metadata else ""
+        raise cli.UserError(f"the policy in {policy_dir} does not fit '{env_id}'{exported_for}: "
+                            f"{mismatch}")
+    return env, options
+
+
+def load_policy(policy_dir: str):
+    """(specs, policy) of the export; a corrupt one is a UserError naming the broken file."""
+    try:
+        specs = export.read_policy_specs(policy_dir)
+    except Exception as error:  # protobuf's or TensorFlow's own parse errors
+        raise cli.UserError(f"cannot read {os.path.join(policy_dir, 'policy_specs.pbtxt')}: "
+                            f"{_first_line(error)}")
+    try:
+        return specs, play.ExportedPolicy(policy_dir)
+    except Exception as error:
+        raise cli.UserError(f"cannot load the SavedModel in {policy_dir}: {_first_line(error)}")
+
+
+def main(_argv) -> None:
+    metadata = check_arguments()
+    # Box2D and classic-control games render with pygame, whose init opens the sound card: a
+    # machine without one would print ALSA errors for a video that has no sound anyway.
+    os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
+    policy_dir = POLICY_DIR.value
+    env_id = ENV.value or metadata["env_id"]
+    specs, policy = load_policy(policy_dir)
+    env, options = make_env(policy_dir, env_id, metadata, specs)
+    source = "env.json" if metadata and env_id == metadata["env_id"] else "--env"
+    print(f"policy {policy_dir} (train step {policy.train_step:,}) on {env_id} (from {source}), "
+          f"{NUM_EPISODES.value} episodes, seed {SEED.value}", flush=True)
+    recording = None
+    if VIDEO.value:
+        recording = video.VideoWriter(VIDEO.value,
+                                      FPS.value or play.real_time_fps(env_id, options, env))
+    started = time.monotonic()
+    try:
+        episodes = play_episodes(policy, env, recording)
+        if recording is not None:
+            recording.close()
+    except BaseException:
+        if recording is not None:
+            recording.abandon()
+        raise
+    finally:
+        env.close()
+    if recording is not None:
+        recorded = min(VIDEO_EPISODES.value, NUM_EPISODES.value)
+        print(f"video: {VIDEO.value} ({recorded} episode{'s' * (recorded > 1)}, "
+              f"{recording.frames} frames)")
+    print(f"{len(episodes)} episodes in {time.monotonic() - started:.1f} s")
+    print(json.dumps(summarize(episodes, env_id, SEED.value)), flush=True)
+
+
+def play_episodes(policy, env, recording):
+    """--num_episodes episodes, one table row each; the first --video_episodes recorded."""
+    print(f"{'episode':>7}  {'return':>10}  {'length':>7}", flush=True)
+    episodes = []
+    for number in range(1, NUM_EPISODES.value + 1):
+        record = recording is not None and number <= VIDEO_EPISODES.value
+        episode = play.play_episode(policy, env,
+                                    recorder=_recorder(recording, number) if record else None)
+        episodes.append(episode)
+        print(f"{number:>7}  {episode.score:>10.1f}  {episode.length:>7}", flush=True)
+    return episodes
+
+
+def summarize(episodes, env_id: str, seed: int) -> dict:
+    scores = np.array([e.score for e in episodes], np.float64)
+    return {"mean_return": float(scores.mean()), "std_return": float(scores.std()),
+            "min_return": float(scores.min()), "max_return": float(scores.max()),
+            "episodes": len(episodes),
+            "mean_length": float(np.mean([e.length for e in episodes])),
+            "env_id": env_id, "seed": seed}
+
+
+def _recorder(recording: video.VideoWriter, episode_number: int):
+    """Appends each step's frame: the game, the network's newest input frame beside it, and a
+    caption with the episode, step, score so far and the chosen action's Q value."""
+    def record(step) -> None:
+        side = video.network_view(step.observation, step.frame.shape[0])
+        caption = f"ep {episode_number}  step {step.step}  score {step.score:g}"
+        if step.action is not None:
+            caption += f"  a={step.action}"
+            if step.q_value is not None:
+                caption += f"  Q={step.q_value:.3f}"
+        recording.append(video.compose(step.frame, side, caption))
+    return record
+
+
+def _first_line(error: Exception) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+if __name__ == "__main__":
+    cli.run(main)
