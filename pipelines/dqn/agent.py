@@ -21,10 +21,18 @@ def epsilon_schedule(config: DqnConfig, env_step: tf.Variable):
 
 
 def make_optimizer(config: DqnConfig) -> tf.keras.optimizers.Optimizer:
+    """Adam or Mnih's RMSprop; with learning_rate_end, the rate decays linearly over the run's
+    train steps (counted by the optimizer, which checkpoints restore)."""
+    learning_rate = config.learning_rate
+    if config.learning_rate_end:
+        train_steps = max(1, (config.num_env_steps - config.initial_collect_steps)
+                          // config.update_period)
+        learning_rate = tf.keras.optimizers.schedules.PolynomialDecay(
+            config.learning_rate, train_steps, end_learning_rate=config.learning_rate_end)
     if config.optimizer == "rmsprop":  # Mnih et al. 2015 / TF-Agents mnih15
-        return tf.keras.optimizers.RMSprop(config.learning_rate, rho=0.95, momentum=0.0,
+        return tf.keras.optimizers.RMSprop(learning_rate, rho=0.95, momentum=0.0,
                                            epsilon=config.optimizer_epsilon, centered=True)
-    return tf.keras.optimizers.Adam(config.learning_rate, epsilon=config.optimizer_epsilon)
+    return tf.keras.optimizers.Adam(learning_rate, epsilon=config.optimizer_epsilon)
 
 
 def make_agent(config: DqnConfig, time_step_spec, action_spec, q_network,

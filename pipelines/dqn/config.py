@@ -200,6 +200,9 @@ def validate(config: DqnConfig) -> None:
             raise ValueError(f"config.{field} must be >= 0, got {getattr(config, field)}")
     if not 0 < config.learning_rate < 1:
         raise ValueError(f"config.learning_rate must be in (0, 1), got {config.learning_rate}")
+    if not 0 <= config.learning_rate_end < 1:
+        raise ValueError(f"config.learning_rate_end must be in [0, 1), got "
+                         f"{config.learning_rate_end}")
     if not 0 <= config.gamma <= 1:
         raise ValueError(f"config.gamma must be in [0, 1], got {config.gamma}")
     for field in ["epsilon_start", "epsilon_end", "eval_epsilon", "target_update_tau"]:
