@@ -10,6 +10,7 @@ training code or config. Prints one line per episode, then, as the last line, on
 import json
 import os
 import time
+from typing import Optional
 
 import numpy as np
 from absl import flags
@@ -35,27 +36,28 @@ FPS = flags.DEFINE_float("fps", 0, "Video frames per second; 0: the game's real 
                          "(one frame per agent step: 15 on Atari).")
 
 
-def check_arguments() -> dict:
-    """Everything that can be checked before an environment or the SavedModel loads; returns
-    env.json (None when absent and --env names the environment)."""
-    if NUM_EPISODES.value < 1:
-        raise cli.UserError(f"--num_episodes must be at least 1, got {NUM_EPISODES.value}")
-    if VIDEO_EPISODES.value < 1:
-        raise cli.UserError(f"--video_episodes must be at least 1, got {VIDEO_EPISODES.value}")
-    if MAX_EPISODE_STEPS.value is not None and MAX_EPISODE_STEPS.value < 1:
-        raise cli.UserError(f"--max_episode_steps must be at least 1, "
-                            f"got {MAX_EPISODE_STEPS.value}")
-    if FPS.value < 0:
-        raise cli.UserError(f"--fps must be positive, got {FPS.value}")
-    if VIDEO.value:
+def check_arguments(policy_dir: Optional[str], env_id: Optional[str], num_episodes: int,
+                    video_path: Optional[str] = None, video_episodes: int = 1,
+                    max_episode_steps: Optional[int] = None, fps: float = 0) -> Optional[dict]:
+    """Everything that can be checked before an environment or the SavedModel loads (the
+    flags' values); returns env.json, or None when it is absent and env_id names the game."""
+    if num_episodes < 1:
+        raise cli.UserError(f"--num_episodes must be at least 1, got {num_episodes}")
+    if video_episodes < 1:
+        raise cli.UserError(f"--video_episodes must be at least 1, got {video_episodes}")
+    if max_episode_steps is not None and max_episode_steps < 1:
+        raise cli.UserError(f"--max_episode_steps must be at least 1, got {max_episode_steps}")
+    if fps < 0:
+        raise cli.UserError(f"--fps must be positive, got {fps}")
+    if video_path:
         try:
-            video.check_path(VIDEO.value)
+            video.check_path(video_path)
         except ValueError as error:
             raise cli.UserError(str(error))
-    return read_export(POLICY_DIR.value, ENV.value)
+    return read_export(policy_dir, env_id)
 
 
-def read_export(policy_dir: str, env_id) -> dict:
+def read_export(policy_dir: Optional[str], env_id: Optional[str]) -> Optional[dict]:
     """env.json of the export in policy_dir (None if absent and env_id is given)."""
     if not policy_dir:
         raise cli.UserError("--policy_dir is required: a run's policies/greedy_policy")
@@ -120,7 +122,8 @@ def load_policy(policy_dir: str):
 
 
 def main(_argv) -> None:
-    metadata = check_arguments()
+    metadata = check_arguments(POLICY_DIR.value, ENV.value, NUM_EPISODES.value, VIDEO.value,
+                               VIDEO_EPISODES.value, MAX_EPISODE_STEPS.value, FPS.value)
     # Box2D and classic-control games render with pygame, whose init opens the sound card: a
     # machine without one would print ALSA errors for a video that has no sound anyway.
     os.environ.setdefault("SDL_AUDIODRIVER", "dummy")

@@ -39,9 +39,13 @@ def event_files(log_dir: str) -> List[str]:
     """The event files of one writer directory, oldest first (a resumed run adds a file)."""
     paths = glob.glob(os.path.join(log_dir, "events.out.tfevents.*"))
 
-    def started(path: str) -> Tuple[int, str]:
-        stamp = os.path.basename(path).split(".")[3]
-        return (int(stamp) if stamp.isdigit() else 0, path)
+    def started(path: str) -> Tuple[int, int, str]:
+        # events.out.tfevents.<unix time>.<host>.<pid>.<writer number>.v2; the writer number
+        # orders two files a process opened within the same second.
+        parts = os.path.basename(path).split(".")
+        stamp, number = parts[3], parts[-2] if parts[-1] == "v2" else "0"
+        return (int(stamp) if stamp.isdigit() else 0, int(number) if number.isdigit() else 0,
+                path)
     return sorted(paths, key=started)
 
 
