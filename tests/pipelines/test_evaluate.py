@@ -23,6 +23,7 @@ from pipelines.dqn import train
 from pipelines.dqn.agent import make_agent
 from pipelines.dqn.networks import make_q_network
 
+pytestmark = pytest.mark.filterwarnings("ignore:Encoding a StructuredValue")  # export
 FIRE = 1  # Space Invaders' action set: NOOP, FIRE, RIGHT, LEFT, RIGHTFIRE, LEFTFIRE
 ATARI_STEPS = 200  # max_episode_steps of the FIRE export: about 4 s of play, a few hits
 
