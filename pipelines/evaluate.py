@@ -9,8 +9,10 @@ training code or config. Prints one line per episode, then, as the last line, on
 """
 import json
 import os
+import signal
+import sys
 import time
-from typing import Optional
+from typing import List, Optional
 
 import numpy as np
 from absl import flags
@@ -66,9 +68,10 @@ def read_export(policy_dir: Optional[str], env_id: Optional[str]) -> Optional[di
     if not os.path.isdir(policy_dir):
         raise cli.UserError(f"--policy_dir={policy_dir} is not a directory")
     if not os.path.exists(os.path.join(policy_dir, "saved_model.pb")):
-        inside = os.path.join(policy_dir, "policies", "greedy_policy")
-        hint = (f"; did you mean {inside}?" if os.path.exists(os.path.join(inside, "saved_model.pb"))
-                else " (an export is a run's policies/greedy_policy)")
+        inside = os.path.join(policy_dir, "policies", "greedy_policy")  # given a run's root_dir
+        hint = " (an export is a run's policies/greedy_policy)"
+        if os.path.exists(os.path.join(inside, "saved_model.pb")):
+            hint = f"; did you mean {inside}?"
         empty = "is empty" if not os.listdir(policy_dir) else "has no saved_model.pb"
         raise cli.UserError(f"--policy_dir={policy_dir} {empty}: not an exported policy{hint}")
     if not os.path.exists(os.path.join(policy_dir, "policy_specs.pbtxt")):
@@ -124,9 +127,11 @@ def load_policy(policy_dir: str):
 def main(_argv) -> None:
     metadata = check_arguments(POLICY_DIR.value, ENV.value, NUM_EPISODES.value, VIDEO.value,
                                VIDEO_EPISODES.value, MAX_EPISODE_STEPS.value, FPS.value)
-    # Box2D and classic-control games render with pygame, whose init opens the sound card: a
-    # machine without one would print ALSA errors for a video that has no sound anyway.
+    # Box2D and classic-control games render with pygame. Its init opens the sound card (ALSA
+    # errors on a machine without one, for a video without sound) and takes over SIGTERM, so
+    # `kill` or `docker stop` would no longer stop the evaluation.
     os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
+    os.environ.setdefault("SDL_NO_SIGNAL_HANDLERS", "1")
     policy_dir = POLICY_DIR.value
     env_id = ENV.value or metadata["env_id"]
     specs, policy = load_policy(policy_dir)
@@ -139,13 +144,19 @@ def main(_argv) -> None:
         recording = video.VideoWriter(VIDEO.value,
                                       FPS.value or play.real_time_fps(env_id, options, env))
     started = time.monotonic()
+    episodes = []
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)  # so a `kill` removes the partial video too
     try:
-        episodes = play_episodes(policy, env, recording)
+        play_episodes(policy, env, recording, episodes)
         if recording is not None:
             recording.close()
-    except BaseException:
+    except BaseException as error:
         if recording is not None:
             recording.abandon()
+        if isinstance(error, KeyboardInterrupt):  # cli's message speaks of checkpoints
+            sys.stderr.write(f"\nstopped after {len(episodes)} of {NUM_EPISODES.value} "
+                             "episodes; no summary, no video\n")
+            sys.exit(130)
         raise
     finally:
         env.close()
@@ -157,17 +168,17 @@ def main(_argv) -> None:
     print(json.dumps(summarize(episodes, env_id, SEED.value)), flush=True)
 
 
-def play_episodes(policy, env, recording):
-    """--num_episodes episodes, one table row each; the first --video_episodes recorded."""
+def play_episodes(policy: play.ExportedPolicy, env, recording: Optional[video.VideoWriter],
+                  episodes: List[play.Episode]) -> None:
+    """Appends --num_episodes episodes to `episodes`, printing a table row for each; the first
+    --video_episodes are recorded."""
     print(f"{'episode':>7}  {'return':>10}  {'length':>7}", flush=True)
-    episodes = []
     for number in range(1, NUM_EPISODES.value + 1):
         record = recording is not None and number <= VIDEO_EPISODES.value
         episode = play.play_episode(policy, env,
                                     recorder=_recorder(recording, number) if record else None)
         episodes.append(episode)
         print(f"{number:>7}  {episode.score:>10.1f}  {episode.length:>7}", flush=True)
-    return episodes
 
 
 def summarize(episodes, env_id: str, seed: int) -> dict:
@@ -191,6 +202,10 @@ def _recorder(recording: video.VideoWriter, episode_number: int):
                 caption += f"  Q={step.q_value:.3f}"
         recording.append(video.compose(step.frame, side, caption))
     return record
+
+
+def _exit_on_sigterm(signum, _frame) -> None:
+    raise SystemExit(128 + signum)
 
 
 def _first_line(error: Exception) -> str:

@@ -3,7 +3,7 @@ steps, several runs overlaid, drawn with matplotlib's Agg backend (no display ne
 import dataclasses
 import glob
 import os
-from typing import Dict, List, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import matplotlib
 
@@ -61,12 +61,9 @@ def read_scalars(log_dir: str) -> Dict[str, Curve]:
         first_step: Dict[str, int] = {}
         for event in _events(path):
             for value in event.summary.value:
-                if value.HasField("tensor"):
-                    number = float(tf.make_ndarray(value.tensor))
-                elif value.HasField("simple_value"):
-                    number = float(value.simple_value)
-                else:
-                    continue  # images, histograms: not curves
+                number = _scalar(value)
+                if number is None:
+                    continue  # text, images, histograms: not curves
                 tag_points = points.setdefault(value.tag, {})
                 if value.tag not in first_step:
                     first_step[value.tag] = event.step
@@ -75,6 +72,16 @@ def read_scalars(log_dir: str) -> Dict[str, Curve]:
                 tag_points[event.step] = number
     return {tag: (np.array(sorted(p), np.int64), np.array([p[s] for s in sorted(p)], np.float64))
             for tag, p in points.items()}
+
+
+def _scalar(value) -> Optional[float]:
+    if value.HasField("simple_value"):  # TF1-style summaries
+        return float(value.simple_value)
+    if value.HasField("tensor"):
+        array = tf.make_ndarray(value.tensor)
+        if array.size == 1 and np.issubdtype(array.dtype, np.number):
+            return float(array.reshape(()))
+    return None
 
 
 def _events(path: str):

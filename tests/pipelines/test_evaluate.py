@@ -96,16 +96,34 @@ def always_fire(env_id: str, options: dict, seed: int):
 
 
 @pytest.fixture(scope="module")
-def atari_evaluation(fire_policy, tmp_path_factory):
-    """The FIRE export evaluated as exported, first episode recorded as GIF."""
-    gif = str(tmp_path_factory.mktemp("atari_eval") / "fire.gif")
-    result = evaluate(f"--policy_dir={fire_policy}", "--num_episodes=1",
-                      f"--video={gif}").result(timeout=240)
-    return result, gif
+def commands(cartpole_policy, fire_policy, tmp_path_factory):
+    """Every command of this module, started at once (each mostly loads TensorFlow): name ->
+    (result, policy dir, output file)."""
+    work = tmp_path_factory.mktemp("commands")
+    corrupt = str(work / "corrupt")
+    shutil.copytree(cartpole_policy, corrupt)
+    with open(os.path.join(corrupt, "saved_model.pb"), "wb") as f:
+        f.write(b"\x08\x01 not a SavedModel")
+    empty = work / "empty"
+    empty.mkdir()
+    cases = {
+        "missing": (str(work / "missing"), ["--num_episodes=1"], None),
+        "empty": (str(empty), ["--num_episodes=1"], None),
+        "atari_gif": (fire_policy, ["--num_episodes=1"], str(work / "fire.gif")),
+        "cartpole_mp4": (cartpole_policy, ["--num_episodes=3", "--seed=5"],
+                         str(work / "cartpole.mp4")),
+        "corrupt": (corrupt, ["--num_episodes=1"], None),
+        "cartpole_on_lunarlander": (cartpole_policy, ["--env=LunarLander-v3"], None),
+    }
+    started = {name: evaluate(f"--policy_dir={policy_dir}", *extra,
+                              *([f"--video={out}"] if out else []))
+               for name, (policy_dir, extra, out) in cases.items()}
+    return {name: (run.result(timeout=300), cases[name][0], cases[name][2])
+            for name, run in started.items()}
 
 
-def test_atari_policy_plays_the_env_json_game_with_the_raw_score(fire_policy, atari_evaluation):
-    result, _ = atari_evaluation
+def test_atari_policy_plays_the_env_json_game_with_the_raw_score(fire_policy, commands):
+    result, _, _ = commands["atari_gif"]
     metadata = export.read_env_metadata(fire_policy)
     assert metadata["env_options"]["clip_rewards"] is False  # evaluation options, not training's
     raw, clipped, steps, _ = always_fire(metadata["env_id"], metadata["env_options"], seed=0)
@@ -131,11 +149,8 @@ def test_the_score_is_the_raw_game_score_even_with_clipped_rewards(fire_policy):
     assert (episode.score, episode.length) == (raw, steps)
 
 
-def test_cartpole_table_json_and_mp4(cartpole_policy, tmp_path):
-    mp4 = str(tmp_path / "cartpole.mp4")
-    with_video = evaluate(f"--policy_dir={cartpole_policy}", "--num_episodes=3", "--seed=5",
-                          f"--video={mp4}")
-    result = with_video.result(timeout=240)
+def test_cartpole_table_json_and_mp4(commands):
+    result, _, mp4 = commands["cartpole_mp4"]
     summary = summary_line(result)
     assert set(summary) >= {"mean_return", "std_return", "min_return", "max_return", "episodes",
                             "mean_length"}
@@ -164,30 +179,16 @@ def test_cartpole_episodes_repeat_with_the_seed(cartpole_policy):
     assert [play.play_episode(policy, env).score for _ in range(3)] == first
 
 
-@pytest.fixture(scope="module")
-def refusals(cartpole_policy, tmp_path_factory):
-    """One refused command per stage (flags, loading, the env check), all started at once:
-    name -> (result, policy dir)."""
-    work = tmp_path_factory.mktemp("refusals")
-    corrupt = str(work / "corrupt")
-    shutil.copytree(cartpole_policy, corrupt)
-    with open(os.path.join(corrupt, "saved_model.pb"), "wb") as f:
-        f.write(b"\x08\x01 not a SavedModel")
-    cases = {"missing": (str(work / "missing"), []),
-             "corrupt": (corrupt, []),
-             "cartpole_on_lunarlander": (cartpole_policy, ["--env=LunarLander-v3"])}
-    started = {name: evaluate(f"--policy_dir={policy_dir}", "--num_episodes=1", *extra)
-               for name, (policy_dir, extra) in cases.items()}
-    return {name: (run.result(timeout=240), cases[name][0]) for name, run in started.items()}
-
-
 @pytest.mark.parametrize("name, words", [
     ("missing", "does not exist"),
+    ("empty", "is empty"),
     ("corrupt", "cannot load the SavedModel"),
     ("cartpole_on_lunarlander", "does not fit 'LunarLander-v3'"),
 ])
-def test_command_refuses_in_one_line(refusals, name, words):
-    result, policy_dir = refusals[name]
+def test_command_refuses_in_one_line(commands, name, words):
+    """A refusal at each stage: the export's files, loading, the env check. The other argument
+    checks raise the same UserError and are tested directly below."""
+    result, policy_dir, _ = commands[name]
     line = pipeline_cli.error_line(result)
     assert words in line and policy_dir in line
     assert result.stdout == ""  # refused before playing anything
@@ -209,11 +210,12 @@ def broken_exports(cartpole_policy, tmp_path):
     no_specs = str(tmp_path / "no_specs")
     shutil.copytree(cartpole_policy, no_specs)
     os.remove(os.path.join(no_specs, "policy_specs.pbtxt"))
-    return {"empty": str(empty), "no_env_json": no_env_json, "bad_env_json": bad_env_json,
+    return {"missing": str(tmp_path / "missing"), "empty": str(empty), "no_env_json": no_env_json, "bad_env_json": bad_env_json,
             "no_specs": no_specs, "run_dir": os.path.dirname(os.path.dirname(cartpole_policy))}
 
 
 @pytest.mark.parametrize("case, words", [
+    (dict(policy_dir="missing"), "does not exist"),
     (dict(policy_dir="empty"), "is empty"),
     (dict(policy_dir="run_dir"), "did you mean"),
     (dict(policy_dir="no_specs"), "has no policy_specs.pbtxt"),
