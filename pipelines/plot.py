@@ -13,12 +13,6 @@ from absl import flags
 
 from pipelines.common import cli, curves
 
-# Importing cli defines the training flags, --root_dir among them (one run); here it is
-# repeated, one per run, and --replay_server means nothing.
-for _name in ("root_dir", "replay_server"):
-    if _name in flags.FLAGS:
-        delattr(flags.FLAGS, _name)
-
 ROOT_DIRS = flags.DEFINE_multi_string("root_dir", None, "A run directory; repeat the flag to "
                                       "overlay several runs.")
 OUT = flags.DEFINE_string("out", None, "Where to write the figure: .png (or .pdf, .svg).")

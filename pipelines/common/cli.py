@@ -14,12 +14,6 @@ class UserError(Exception):
     """A mistake in the user's input: printed as one line, exit status 2, no traceback."""
 
 
-ROOT_DIR = flags.DEFINE_string("root_dir", None, "Directory of the run: checkpoints, summaries, "
-                               "exported policies. Rerunning on the same directory resumes.")
-REPLAY_SERVER = flags.DEFINE_string("replay_server", "", "host:port of an external Reverb server; "
-                                    "empty starts an embedded one in this process.")
-
-
 def fail(message: str) -> None:
     """Prints `error: message` to stderr and exits with status 2."""
     sys.stderr.write(f"error: {message}\n")
