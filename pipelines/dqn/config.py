@@ -95,7 +95,7 @@ class DqnConfig:
 
 
 def cartpole() -> DqnConfig:
-    """CartPole-v1 to a greedy return of ~500 in 40k env steps (about 2 minutes on 1 CPU core).
+    """CartPole-v1 in 40k env steps: greedy return ~500 on seeds 0 and 1, but 358-424 on seeds 2-4.
 
     The usual failure is a policy that balances the pole but lets the cart drift off the track
     after 150-300 steps. Squared-error loss (Huber's unit-slope gradients learn the small action
@@ -129,7 +129,11 @@ def cartpole() -> DqnConfig:
 
 
 def lunarlander() -> DqnConfig:
-    """LunarLander-v3 to a mean greedy return of 200 or more."""
+    """LunarLander-v3 to a mean greedy return of about 200 in 400k env steps (~17 minutes).
+
+    The learning-rate decay lets the final weights settle; the greedy return still varies
+    between evaluations (10-episode evaluations 200-245 over the last 175k env steps).
+    """
     return DqnConfig(
         name="lunarlander_dqn",
         env_id="LunarLander-v3",
@@ -144,6 +148,7 @@ def lunarlander() -> DqnConfig:
         replay_capacity=200_000,
         batch_size=128,
         learning_rate=6.3e-4,
+        learning_rate_end=1e-5,
         gamma=0.99,
         n_step=3,
         double_dqn=True,
