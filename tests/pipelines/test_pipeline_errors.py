@@ -26,7 +26,7 @@ def unreachable_server_run(tmp_path_factory):
 
 @pytest.mark.parametrize("overrides, extra, message", [
     ({"learning_rat": 0.1}, [], "error: unknown config field 'learning_rat'; "
-                                "did you mean 'learning_rate'?"),
+                                "did you mean 'learning_rate' or 'learning_rate_end'?"),
     ({"batch_size": "abc"}, [], "error: flag --config.batch_size=abc: "
                                 "invalid literal for int() with base 10: 'abc'"),
     ({"num_env_steps": 0}, [], "error: config.num_env_steps must be > 0, got 0"),
