@@ -11,7 +11,7 @@ import tempfile
 
 from absl import flags
 
-from pipelines.common import cli, curves
+from pipelines.common import cli, curves, export
 
 ROOT_DIRS = flags.DEFINE_multi_string("root_dir", None, "A run directory; repeat the flag to "
                                       "overlay several runs.")
@@ -63,7 +63,7 @@ def main(_argv) -> None:
     os.close(handle)
     try:  # written beside and renamed: a viewer never sees half a file
         figure.savefig(staging)
-        os.replace(staging, OUT.value)
+        export.publish(staging, OUT.value)
     finally:
         if os.path.exists(staging):
             os.remove(staging)

@@ -8,6 +8,8 @@ import imageio.v2 as imageio
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from pipelines.common import export
+
 FORMATS = (".mp4", ".gif")
 _CAPTION_HEIGHT = 16  # pixels, below the frames
 _FONT_SIZE = 12
@@ -101,7 +103,7 @@ class VideoWriter:
                 self._gif_frames[0].save(self._staging, format="GIF", save_all=True,
                                          append_images=self._gif_frames[1:], loop=0,
                                          duration=round(1000 / self._fps))
-            os.replace(self._staging, self.path)
+            export.publish(self._staging, self.path)
         finally:
             self._gif_frames = []
             if os.path.exists(self._staging):
