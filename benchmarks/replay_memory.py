@@ -13,6 +13,7 @@ from absl import app, flags
 
 import envs
 import reverb
+import tensorflow as tf
 from tf_agents.environments import batched_py_environment
 from tf_agents.policies import random_py_policy
 from tf_agents.replay_buffers import reverb_utils
@@ -69,7 +70,7 @@ def main(_):
             observers[0](batch)
         else:
             for i, observer in enumerate(observers):
-                observer(trajectory.Trajectory(*[field[i] for field in batch]))
+                observer(tf.nest.map_structure(lambda field, i=i: field[i], batch))
         time_step = next_time_step
         size = client.server_info()[replay.TABLE].current_size if baseline is None or (
             int(time.monotonic() * 10) % 10 == 0) else None

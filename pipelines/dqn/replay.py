@@ -24,9 +24,11 @@ TABLE = "experience"
 _SCALARS = ("step_type", "action", "next_step_type", "reward", "discount")
 # An end-of-episode padding step: LAST -> FIRST like the boundary, no reward, no cut-off.
 _NEUTRAL_STEP = np.array([2, 0, 0, 0.0, 1.0], np.float32)
-# Steps per Reverb chunk, every column: frames compress far better in long chunks (zstd sees the
-# repeats between frames), and each chunk of the small columns carries fixed overhead.
-_CHUNK_LENGTH = 32
+# Steps per Reverb chunk, every column. Longer chunks compress better (zstd sees the repeats
+# between frames; each chunk carries fixed overhead) but a sampled item decompresses whole
+# chunks. Measured on Breakout: 8 steps = 1.67 KB per transition at ~85 env steps/s with
+# training; 32 steps = 1.37 KB at ~55 env steps/s.
+_CHUNK_LENGTH = 8
 
 
 def collect_data_spec(environment) -> trajectory_lib.Trajectory:
