@@ -3,7 +3,6 @@ from typing import Optional, Sequence, Tuple
 
 import tensorflow as tf
 from tf_agents.networks import encoding_network, network, q_network
-from tf_agents.specs import tensor_spec
 
 
 def _preprocessing(observation_spec) -> Optional[tf.keras.layers.Layer]:

@@ -10,7 +10,7 @@ A stored step has two columns: the observation (or newest frame) and the five sc
 step packed in one float32 vector. Reverb's per-item bookkeeping grows with the column count, and
 at ~1 KB per Atari frame it would otherwise cost as much as the frame itself.
 """
-from typing import List, Optional, Sequence
+from typing import Optional, Sequence
 
 import numpy as np
 import reverb

@@ -18,7 +18,7 @@ from tf_agents.train import actor, learner
 from tf_agents.utils import common
 
 import envs
-from pipelines.common import evaluation, export, progress, run_dir
+from pipelines.common import environments, evaluation, export, progress, run_dir
 from pipelines.common.cli import UserError
 from pipelines.dqn import replay
 from pipelines.dqn.agent import epsilon_schedule, make_agent
@@ -31,23 +31,6 @@ _ROUNDS_PER_ITERATION = 8
 # Sampled batches tf.data prepares ahead, on the other core, while the actor collects.
 _PREFETCH_BATCHES = 64
 POLICY_DIR = os.path.join("policies", "greedy_policy")
-
-
-def env_options(config: DqnConfig, training: bool) -> Dict:
-    """Keyword options of envs.load: Atari preprocessing only for Atari; training-only shaping."""
-    if not envs.is_atari(config.env_id):
-        return {}
-    return envs.atari_options_for(
-        config.env_id, frame_stack=config.frame_stack,
-        clip_rewards=config.clip_rewards and training,
-        terminal_on_life_loss=config.terminal_on_life_loss and training)
-
-
-def make_environments(config: DqnConfig, count: int, seed: int, training: bool) -> List:
-    options = env_options(config, training)
-    return [envs.load(config.env_id, seed=seed + i,
-                      max_episode_steps=config.max_episode_steps or None, **options)
-            for i in range(count)]
 
 
 @dataclasses.dataclass
@@ -99,38 +82,15 @@ def make_eval_policy(config: DqnConfig, agent):
                                               batch_time_steps=False)
 
 
-class GameScores:
-    """Observer of the training environments: raw score and length of every finished game.
-
-    On Atari the agent's episodes may end at each lost life and its rewards may be clipped; the
-    environments report the real game's score in info["episode"] when a game ends.
-    """
-
-    def __init__(self, environments: List):
-        self._environments = environments
-        self.scores: List[float] = []
-        self.lengths: List[int] = []
-
-    def __call__(self, _trajectory) -> None:
-        for environment in self._environments:
-            episode = environment.get_info().get("episode")
-            if episode is not None:
-                self.scores.append(float(episode["r"]))
-                self.lengths.append(int(episode["l"]))
-
-    def drain(self):
-        scores, lengths = self.scores, self.lengths
-        self.scores, self.lengths = [], []
-        return scores, lengths
-
-
 def train(config: DqnConfig, root_dir: str, replay_server: str = "") -> Dict:
     """Trains (or resumes) a DQN run in root_dir; returns what it writes to summary.json."""
     try:
         validate(config)
         client = replay.connect(replay_server) if replay_server else None
-        train_envs = make_environments(config, config.num_parallel_envs, config.seed, True)
-        eval_envs = (make_environments(config, config.eval_episodes, config.seed + 10_000, False)
+        train_envs = environments.make_environments(config, config.num_parallel_envs,
+                                                    config.seed, training=True)
+        eval_envs = (environments.make_environments(config, config.eval_episodes,
+                                                    config.seed + 10_000, training=False)
                      if config.eval_interval else [])
     except (ValueError, ConnectionError) as error:
         raise UserError(str(error)) from None
@@ -156,7 +116,7 @@ def train(config: DqnConfig, root_dir: str, replay_server: str = "") -> Dict:
                                        train_step=train_step, env_step=env_step)
     checkpointer.initialize_or_restore()
 
-    scores, steps_counter = GameScores(train_envs), py_metrics.EnvironmentSteps()
+    scores, steps_counter = environments.GameScores(train_envs), py_metrics.EnvironmentSteps()
     collect_policy = py_tf_eager_policy.PyTFEagerPolicy(agent.collect_policy, use_tf_function=True,
                                                         batch_time_steps=False)
     collect_actor = actor.Actor(collect_env, collect_policy, train_step,
@@ -168,10 +128,8 @@ def train(config: DqnConfig, root_dir: str, replay_server: str = "") -> Dict:
                  epsilon)
     loop.run()
 
-    env_metadata = {"env_id": config.env_id, "env_options": env_options(config, training=False),
-                    "max_episode_steps": config.max_episode_steps or None,
-                    "config_name": config.name}
-    export.export_policy(agent.policy, train_step, run.join(POLICY_DIR), env_metadata)
+    export.export_policy(agent.policy, train_step, run.join(POLICY_DIR),
+                         environments.env_metadata(config))
     experience.writer.close()
     wall = time.monotonic() - started
     done_steps = int(env_step.numpy())
@@ -201,8 +159,8 @@ class _Loop:
     def __init__(self, config: DqnConfig, run: run_dir.RunDir, experience: Replay,
                  dqn_learner: learner.Learner, checkpointer: common.Checkpointer,
                  collect_actor: actor.Actor, steps_counter: py_metrics.EnvironmentSteps,
-                 scores: GameScores, eval_policy, eval_envs: List, env_step: tf.Variable,
-                 epsilon):
+                 scores: environments.GameScores, eval_policy, eval_envs: List,
+                 env_step: tf.Variable, epsilon):
         self._config, self._run, self._replay = config, run, experience
         self._learner, self._checkpointer, self._actor = dqn_learner, checkpointer, collect_actor
         self._steps_counter, self._scores = steps_counter, scores

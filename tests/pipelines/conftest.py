@@ -1,6 +1,5 @@
 """Finished tiny runs of the entry points, made once per session and shared read-only."""
 import dataclasses
-import os
 import shutil
 from typing import Callable, Dict
 

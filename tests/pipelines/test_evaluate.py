@@ -17,9 +17,8 @@ import tensorflow as tf
 import envs
 import pipeline_cli
 from pipelines import evaluate as evaluate_command
-from pipelines.common import cli, export, play
+from pipelines.common import cli, environments, export, play
 from pipelines.dqn import config as dqn_config
-from pipelines.dqn import train
 from pipelines.dqn.agent import make_agent
 from pipelines.dqn.networks import make_q_network
 
@@ -64,7 +63,7 @@ def fire_policy(tmp_path_factory) -> str:
     """A Space Invaders export as training writes it (agent.policy, env.json with the
     evaluation options of the preset), its Q network rigged to always prefer FIRE."""
     config = dqn_config.atari("SpaceInvadersNoFrameskip-v4", "spaceinvaders_dqn")
-    env = train.make_environments(config, 1, seed=0, training=False)[0]
+    env = environments.make_environments(config, 1, seed=0, training=False)[0]
     q_network = make_q_network(env.observation_spec(), env.action_spec(),
                                config.conv_layer_params, config.fc_layer_params, config.dueling)
     train_step = tf.Variable(0, dtype=tf.int64)
@@ -75,7 +74,7 @@ def fire_policy(tmp_path_factory) -> str:
     kernel.assign(tf.zeros_like(kernel))
     bias.assign(tf.one_hot(FIRE, 6))
     env_metadata = {"env_id": config.env_id,
-                    "env_options": train.env_options(config, training=False),
+                    "env_options": environments.env_options(config, training=False),
                     "max_episode_steps": ATARI_STEPS, "config_name": config.name}
     policy_dir = str(tmp_path_factory.mktemp("fire") / "greedy_policy")
     export.export_policy(agent.policy, train_step, policy_dir, env_metadata)

@@ -1,0 +1,57 @@
+"""Training and evaluation environments of a run, shared by every algorithm's pipeline.
+
+A config passed here needs the fields env_id, max_episode_steps, frame_stack, clip_rewards and
+terminal_on_life_loss (every preset dataclass has them).
+"""
+from typing import Dict, List
+
+import envs
+
+
+def env_options(config, training: bool) -> Dict:
+    """Keyword options of envs.load: Atari preprocessing only for Atari; training-only shaping."""
+    if not envs.is_atari(config.env_id):
+        return {}
+    return envs.atari_options_for(
+        config.env_id, frame_stack=config.frame_stack,
+        clip_rewards=config.clip_rewards and training,
+        terminal_on_life_loss=config.terminal_on_life_loss and training)
+
+
+def make_environments(config, count: int, seed: int, training: bool) -> List:
+    """`count` PyEnvironments seeded seed, seed+1, ...; evaluation ones score the raw game."""
+    options = env_options(config, training)
+    return [envs.load(config.env_id, seed=seed + i,
+                      max_episode_steps=config.max_episode_steps or None, **options)
+            for i in range(count)]
+
+
+def env_metadata(config) -> Dict:
+    """What pipelines.evaluate needs to rebuild the evaluation environment (env.json)."""
+    return {"env_id": config.env_id, "env_options": env_options(config, training=False),
+            "max_episode_steps": config.max_episode_steps or None, "config_name": config.name}
+
+
+class GameScores:
+    """Observer of the training environments: raw score and length of every finished game.
+
+    On Atari the agent's episodes may end at each lost life and its rewards may be clipped; the
+    environments report the real game's score in info["episode"] when a game ends.
+    """
+
+    def __init__(self, environments: List):
+        self._environments = environments
+        self.scores: List[float] = []
+        self.lengths: List[int] = []
+
+    def __call__(self, _trajectory) -> None:
+        for environment in self._environments:
+            episode = environment.get_info().get("episode")
+            if episode is not None:
+                self.scores.append(float(episode["r"]))
+                self.lengths.append(int(episode["l"]))
+
+    def drain(self):
+        scores, lengths = self.scores, self.lengths
+        self.scores, self.lengths = [], []
+        return scores, lengths
