@@ -1,0 +1,147 @@
+"""Measurements as records: one JSON line each, a Markdown table, a bar plot, the machine."""
+import json
+import os
+import platform
+from typing import Dict, Iterable, List, Optional
+
+# Fields every measurement has; anything else in a record is a setting of the run.
+FIELDS = ("name", "ours", "peer", "peer_name", "ratio", "unit", "better")
+
+
+def measurement(name: str, ours: float, peer: float, peer_name: str, unit: str,
+                better: str = "higher", **settings) -> Dict:
+    """One comparison: ratio is ours / peer, whichever way is better (`better`)."""
+    if better not in ("higher", "lower"):
+        raise ValueError(f"better must be 'higher' or 'lower', got {better!r}")
+    ratio = round(ours / peer, 2) if peer else None
+    return {"name": name, "ours": ours, "peer": peer, "peer_name": peer_name, "ratio": ratio,
+            "unit": unit, "better": better, **settings}
+
+
+def json_line(record: Dict) -> str:
+    """The record as one JSON line (no newlines inside)."""
+    return json.dumps(record, separators=(", ", ": "))
+
+
+def json_lines(text: str) -> List[Dict]:
+    """Every line of `text` that parses as a JSON object, in order."""
+    records = []
+    for line in text.splitlines():
+        line = line.strip()
+        if line.startswith("{"):
+            try:
+                records.append(json.loads(line))
+            except json.JSONDecodeError:
+                continue
+    return records
+
+
+def last_json_line(text: str) -> Dict:
+    """The last JSON object line of `text` (what a benchmark process prints last)."""
+    records = json_lines(text)
+    if not records:
+        raise ValueError("no JSON line in the output")
+    return records[-1]
+
+
+def settings_of(record: Dict) -> Dict:
+    return {key: value for key, value in record.items() if key not in FIELDS}
+
+
+def _number(value) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float) and not value.is_integer():
+        return f"{value:,.2f}" if abs(value) < 100 else f"{value:,.0f}"
+    return f"{int(value):,}"
+
+
+def _ratio(record: Dict) -> str:
+    if record["ratio"] is None:
+        return "–"
+    arrow = "↑" if record["better"] == "higher" else "↓"
+    return f"{record['ratio']:.2f} ({arrow} better)"
+
+
+def markdown_table(records: Iterable[Dict]) -> str:
+    """One row per measurement: ours, the peer, ours/peer, unit and the run's settings."""
+    lines = ["| measurement | ours | peer | ours / peer | unit | settings |",
+             "| --- | ---: | --- | --- | --- | --- |"]
+    for record in records:
+        settings = "; ".join(f"{key}={value}" for key, value in settings_of(record).items())
+        lines.append(f"| {record['name']} | {_number(record['ours'])} | "
+                     f"{record['peer_name']}: {_number(record['peer'])} | {_ratio(record)} | "
+                     f"{record['unit']} | {settings} |")
+    return "\n".join(lines)
+
+
+def machine() -> Dict:
+    """CPU model and core count from /proc/cpuinfo and the OS, Python version."""
+    model = "unknown"
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    model = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return {"cpu": model, "cores": os.cpu_count(), "python": platform.python_version(),
+            "system": f"{platform.system()} {platform.release()}"}
+
+
+def markdown_report(records: List[Dict], command: str, machine_info: Dict,
+                    plot_file: Optional[str]) -> str:
+    """results.md: the command, the machine, the table and the plot."""
+    parts = [f"Command: `{command}`", "",
+             f"Machine: {machine_info['cpu']}, {machine_info['cores']} cores, "
+             f"{machine_info['system']}, Python {machine_info['python']}", "",
+             markdown_table(records)]
+    if plot_file:
+        parts += ["", f"![env steps per second per library]({plot_file})"]
+    return "\n".join(parts) + "\n"
+
+
+def write_text(path: str, text: str) -> None:
+    """Writes `text` to a temporary file beside `path`, then renames it into place."""
+    temporary = f"{path}.tmp"
+    with open(temporary, "w") as f:
+        f.write(text)
+    os.replace(temporary, path)
+
+
+def plot_steps_per_second(records: Iterable[Dict], path: str) -> bool:
+    """A grouped bar chart of every 'env steps/s' measurement, ours beside its peer.
+
+    Returns False (and writes nothing) when there is no such measurement.
+    """
+    rows = [r for r in records if r["unit"] == "env steps/s" and r["peer"] is not None]
+    if not rows:
+        return False
+    import matplotlib
+    matplotlib.use("Agg")
+    from matplotlib import pyplot as plt
+
+    figure, axes = plt.subplots(figsize=(8, 0.9 * len(rows) + 1.2))
+    labels = [r["name"] for r in rows]
+    positions = range(len(rows))
+    height = 0.38
+    ours = axes.barh([p + height / 2 for p in positions], [r["ours"] for r in rows], height,
+                     label="ours (TF-Agents + Reverb)", color="tab:blue")
+    peers = axes.barh([p - height / 2 for p in positions], [r["peer"] for r in rows], height,
+                      label="peer", color="tab:gray")
+    for bars, names in ((ours, ["ours"] * len(rows)), (peers, [r["peer_name"] for r in rows])):
+        for bar, name in zip(bars, names):
+            axes.text(bar.get_width(), bar.get_y() + bar.get_height() / 2,
+                      f" {name}: {bar.get_width():,.0f}", va="center", fontsize=8)
+    axes.set_yticks(list(positions), labels)
+    axes.invert_yaxis()
+    axes.set_xlabel("env steps per second (higher is better)")
+    axes.set_xlim(0, max(max(r["ours"], r["peer"]) for r in rows) * 1.35)
+    axes.legend(loc="lower right", fontsize=8)
+    figure.tight_layout()
+    temporary = path + ".tmp.png"
+    figure.savefig(temporary, dpi=110)
+    plt.close(figure)
+    os.replace(temporary, path)
+    return True
