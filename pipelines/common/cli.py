@@ -32,7 +32,7 @@ def define_config(preset):
         fail(f"unknown config field '{field}'{hint}")
 
 
-def _parse_flags(argv):
+def parse_flags(argv):
     try:
         return flags.FLAGS(argv)
     except flags.Error as error:
@@ -76,4 +76,4 @@ def run(main: Callable) -> None:
             sys.stderr.write("\nstopped; the last checkpoint is intact. "
                              "Run the same command to resume.\n")
             sys.exit(130)
-    app.run(guarded_main, flags_parser=_parse_flags)
+    app.run(guarded_main, flags_parser=parse_flags)

@@ -1,7 +1,8 @@
 """Greedy-policy evaluation over a batch of environments, one episode each."""
-from typing import Dict, List
+from typing import Dict, List, Optional
 
 import numpy as np
+import tensorflow as tf
 from tf_agents.environments import batched_py_environment
 
 
@@ -31,3 +32,22 @@ def evaluate(policy, environments: List, max_steps: int = 1_000_000) -> Dict[str
     return {"mean": float(returns.mean()), "std": float(returns.std()),
             "min": float(returns.min()), "max": float(returns.max()),
             "episodes": count, "mean_length": float(lengths.mean())}
+
+
+class Evaluations:
+    """The evaluations of a run: each one scored, logged to TensorBoard and remembered."""
+
+    def __init__(self, policy, environments: List, summary_dir: str, max_steps: int):
+        self._policy, self._environments, self._max_steps = policy, environments, max_steps
+        self._writer = tf.summary.create_file_writer(summary_dir)
+        self.last: Optional[Dict[str, float]] = None
+        self.last_step = -1
+
+    def run(self, step: int) -> Dict[str, float]:
+        self.last_step = step
+        self.last = evaluate(self._policy, self._environments, self._max_steps)
+        with self._writer.as_default(step=step):
+            tf.summary.scalar("Metrics/AverageReturn", self.last["mean"])
+            tf.summary.scalar("Metrics/AverageEpisodeLength", self.last["mean_length"])
+        self._writer.flush()
+        return self.last

@@ -11,6 +11,8 @@ from pipelines.common.cli import UserError
 CONFIG_FILE = "config.json"
 # Run controls that may change between a run and its resume; everything else is a hyperparameter.
 RESUMABLE_CHANGES = {"eval_interval", "eval_episodes", "checkpoint_interval", "summary_interval"}
+# Subfolders the other processes of a scaled-out run keep in the learner's root_dir.
+ROLE_FOLDERS = ("replay_server", "collector-")
 
 
 def write_json_atomically(path: str, data: Dict[str, Any]) -> None:
@@ -51,7 +53,8 @@ class RunDir:
     def _check_resume(self, new: Dict[str, Any], defaults: Dict[str, Any]) -> bool:
         config_path = os.path.join(self.path, CONFIG_FILE)
         if not os.path.exists(config_path):
-            if any(name != ".lock" for name in os.listdir(self.path)):
+            if any(name != ".lock" and not name.startswith(ROLE_FOLDERS)
+                   for name in os.listdir(self.path)):
                 raise UserError(f"--root_dir {self.path} is not empty and holds no run; "
                                 "choose an empty or new directory")
             return False

@@ -4,6 +4,7 @@ from tf_agents.agents.dqn import dqn_agent
 from tf_agents.utils import common
 
 from pipelines.dqn.config import DqnConfig
+from pipelines.dqn.networks import make_q_network
 
 
 def epsilon_schedule(config: DqnConfig, env_step: tf.Variable):
@@ -56,3 +57,12 @@ def make_agent(config: DqnConfig, time_step_spec, action_spec, q_network,
     )
     agent.initialize()
     return agent
+
+
+def build_agent(config: DqnConfig, time_step_spec, action_spec, train_step: tf.Variable,
+                env_step: tf.Variable):
+    """Q network + agent of a run, as every role builds them: (agent, epsilon schedule)."""
+    q_network = make_q_network(time_step_spec.observation, action_spec, config.conv_layer_params,
+                               config.fc_layer_params, config.dueling)
+    epsilon = epsilon_schedule(config, env_step)
+    return make_agent(config, time_step_spec, action_spec, q_network, train_step, epsilon), epsilon

@@ -33,6 +33,9 @@ class DqnConfig:
     """Env steps between evaluations of the greedy policy; 0 turns evaluation off."""
     eval_episodes: int = 10
     """Episodes per evaluation."""
+    stop_at_eval_return: float = 0.0
+    """Stop training once an evaluation's mean return reaches this (the final weights are then
+    those that reached it); 0 trains the whole budget."""
     checkpoint_interval: int = 20_000
     """Env steps between checkpoints (networks, optimizer, counters, replay)."""
     summary_interval: int = 1_000
@@ -75,6 +78,13 @@ class DqnConfig:
     """Env steps over which epsilon decays linearly, counted from the end of the warm-up."""
     eval_epsilon: float = 0.0
     """Epsilon of the evaluation policy (Mnih et al. evaluate Atari at 0.05)."""
+
+    # Scaled-out runs (--role=replay|collect|train) only.
+    samples_per_insert: float = 0.0
+    """Transitions the learner samples per transition collected, held by the replay server's rate
+    limiter; 0 means batch_size / update_period, the ratio of a single-process run."""
+    weights_sync_period: int = 1_000
+    """Env steps a collector takes between pulls of the learner's latest weights."""
 
     # Network.
     conv_layer_params: Tuple[Tuple[int, int, int], ...] = ()
@@ -192,16 +202,21 @@ def atari(env_id: str, name: str) -> DqnConfig:
     )
 
 
+def samples_per_insert(config: DqnConfig) -> float:
+    """The rate limiter's ratio of a scaled-out run."""
+    return config.samples_per_insert or config.batch_size / config.update_period
+
+
 def validate(config: DqnConfig) -> None:
     """Raises ValueError (one line, user language) for values no run can use."""
     positive = ["num_env_steps", "num_parallel_envs", "update_period", "target_update_period",
                 "eval_episodes", "checkpoint_interval", "summary_interval", "replay_capacity",
-                "batch_size", "n_step", "frame_stack"]
+                "batch_size", "n_step", "frame_stack", "weights_sync_period"]
     for field in positive:
         if getattr(config, field) <= 0:
             raise ValueError(f"config.{field} must be > 0, got {getattr(config, field)}")
     for field in ["initial_collect_steps", "eval_interval", "epsilon_decay_steps",
-                  "max_episode_steps", "gradient_clipping"]:
+                  "max_episode_steps", "gradient_clipping", "samples_per_insert"]:
         if getattr(config, field) < 0:
             raise ValueError(f"config.{field} must be >= 0, got {getattr(config, field)}")
     if not 0 < config.learning_rate < 1:
@@ -220,5 +235,7 @@ def validate(config: DqnConfig) -> None:
         raise ValueError("config.batch_size must not exceed config.replay_capacity")
     if config.initial_collect_steps >= config.num_env_steps:
         raise ValueError("config.initial_collect_steps must be smaller than config.num_env_steps")
+    if config.stop_at_eval_return and not config.eval_interval:
+        raise ValueError("config.stop_at_eval_return needs evaluations: set config.eval_interval")
     if not config.fc_layer_params and not config.conv_layer_params:
         raise ValueError("the Q network needs layers: set config.fc_layer_params")

@@ -1,20 +1,51 @@
-"""The main() every DQN entry point shares: flags in, one training run out."""
+"""The main() every DQN entry point shares: flags in, one run (or one role of a run) out.
+
+TensorFlow is imported only after the flags are checked: a bad flag fails at once, and a process
+that hosts a Reverb server can restart itself confined to loopback before anything heavy loads.
+"""
 from absl import flags
 
-from pipelines.common import cli
-from pipelines.dqn import train
+from pipelines.common import cli, loopback
+from pipelines.dqn.config import validate
 
 ROOT_DIR = flags.DEFINE_string("root_dir", None, "Directory of the run: checkpoints, summaries, "
                                "exported policies. Rerunning on the same directory resumes.")
 REPLAY_SERVER = flags.DEFINE_string("replay_server", "", "host:port of an external Reverb server; "
                                     "empty starts an embedded one in this process.")
+ROLE = flags.DEFINE_enum("role", "all", ["all", "replay", "collect", "train"],
+                         "all: the whole run in this process. A scaled-out run is one 'replay' "
+                         "server, any number of 'collect' actors and one 'train' learner.")
+PORT = flags.DEFINE_integer("port", 0, "--role=replay: the server's port (0 picks a free one).",
+                            lower_bound=0, upper_bound=65535)
+TASK = flags.DEFINE_integer("task", 0, "--role=collect: this collector's index (0, 1, ...).",
+                            lower_bound=0)
+REPLAY_EXPOSE = flags.DEFINE_boolean(
+    "replay_expose", False, "Serve this process's Reverb server on every network interface "
+    "instead of loopback only (for collectors on other machines). Reverb has no authentication: "
+    "only on a network you trust.")
 
 
 def run_preset(preset) -> None:
-    """Defines --config from `preset` and runs training with the command-line overrides."""
+    """Defines --config from `preset` and runs the chosen role with the command-line overrides."""
     config_flag = cli.define_config(preset)
 
     def main(_argv):
-        train.train(config_flag.value, root_dir=ROOT_DIR.value,
-                    replay_server=REPLAY_SERVER.value)
+        config, root_dir, role = config_flag.value, ROOT_DIR.value, ROLE.value
+        try:
+            validate(config)
+        except ValueError as error:
+            cli.fail(str(error))
+        hosts_server = role == "replay" or (role == "all" and not REPLAY_SERVER.value)
+        if hosts_server and not REPLAY_EXPOSE.value:
+            loopback.confine_to_loopback()
+        from envs import _startup  # noqa: F401  (first: quiet TensorFlow start-up)
+        from pipelines.dqn import collect_role, replay_role, train, train_role
+        if role == "all":
+            train.train(config, root_dir=root_dir, replay_server=REPLAY_SERVER.value)
+        elif role == "replay":
+            replay_role.serve(config, root_dir, PORT.value)
+        elif role == "collect":
+            collect_role.collect(config, root_dir, REPLAY_SERVER.value, TASK.value)
+        else:
+            train_role.learn(config, root_dir, REPLAY_SERVER.value)
     cli.run(main)

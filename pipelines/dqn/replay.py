@@ -56,8 +56,10 @@ def stored_step_spec(collect_data_spec: trajectory_lib.Trajectory, frame_stack: 
             tf.TensorSpec((len(_SCALARS),), tf.float32, name="scalars"))
 
 
-def make_table(step_spec, capacity: int, window: int, min_size: int = 1) -> reverb.Table:
-    """A uniform, FIFO experience table of `window`-step items."""
+def make_table(step_spec, capacity: int, window: int,
+               rate_limiter: Optional[reverb.rate_limiters.RateLimiter] = None) -> reverb.Table:
+    """A uniform, FIFO experience table of `window`-step items (by default sampling starts at one
+    item; a single-process run paces training itself)."""
     signature = tensor_spec.add_outer_dim(step_spec, window)
     signature = tf.nest.map_structure(
         lambda s: tf.TensorSpec(s.shape, s.dtype, s.name), signature)
@@ -66,7 +68,7 @@ def make_table(step_spec, capacity: int, window: int, min_size: int = 1) -> reve
         max_size=capacity,
         sampler=reverb.selectors.Uniform(),
         remover=reverb.selectors.Fifo(),
-        rate_limiter=reverb.rate_limiters.MinSize(min_size),
+        rate_limiter=rate_limiter or reverb.rate_limiters.MinSize(1),
         signature=signature,
     )
 
@@ -116,7 +118,9 @@ class FrameReplayWriter:
             if step_types[i] == 2 and next_step_types[i] == 0:  # boundary: the episode ended
                 for _ in range(self._end_padding):
                     self._append(i, (stored, _NEUTRAL_STEP))
-                writer.end_episode(clear_buffers=True)
+                # No writer.end_episode(): it waits until the server confirms every pending item,
+                # which a rate-limited server holds back. Items never reach past the next
+                # episode's first-frame padding anyway, as they start counting again here.
                 self._real_steps[i] = 0
 
     def _append(self, env: int, step: tuple) -> None:
@@ -128,9 +132,11 @@ class FrameReplayWriter:
             writer.create_item(TABLE, priority=1.0,
                                trajectory=tuple(c[-self._window:] for c in writer.history))
 
-    def flush(self) -> None:
+    def flush(self, timeout_ms: Optional[int] = None) -> None:
+        """Waits until the server has every item written so far (DeadlineExceededError after
+        `timeout_ms`; the items stay queued)."""
         for writer in self._writers:
-            writer.flush()
+            writer.flush(timeout_ms=timeout_ms)
 
     def close(self) -> None:
         for writer in self._writers:

@@ -21,9 +21,8 @@ import envs
 from pipelines.common import environments, evaluation, export, progress, run_dir
 from pipelines.common.cli import UserError
 from pipelines.dqn import replay
-from pipelines.dqn.agent import epsilon_schedule, make_agent
+from pipelines.dqn.agent import build_agent
 from pipelines.dqn.config import DqnConfig, validate
-from pipelines.dqn.networks import make_q_network
 
 # Collect this many batched env rounds, then train on the steps they bring (the update_period
 # ratio is kept exactly; the interleaving grain only saves Python round trips).
@@ -102,18 +101,18 @@ def train(config: DqnConfig, root_dir: str, replay_server: str = "") -> Dict:
     time_step_spec, action_spec = collect_env.time_step_spec(), collect_env.action_spec()
     train_step = tf.Variable(0, dtype=tf.int64, name="train_step")
     env_step = tf.Variable(0, dtype=tf.int64, name="env_step")
+    # Set once an evaluation reaches config.stop_at_eval_return: a rerun then does not train on.
+    reached_stop_return = tf.Variable(False, name="reached_stop_return")
 
-    q_network = make_q_network(time_step_spec.observation, action_spec, config.conv_layer_params,
-                               config.fc_layer_params, config.dueling)
-    epsilon = epsilon_schedule(config, env_step)
-    agent = make_agent(config, time_step_spec, action_spec, q_network, train_step, epsilon)
+    agent, epsilon = build_agent(config, time_step_spec, action_spec, train_step, env_step)
 
     frame_stack = config.frame_stack if envs.is_atari(config.env_id) else 1
     experience = make_replay(config, run, agent.collect_data_spec, frame_stack, client,
                              replay_server)
     dqn_learner = make_learner(config, run, agent, train_step, experience.address, frame_stack)
     checkpointer = common.Checkpointer(run.join("checkpoints"), max_to_keep=2, agent=agent,
-                                       train_step=train_step, env_step=env_step)
+                                       train_step=train_step, env_step=env_step,
+                                       reached_stop_return=reached_stop_return)
     checkpointer.initialize_or_restore()
 
     scores, steps_counter = environments.GameScores(train_envs), py_metrics.EnvironmentSteps()
@@ -125,7 +124,7 @@ def train(config: DqnConfig, root_dir: str, replay_server: str = "") -> Dict:
 
     loop = _Loop(config, run, experience, dqn_learner, checkpointer, collect_actor,
                  steps_counter, scores, make_eval_policy(config, agent), eval_envs, env_step,
-                 epsilon)
+                 epsilon, reached_stop_return)
     loop.run()
 
     export.export_policy(agent.policy, train_step, run.join(POLICY_DIR),
@@ -143,6 +142,7 @@ def train(config: DqnConfig, root_dir: str, replay_server: str = "") -> Dict:
         "final_eval": ({key: final[key] for key in ("mean", "std", "episodes")}
                        if final else None),
         "resumed_from_env_step": loop.resumed_from,
+        "reached_stop_return": bool(reached_stop_return.numpy()),
     }
     run_dir.write_json_atomically(run.join("summary.json"), summary)
     print(f"done: {done_steps:,} env steps, {summary['train_steps']:,} train steps, "
@@ -160,17 +160,17 @@ class _Loop:
                  dqn_learner: learner.Learner, checkpointer: common.Checkpointer,
                  collect_actor: actor.Actor, steps_counter: py_metrics.EnvironmentSteps,
                  scores: environments.GameScores, eval_policy, eval_envs: List,
-                 env_step: tf.Variable, epsilon):
+                 env_step: tf.Variable, epsilon, reached_stop_return: tf.Variable):
         self._config, self._run, self._replay = config, run, experience
         self._learner, self._checkpointer, self._actor = dqn_learner, checkpointer, collect_actor
         self._steps_counter, self._scores = steps_counter, scores
-        self._eval_policy, self._eval_envs = eval_policy, eval_envs
+        self._evaluations = evaluation.Evaluations(
+            eval_policy, eval_envs, run.join("eval"),
+            max_steps=config.max_episode_steps or 1_000_000)
         self._env_step, self._epsilon = env_step, epsilon
+        self._reached_stop_return = reached_stop_return
         self._summaries = tf.summary.create_file_writer(run.join("train"))
-        self._eval_summaries = tf.summary.create_file_writer(run.join("eval"))
         self.resumed_from = int(env_step.numpy())
-        self.last_eval: Optional[Dict] = None
-        self._last_eval_step = -1
         self._last_checkpoint_step = -1
         self._last_loss: Optional[float] = None
         self._bar = progress.Progress(config.name, config.num_env_steps, self.resumed_from)
@@ -186,10 +186,10 @@ class _Loop:
         step = self.resumed_from
         untrained_steps = 0
         next_summary = step + config.summary_interval
-        next_eval = _next_multiple(step, config.eval_interval)
-        next_checkpoint = _next_multiple(step, config.checkpoint_interval)
+        next_eval = next_multiple(step, config.eval_interval)
+        next_checkpoint = next_multiple(step, config.checkpoint_interval)
         try:
-            while step < config.num_env_steps:
+            while step < config.num_env_steps and not self._reached_stop_return.numpy():
                 self._actor.run()
                 previous, step = step, self.resumed_from + int(self._steps_counter.result())
                 self._env_step.assign(step)
@@ -206,23 +206,29 @@ class _Loop:
                     self._write_summaries(step)
                     next_summary = step + config.summary_interval
                 if config.eval_interval and step >= next_eval:
-                    self._evaluate(step)
-                    next_eval = _next_multiple(step, config.eval_interval)
+                    self._evaluations.run(step)
+                    next_eval = next_multiple(step, config.eval_interval)
                     self._bar.update(step, self._figures(), force=True)
+                    if (config.stop_at_eval_return
+                            and self.last_eval["mean"] >= config.stop_at_eval_return):
+                        self._reached_stop_return.assign(True)
                 if step >= next_checkpoint:
                     self._save_checkpoint()
-                    next_checkpoint = _next_multiple(step, config.checkpoint_interval)
+                    next_checkpoint = next_multiple(step, config.checkpoint_interval)
                 self._bar.update(step, self._figures())
         except KeyboardInterrupt:
             self._bar.close()
             self._save_checkpoint()
             raise
         self._bar.close()
+        if self._reached_stop_return.numpy() and step > self.resumed_from:
+            print(f"evaluation reached {self.last_eval['mean']:.1f} >= "
+                  f"config.stop_at_eval_return={config.stop_at_eval_return:g}: stopped at "
+                  f"{step:,} env steps")
         self._save_checkpoint()
-        if config.eval_interval and self._last_eval_step != step:
-            self._evaluate(step)  # the final weights, unless they were just evaluated
+        if config.eval_interval and self._evaluations.last_step != step:
+            self._evaluations.run(step)  # the final weights, unless they were just evaluated
         self._summaries.flush()
-        self._eval_summaries.flush()
 
     def _save_checkpoint(self) -> None:
         step = int(self._env_step.numpy())
@@ -234,13 +240,9 @@ class _Loop:
             self._replay.client.checkpoint()  # replay first: a kill between the two is harmless
         self._checkpointer.save(global_step=self._env_step.numpy())
 
-    def _evaluate(self, step: int) -> None:
-        self._last_eval_step = step
-        self.last_eval = evaluation.evaluate(self._eval_policy, self._eval_envs,
-                                             max_steps=self._config.max_episode_steps or 1_000_000)
-        with self._eval_summaries.as_default(step=step):
-            tf.summary.scalar("Metrics/AverageReturn", self.last_eval["mean"])
-            tf.summary.scalar("Metrics/AverageEpisodeLength", self.last_eval["mean_length"])
+    @property
+    def last_eval(self) -> Optional[Dict]:
+        return self._evaluations.last
 
     def _figures(self) -> Dict[str, Optional[float]]:
         return {"ε": float(self._epsilon()), "loss": self._last_loss,
@@ -259,5 +261,6 @@ class _Loop:
             tf.summary.scalar("Metrics/Epsilon", self._epsilon())
 
 
-def _next_multiple(step: int, interval: int) -> int:
+def next_multiple(step: int, interval: int) -> int:
+    """The first multiple of `interval` after `step` (never, for interval 0)."""
     return (step // interval + 1) * interval if interval else 1 << 62

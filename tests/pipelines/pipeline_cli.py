@@ -37,7 +37,7 @@ TINY = {"cartpole_dqn": CLASSIC, "lunarlander_dqn": LUNAR, "breakout_dqn": ATARI
         "spaceinvaders_dqn": ATARI, "pong_dqn": ATARI}
 
 SUMMARY_KEYS = {"config_name", "env_steps", "train_steps", "wall_seconds", "env_steps_per_second",
-                "final_eval", "resumed_from_env_step"}
+                "final_eval", "resumed_from_env_step", "reached_stop_return"}
 
 
 @dataclasses.dataclass

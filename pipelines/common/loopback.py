@@ -1,0 +1,78 @@
+"""Keeps a Reverb server's port on this machine.
+
+Reverb 0.14 always listens on "[::]:port", every network interface, and its gRPC service has no
+authentication: anyone who reaches the port can read and overwrite the replay and the weights.
+It has no option to bind elsewhere, so a process that hosts a server restarts itself once with
+`loopback_bind.c` preloaded, which turns wildcard binds into binds on 127.0.0.1. Users who need
+collectors on other machines opt out with --replay_expose.
+"""
+import hashlib
+import os
+import subprocess
+import sys
+import tempfile
+
+from pipelines.common.cli import UserError
+
+_SOURCE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "loopback_bind.c")
+_CONFINED = "ATARI_RL_LOOPBACK_CONFINED"
+
+
+def library_path() -> str:
+    """Where the compiled shim of this source lives (a per-user cache, keyed by the source)."""
+    with open(_SOURCE, "rb") as f:
+        digest = hashlib.sha256(f.read()).hexdigest()[:12]
+    cache = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(cache, "atari-rl-pipelines", f"loopback_bind-{digest}.so")
+
+
+def build_library() -> str:
+    """Compiles the shim unless the cache has it; returns its path. Raises UserError."""
+    path = library_path()
+    if os.path.exists(path):
+        return path
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    compiler = os.environ.get("CC", "cc")
+    handle, staging = tempfile.mkstemp(suffix=".so", dir=os.path.dirname(path))
+    os.close(handle)
+    try:
+        result = subprocess.run([compiler, "-shared", "-fPIC", "-O2", "-o", staging, _SOURCE,
+                                 "-ldl"], capture_output=True, text=True)
+    except OSError:
+        result = None
+    if result is None or result.returncode != 0:
+        os.unlink(staging)
+        raise UserError(f"cannot build the shim that keeps the Reverb port on loopback (C "
+                        f"compiler '{compiler}' missing or failing); install gcc, or pass "
+                        "--replay_expose to serve on every network interface knowingly")
+    os.chmod(staging, 0o755)
+    os.replace(staging, path)
+    return path
+
+
+def confine_to_loopback() -> None:
+    """Restarts this `python -m` process with the shim preloaded, unless it already runs so.
+
+    Call it before TensorFlow and Reverb are imported: the restart then costs only Python's
+    start-up.
+    """
+    if os.environ.get(_CONFINED):
+        if not _shim_loaded():  # e.g. a loader that ignores LD_PRELOAD
+            raise UserError("could not keep the Reverb port on loopback (LD_PRELOAD ignored); "
+                            "pass --replay_expose to serve on every network interface knowingly")
+        return
+    spec = getattr(sys.modules["__main__"], "__spec__", None)
+    if spec is None:
+        raise UserError("run the pipeline as `python -m pipelines.<name>` (needed to keep the "
+                        "Reverb port on loopback), or pass --replay_expose")
+    library = build_library()
+    preload = " ".join(filter(None, [library, os.environ.get("LD_PRELOAD")]))
+    environment = dict(os.environ, LD_PRELOAD=preload, **{_CONFINED: "1"})
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execve(sys.executable, [sys.executable, "-m", spec.name] + sys.argv[1:], environment)
+
+
+def _shim_loaded() -> bool:
+    with open("/proc/self/maps") as maps:
+        return os.path.basename(library_path()) in maps.read()

@@ -1,0 +1,82 @@
+"""--role=replay: the Reverb server of a scaled-out run.
+
+It holds the experience table (rate-limited to the run's samples-per-insert ratio), the variables
+table the learner pushes weights to, and the collectors' step-report queue. It saves all three into
+root_dir/replay_server/ every checkpoint_interval inserted transitions and when stopped, and
+restores them when restarted on the same directory.
+"""
+import os
+import signal
+import time
+
+import envs
+import tensorflow as tf
+
+from pipelines.common import environments, run_dir
+from pipelines.common.cli import UserError
+from pipelines.dqn import distributed, replay
+from pipelines.dqn.agent import build_agent
+from pipelines.dqn.config import DqnConfig, samples_per_insert, validate
+
+FOLDER = "replay_server"
+_POLL_SECONDS = 2.0
+
+
+def make_tables(config: DqnConfig, environment):
+    """The server's three tables, and the initial shared variables (untrained weights)."""
+    train_step = tf.Variable(0, dtype=tf.int64)
+    env_step = tf.Variable(0, dtype=tf.int64)
+    agent, _ = build_agent(config, environment.time_step_spec(), environment.action_spec(),
+                           train_step, env_step)
+    variables = distributed.shared_variables(agent.collect_policy, train_step, env_step,
+                                             tf.Variable(False))
+    frame_stack = config.frame_stack if envs.is_atari(config.env_id) else 1
+    step_spec = replay.stored_step_spec(agent.collect_data_spec, frame_stack)
+    rate_limiter = distributed.experience_rate_limiter(
+        samples_per_insert(config), min_size=max(config.initial_collect_steps, config.batch_size),
+        batch_size=config.batch_size)
+    experience = replay.make_table(step_spec, config.replay_capacity,
+                                   replay.window_length(frame_stack, config.n_step), rate_limiter)
+    tables = [experience, distributed.variables_table(variables), distributed.steps_queue()]
+    return tables, variables
+
+
+def serve(config: DqnConfig, root_dir: str, port: int) -> None:
+    """Runs the server until SIGINT or SIGTERM; checkpoints as it goes and on the way out."""
+    try:
+        validate(config)
+        environment = environments.make_environments(config, 1, config.seed, training=True)[0]
+    except ValueError as error:
+        raise UserError(str(error)) from None
+    if not root_dir:
+        raise UserError("--root_dir is required")
+    run = run_dir.RunDir(os.path.join(root_dir, FOLDER), config)
+    tables, variables = make_tables(config, environment)
+    checkpoint_dir = run.join("checkpoint") if config.checkpoint_replay else None
+    try:
+        server = replay.start_server(tables, port=port or None, checkpoint_dir=checkpoint_dir)
+    except RuntimeError as error:  # e.g. the port is taken
+        raise UserError(f"cannot start the replay server on port {port}: {error}") from None
+    client = server.localhost_client()
+    address = f"localhost:{server.port}"
+    info = client.server_info()
+    if not info[distributed.VARIABLES_TABLE].current_size:
+        distributed.SharedVariables(address, variables).push()  # collectors may start at once
+    restored = info[replay.TABLE].current_size
+    print(f"replay server on port {server.port} ({restored:,} transitions restored); "
+          f"samples per insert {samples_per_insert(config):g}", flush=True)
+
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # stop like Ctrl-C: save first
+    inserted = lambda: client.server_info()[replay.TABLE].rate_limiter_info.insert_stats.completed
+    next_checkpoint = inserted() + config.checkpoint_interval
+    try:
+        while True:
+            time.sleep(_POLL_SECONDS)
+            if checkpoint_dir and inserted() >= next_checkpoint:
+                client.checkpoint()
+                next_checkpoint = inserted() + config.checkpoint_interval
+    except KeyboardInterrupt:
+        if checkpoint_dir:
+            path = client.checkpoint()
+            print(f"replay server stopped; checkpoint {path}", flush=True)
+        server.stop()

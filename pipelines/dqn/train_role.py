@@ -1,0 +1,183 @@
+"""--role=train: the learner of a scaled-out run.
+
+It trains on batches from the replay server as fast as the server's rate limiter allows, pushes
+its weights and counters to the variables table, counts the env steps the collectors report, and
+checkpoints, evaluates and exports as a single-process run does. It finishes once the collectors
+have reported num_env_steps env steps in total, and tells them so through the variables table.
+"""
+import time
+from typing import Dict
+
+import numpy as np
+import tensorflow as tf
+from tf_agents.utils import common
+
+import envs
+from pipelines.common import environments, evaluation, export, progress, run_dir
+from pipelines.common.cli import UserError
+from pipelines.dqn import distributed, replay
+from pipelines.dqn.agent import build_agent
+from pipelines.dqn.collect_role import SERVER_ERRORS
+from pipelines.dqn.config import DqnConfig, validate
+from pipelines.dqn.train import POLICY_DIR, make_eval_policy, make_learner, next_multiple
+
+_IDLE_SECONDS = 0.5
+
+
+class _Learner:
+    """The learner's state and its connection to the replay server."""
+
+    def __init__(self, config: DqnConfig, run: run_dir.RunDir, address: str):
+        self.config, self.run, self.address = config, run, address
+        environment = environments.make_environments(config, 1, config.seed, training=True)[0]
+        self.train_step = tf.Variable(0, dtype=tf.int64, name="train_step")
+        self.env_step = tf.Variable(0, dtype=tf.int64, name="env_step")
+        self.finished = tf.Variable(False, name="finished")
+        self.collector_steps = tf.Variable(np.zeros(distributed.MAX_COLLECTORS, np.int64),
+                                           name="collector_steps")
+        self.agent, self.epsilon = build_agent(config, environment.time_step_spec(),
+                                               environment.action_spec(), self.train_step,
+                                               self.env_step)
+        self.frame_stack = config.frame_stack if envs.is_atari(config.env_id) else 1
+        self.checkpointer = common.Checkpointer(
+            run.join("checkpoints"), max_to_keep=2, agent=self.agent, train_step=self.train_step,
+            env_step=self.env_step, collector_steps=self.collector_steps)
+        self.checkpointer.initialize_or_restore()
+        self.resumed_from = int(self.env_step.numpy())
+        self.train_steps_per_push = max(1, config.weights_sync_period // config.update_period // 2)
+        self.connect(replay.connect(address))
+
+    def connect(self, client) -> None:
+        """(Re)builds the dataset and the variables' channel, and pushes the current weights."""
+        self.client = client
+        self.learner = make_learner(self.config, self.run, self.agent, self.train_step,
+                                    self.address, self.frame_stack)
+        self.shared = distributed.SharedVariables(
+            self.address, distributed.shared_variables(self.agent.collect_policy,
+                                                       self.train_step, self.env_step,
+                                                       self.finished))
+        self.shared.push()
+
+    def count_reports(self) -> int:
+        """Adds the collectors' step reports to the counters; returns the replay's size."""
+        for task, steps in distributed.drain_step_reports(self.client):
+            if 0 <= task < distributed.MAX_COLLECTORS:
+                self.collector_steps[task].assign(self.collector_steps[task] + steps)
+                self.env_step.assign_add(steps)
+        return self.client.server_info()[replay.TABLE].current_size
+
+    def train(self) -> float:
+        loss = float(self.learner.run(iterations=self.train_steps_per_push).loss)
+        self.shared.push()
+        return loss
+
+    def save(self) -> None:
+        self.checkpointer.save(global_step=self.env_step.numpy())
+
+    def per_collector(self) -> Dict[str, int]:
+        counts = self.collector_steps.numpy()
+        return {str(task): int(counts[task]) for task in np.flatnonzero(counts)}
+
+
+def learn(config: DqnConfig, root_dir: str, replay_server: str) -> Dict:
+    """Trains until the collectors have reported num_env_steps; returns summary.json's dict."""
+    try:
+        validate(config)
+        if not replay_server:
+            raise ValueError("--role=train needs --replay_server=host:port")
+        replay.connect(replay_server)
+        eval_envs = (environments.make_environments(config, config.eval_episodes,
+                                                    config.seed + 10_000, training=False)
+                     if config.eval_interval else [])
+    except (ValueError, ConnectionError) as error:
+        raise UserError(str(error)) from None
+    run = run_dir.RunDir(root_dir, config)
+    started = time.monotonic()
+    tf.keras.utils.set_random_seed(config.seed)
+    state = _Learner(config, run, replay_server)
+    distributed.watch_server(replay_server, "learner", "its last checkpoint is intact: rerun the "
+                             "same command to resume")
+    evaluations = evaluation.Evaluations(make_eval_policy(config, state.agent), eval_envs,
+                                         run.join("eval"), config.max_episode_steps or 1_000_000)
+    summaries = tf.summary.create_file_writer(run.join("train"))
+    bar = progress.Progress(f"{config.name} learner", config.num_env_steps, state.resumed_from)
+    step = state.resumed_from
+    next_eval = next_multiple(step, config.eval_interval)
+    next_checkpoint = next_multiple(step, config.checkpoint_interval)
+    next_summary = step + config.summary_interval
+    loss = None
+    try:
+        while step < config.num_env_steps:
+            try:
+                replay_size = state.count_reports()
+                step = int(state.env_step.numpy())
+                if replay_size < max(config.initial_collect_steps, config.batch_size):
+                    time.sleep(_IDLE_SECONDS)  # warm-up: the collectors fill the replay
+                else:
+                    loss = state.train()
+            except SERVER_ERRORS:
+                _reconnect(state)
+                continue
+            if step >= next_summary:
+                next_summary = step + config.summary_interval
+                with summaries.as_default(step=step):
+                    if loss is not None:
+                        tf.summary.scalar("Losses/loss", loss)
+                    tf.summary.scalar("Metrics/EnvStepsPerSecond", bar.steps_per_second(step))
+                    tf.summary.scalar("Metrics/ReplaySize", replay_size)
+                    tf.summary.scalar("Metrics/TrainSteps", state.train_step.numpy())
+            if config.eval_interval and step >= next_eval:
+                evaluations.run(step)
+                next_eval = next_multiple(step, config.eval_interval)
+                if (config.stop_at_eval_return
+                        and evaluations.last["mean"] >= config.stop_at_eval_return):
+                    break
+            if step >= next_checkpoint:
+                state.save()
+                next_checkpoint = next_multiple(step, config.checkpoint_interval)
+            bar.update(step, {"train steps": int(state.train_step.numpy()), "loss": loss,
+                              "collectors": len(state.per_collector()),
+                              "eval": evaluations.last["mean"] if evaluations.last else None})
+    except KeyboardInterrupt:
+        bar.close()
+        state.save()
+        raise
+    bar.close()
+    state.save()
+    state.finished.assign(True)
+    state.shared.push()  # the collectors stop at their next pull
+    if config.eval_interval and evaluations.last_step != step:
+        evaluations.run(step)
+    export.export_policy(state.agent.policy, state.train_step, run.join(POLICY_DIR),
+                         environments.env_metadata(config))
+    wall = time.monotonic() - started
+    final = evaluations.last
+    summary = {
+        "config_name": config.name,
+        "env_steps": step,
+        "train_steps": int(state.train_step.numpy()),
+        "wall_seconds": round(wall, 1),
+        "env_steps_per_second": round((step - state.resumed_from) / wall, 1),
+        "env_steps_per_collector": state.per_collector(),
+        "final_eval": ({key: final[key] for key in ("mean", "std", "episodes")}
+                       if final else None),
+        "resumed_from_env_step": state.resumed_from,
+    }
+    run_dir.write_json_atomically(run.join("summary.json"), summary)
+    print(f"done: {step:,} env steps from {len(summary['env_steps_per_collector'])} collectors, "
+          f"{summary['train_steps']:,} train steps, {summary['env_steps_per_second']:,.0f} env "
+          f"steps/s; final eval {format(final['mean'], '.1f') if final else 'off'}; policy in "
+          f"{run.join(POLICY_DIR)}", flush=True)
+    return summary
+
+
+def _reconnect(state: _Learner) -> None:
+    print(f"learner: lost the replay server at {state.address}; reconnecting (up to "
+          f"{distributed.RECONNECT_SECONDS:.0f} s)", flush=True)
+    client = distributed.wait_for_server(state.address)
+    if client is None:
+        state.save()
+        raise UserError(f"replay server {state.address} unreachable for "
+                        f"{distributed.RECONNECT_SECONDS:.0f} s; the learner saved its checkpoint: "
+                        "rerun the same command to resume")
+    state.connect(client)

@@ -1,0 +1,153 @@
+"""A scaled-out run on this machine: one replay server, N collectors and one learner.
+
+    python -m pipelines.launch --pipeline=cartpole_dqn --root_dir=runs/cartpole_x2 --collectors=2 \
+        [--config.<field>=value ...]
+
+Each role is the pipeline's own entry point in its own process (`--role=replay|collect|train`),
+exactly as on several machines; their output is prefixed with the role. The launcher finishes
+when the learner does, then stops the server (which checkpoints itself). A collector that dies is
+restarted; Ctrl-C stops everything, each role saving its checkpoint.
+"""
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from typing import Dict, List, Optional
+
+from absl import app, flags
+
+from pipelines.common import cli
+
+PIPELINE = flags.DEFINE_string("pipeline", "cartpole_dqn", "DQN entry point under pipelines/, "
+                               "e.g. cartpole_dqn or breakout_dqn.")
+ROOT_DIR = flags.DEFINE_string("root_dir", None, "Directory of the run (the learner's; the server "
+                               "and collectors keep subfolders in it).")
+COLLECTORS = flags.DEFINE_integer("collectors", 2, "Collector processes.", lower_bound=1,
+                                  upper_bound=64)
+PORT = flags.DEFINE_integer("port", 0, "Replay server port (0 picks a free one).", lower_bound=0,
+                            upper_bound=65535)
+RESTARTS = flags.DEFINE_integer("collector_restarts", 3, "Times a dead collector is restarted.",
+                                lower_bound=0)
+
+_DQN_PIPELINES = ("breakout_dqn", "spaceinvaders_dqn", "pong_dqn", "cartpole_dqn",
+                  "lunarlander_dqn")
+_SERVER_START_SECONDS = 180.0
+
+
+class _Role:
+    """One child process, its output forwarded line by line with a prefix."""
+
+    def __init__(self, name: str, command: List[str], on_line=None):
+        self.name, self.command = name, command
+        # A session of its own: Ctrl-C reaches the launcher alone, which stops each role once.
+        self.process = subprocess.Popen(command, stdout=subprocess.PIPE,
+                                        stderr=subprocess.STDOUT, text=True, bufsize=1,
+                                        start_new_session=True)
+        self.last_line = ""
+        self._on_line = on_line
+        self._thread = threading.Thread(target=self._forward, daemon=True)
+        self._thread.start()
+
+    def _forward(self) -> None:
+        for line in self.process.stdout:
+            if line.startswith("[reverb/cc/"):
+                continue  # Reverb's own C++ log lines: the server's state is printed by the roles
+            self.last_line = line.rstrip()
+            sys.stdout.write(f"[{self.name}] {line}")
+            sys.stdout.flush()
+            if self._on_line:
+                self._on_line(line)
+
+    def wait(self, timeout: Optional[float] = None) -> Optional[int]:
+        try:
+            code = self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            return None
+        self._thread.join(5)
+        return code
+
+    def stop(self, sig=signal.SIGTERM) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+
+
+def _pipeline_command(role: str, config_args: List[str], *extra: str) -> List[str]:
+    return ([sys.executable, "-m", f"pipelines.{PIPELINE.value}", f"--role={role}",
+             f"--root_dir={ROOT_DIR.value}"] + list(extra) + config_args)
+
+
+def _start_server(config_args: List[str]) -> tuple:
+    """The replay role, and the port it reports once it serves."""
+    port: Dict[str, int] = {}
+    ready = threading.Event()
+
+    def watch(line: str) -> None:
+        match = re.match(r"replay server on port (\d+)", line)
+        if match:
+            port["value"] = int(match.group(1))
+            ready.set()
+    server = _Role("replay", _pipeline_command("replay", config_args, f"--port={PORT.value}"),
+                   on_line=watch)
+    deadline = time.monotonic() + _SERVER_START_SECONDS
+    while not ready.wait(0.5):
+        if server.process.poll() is not None or time.monotonic() > deadline:
+            server.stop()
+            server.wait(10)
+            cli.fail(f"the replay server did not start: {server.last_line or 'no output'}")
+    return server, port["value"]
+
+
+def main(config_args: List[str]) -> int:
+    if PIPELINE.value not in _DQN_PIPELINES:
+        cli.fail(f"--pipeline must be one of {', '.join(_DQN_PIPELINES)}, got '{PIPELINE.value}'")
+    if not ROOT_DIR.value:
+        cli.fail("--root_dir is required")
+    server, port = _start_server(config_args)
+    address = f"--replay_server=localhost:{port}"
+    learner = _Role("learner", _pipeline_command("train", config_args, address))
+    collectors = [_Role(f"collector {task}", _pipeline_command("collect", config_args, address,
+                                                               f"--task={task}"))
+                  for task in range(COLLECTORS.value)]
+    restarts = [0] * len(collectors)
+    code = None
+    try:
+        while code is None:
+            code = learner.wait(1.0)
+            for task, collector in enumerate(collectors):
+                died = collector.process.poll()
+                if code is None and died not in (None, 0) and restarts[task] < RESTARTS.value:
+                    restarts[task] += 1
+                    print(f"[launch] collector {task} exited with {died}; restarting it",
+                          flush=True)
+                    collectors[task] = _Role(collector.name, collector.command)
+    except KeyboardInterrupt:
+        print("[launch] stopping: each role saves its checkpoint", flush=True)
+        for role in [learner] + collectors:
+            role.stop(signal.SIGINT)
+        code = learner.wait(120)
+    for collector in collectors:  # they stop on their own once the learner has finished
+        if collector.wait(60) is None:
+            collector.stop()
+            collector.wait(10)
+    server.stop()
+    server.wait(120)
+    return 130 if code is None else code
+
+
+def _split_config_args(argv: List[str]) -> tuple:
+    """--config.* go to every role untouched; the rest are the launcher's own flags."""
+    config_args = [arg for arg in argv[1:] if arg.startswith("--config.")]
+    return [argv[0]] + [arg for arg in argv[1:] if not arg.startswith("--config.")], config_args
+
+
+if __name__ == "__main__":
+    own_argv, passed_on = _split_config_args(sys.argv)
+
+    def run_launcher(argv):
+        if len(argv) > 1:
+            cli.fail(f"unexpected arguments: {' '.join(argv[1:])}")
+        sys.exit(main(passed_on))
+    app.run(run_launcher, argv=own_argv, flags_parser=cli.parse_flags)

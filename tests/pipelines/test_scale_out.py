@@ -1,0 +1,180 @@
+"""--role=replay|collect|train: a Reverb server, two collectors and a learner as separate processes
+on loopback, with the faults a scaled-out run must survive."""
+import os
+import re
+import signal
+import subprocess
+import time
+
+import pytest
+
+import pipeline_cli
+
+# Tiny CartPole sizes: a few hundred train steps, checkpoints every 500 env steps.
+SIZES = dict(pipeline_cli.CLASSIC, num_env_steps=3000, initial_collect_steps=300,
+             checkpoint_interval=500, eval_interval=0, weights_sync_period=200,
+             replay_capacity=5000, batch_size=16, summary_interval=500)
+
+
+class Role:
+    """One role's process; its output goes to a file (a full pipe would stall it)."""
+
+    def __init__(self, name: str, log_dir: str, root_dir: str, *extra: str):
+        self.log = os.path.join(log_dir, f"{name}.log")
+        with open(self.log, "a") as out:
+            self.process = subprocess.Popen(
+                pipeline_cli.command("cartpole_dqn", root_dir, SIZES, *extra),
+                cwd=pipeline_cli.REPO, stdout=out, stderr=subprocess.STDOUT, text=True)
+
+    def output(self) -> str:
+        with open(self.log) as f:
+            return f.read()
+
+    def wait_for(self, pattern: str, timeout: float) -> re.Match:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            match = re.search(pattern, self.output())
+            if match:
+                return match
+            assert self.process.poll() is None, self.output()
+            time.sleep(0.5)
+        raise AssertionError(f"no '{pattern}' within {timeout} s:\n{self.output()}")
+
+    def exit_code(self, timeout: float) -> int:
+        try:
+            return self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            raise AssertionError(f"still running after {timeout} s:\n{self.output()}")
+
+    def kill(self, sig=signal.SIGKILL) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+            self.process.wait(60)
+
+
+@pytest.fixture
+def roles(tmp_path):
+    started = []
+
+    def start(name, *extra):
+        role = Role(name, str(tmp_path), str(tmp_path / "run"), *extra)
+        started.append(role)
+        return role
+    yield start
+    for role in started:
+        role.kill()
+
+
+def listening_addresses(port: int):
+    """Local addresses of the sockets listening on `port` (from /proc/net/tcp and tcp6)."""
+    found = []
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(table) as f:
+            for line in f.readlines()[1:]:
+                local, state = line.split()[1], line.split()[3]
+                address, hex_port = local.rsplit(":", 1)
+                if state == "0A" and int(hex_port, 16) == port:
+                    found.append(address)
+    return found
+
+
+# ::ffff:127.0.0.1 and 127.0.0.1 as /proc/net prints them (little-endian words).
+LOOPBACK = {"0000000000000000FFFF00000100007F", "0100007F"}
+
+
+def test_server_two_collectors_and_a_learner_survive_kills(roles):
+    server = roles("replay", "--role=replay")
+    port = int(server.wait_for(r"replay server on port (\d+)", 120).group(1))
+    assert set(listening_addresses(port)) <= LOOPBACK and listening_addresses(port), \
+        "the Reverb port must listen on loopback only"
+    address = f"--replay_server=localhost:{port}"
+    collectors = [roles(f"collector{task}", "--role=collect", address, f"--task={task}")
+                  for task in range(2)]
+    learner = roles("learner", "--role=train", address)
+
+    # A checkpoint past the warm-up, then the learner and one collector die at once.
+    learner.wait_for(r"learner \| [\d,]+/3,000 env steps .*train steps [1-9]", 240)
+    checkpoints = os.path.join(os.path.dirname(server.log), "run", "checkpoints")
+    deadline = time.monotonic() + 120
+    while not any(name.endswith(".index") for name in os.listdir(checkpoints)):
+        assert time.monotonic() < deadline, learner.output()
+        time.sleep(0.5)
+    learner.kill()
+    collectors[1].kill()
+
+    # The learner resumes from its checkpoint; collector 0 goes on alone and the run completes.
+    learner = roles("learner", "--role=train", address)
+    assert learner.exit_code(300) == 0, learner.output()
+    assert collectors[0].exit_code(60) == 0, collectors[0].output()
+    assert "the learner has finished" in collectors[0].output()
+
+    summary = pipeline_cli.read_json(os.path.join(os.path.dirname(server.log), "run",
+                                                  "summary.json"))
+    assert summary["resumed_from_env_step"] >= 500
+    assert summary["env_steps"] >= SIZES["num_env_steps"]
+    per_collector = summary["env_steps_per_collector"]
+    assert set(per_collector) == {"0", "1"} and min(per_collector.values()) > 0
+    assert sum(per_collector.values()) == summary["env_steps"]
+    assert per_collector["0"] > per_collector["1"]  # collector 1 stopped half-way
+    assert summary["train_steps"] > 100
+
+    # The surviving collector acted with weights the learner pushed, later and later ones.
+    versions = [int(v) for v in re.findall(r"weights of train step (\d+)",
+                                           collectors[0].output())]
+    assert versions and versions[-1] > versions[0] and max(versions) > 100
+
+    # The server checkpoints itself when stopped.
+    server.kill(signal.SIGTERM)
+    assert server.exit_code(60) == 0
+    assert "replay server stopped; checkpoint" in server.output()
+
+
+def test_a_restarted_server_is_rejoined(roles, tmp_path):
+    server = roles("replay", "--role=replay")
+    port = int(server.wait_for(r"replay server on port (\d+)", 120).group(1))
+    address = f"--replay_server=localhost:{port}"
+    collector = roles("collector0", "--role=collect", address, "--task=0")
+    learner = roles("learner", "--role=train", address)
+    learner.wait_for(r"train steps [1-9]", 240)
+
+    server.kill(signal.SIGTERM)  # saves the replay and the weights
+    steps_before = _own_steps(collector.output())
+    server = roles("replay-restarted", "--role=replay", f"--port={port}")
+    restored = int(server.wait_for(r"\(([\d,]+) transitions restored\)", 120)
+                   .group(1).replace(",", ""))
+    assert restored > 0
+
+    # Both clients carry on with the new server (gRPC reconnects them) and the run completes.
+    assert learner.exit_code(300) == 0, learner.output()
+    assert collector.exit_code(60) == 0, collector.output()
+    written = int(re.search(r"wrote ([\d,]+) env steps", collector.output())
+                  .group(1).replace(",", ""))
+    assert written > steps_before + 500
+
+
+def _own_steps(collector_output: str) -> int:
+    counts = re.findall(r"own env steps ([\d,]+)", collector_output)
+    return int(counts[-1].replace(",", "")) if counts else 0
+
+
+def test_the_launcher_runs_a_whole_scaled_out_run(tmp_path):
+    root_dir = str(tmp_path / "run")
+    command = ([pipeline_cli.PYTHON, "-m", "pipelines.launch", "--pipeline=cartpole_dqn",
+                f"--root_dir={root_dir}", "--collectors=2"]
+               + [f"--config.{key}={pipeline_cli._flag_value(value)}"
+                  for key, value in dict(SIZES, num_env_steps=1500).items()])
+    done = subprocess.run(command, cwd=pipeline_cli.REPO, capture_output=True, text=True,
+                          timeout=400)
+    assert done.returncode == 0, done.stdout + done.stderr
+    for role in ("[replay]", "[learner]", "[collector 0]", "[collector 1]"):
+        assert role in done.stdout
+    summary = pipeline_cli.read_json(os.path.join(root_dir, "summary.json"))
+    assert set(summary["env_steps_per_collector"]) == {"0", "1"}
+    assert os.path.isdir(os.path.join(root_dir, "policies", "greedy_policy"))
+
+
+def test_collect_and_train_roles_need_a_server_address(tmp_path):
+    for role in ("collect", "train"):
+        result = pipeline_cli.run("cartpole_dqn", str(tmp_path / role), SIZES, f"--role={role}")
+        assert "--replay_server=host:port" in pipeline_cli.error_line(result)
