@@ -1,0 +1,162 @@
+"""The outer loop of an on-policy run (REINFORCE, PPO): iterations of collect-then-train, with
+TensorBoard summaries, greedy evaluations, checkpoints, progress and summary.json, all counted in
+env steps.
+
+A config passed here needs the fields name, num_env_steps, eval_interval, checkpoint_interval,
+summary_interval and max_episode_steps (the REINFORCE and PPO presets have them).
+"""
+import dataclasses
+import time
+from typing import Callable, Dict, List, Optional
+
+import numpy as np
+import tensorflow as tf
+from tf_agents.utils import common
+
+from pipelines.common import environments, evaluation, export, progress, run_dir
+
+
+@dataclasses.dataclass
+class Iteration:
+    """What one collect-then-train iteration did."""
+    env_steps: int  # env steps it adds to the run's count
+    losses: Dict[str, float]  # TensorBoard's Losses/<name>; "loss" is also on the progress line
+
+
+def linear_decay(start: float, end: float, env_step: tf.Variable, num_env_steps: int) -> Callable:
+    """A learning rate for Keras optimizers: start, falling linearly to end at num_env_steps.
+
+    It follows the env-step counter, which checkpoints restore, so a resumed run continues the
+    schedule where it stopped. end == 0 with start != 0 anneals to zero (PPO); pass end=start
+    for a fixed rate.
+    """
+    def learning_rate():
+        fraction = tf.minimum(tf.cast(env_step, tf.float32) / float(num_env_steps), 1.0)
+        return start + fraction * (end - start)
+    return learning_rate
+
+
+class OnPolicyLoop:
+    """iterate() -> summaries, evaluation, checkpoints, progress, until num_env_steps.
+
+    Checkpoints are taken between iterations (on-policy data is never kept), so a resume
+    collects afresh with the restored weights.
+    """
+
+    def __init__(self, config, run: run_dir.RunDir, iterate: Callable[[], Iteration],
+                 checkpointer: common.Checkpointer, env_step: tf.Variable, scores,
+                 eval_policy, eval_envs: List, learning_rate: Optional[Callable] = None):
+        """scores: an object whose drain() gives the (scores, lengths) of the training games
+        finished since the last call (environments.GameScores or alike)."""
+        self._config, self._run, self._iterate = config, run, iterate
+        self._checkpointer, self._env_step, self._scores = checkpointer, env_step, scores
+        self._eval_policy, self._eval_envs = eval_policy, eval_envs
+        self._learning_rate = learning_rate
+        self._summaries = tf.summary.create_file_writer(run.join("train"))
+        self._eval_summaries = tf.summary.create_file_writer(run.join("eval"))
+        self.resumed_from = int(env_step.numpy())
+        self.last_eval: Optional[Dict] = None
+        self._last_eval_step = -1
+        self._last_checkpoint_step = -1
+        self._losses: Dict[str, float] = {}
+        self._last_score: Optional[float] = None
+        self._bar = progress.Progress(config.name, config.num_env_steps, self.resumed_from)
+
+    def run(self) -> None:
+        config = self._config
+        step = self.resumed_from
+        next_summary = step + config.summary_interval
+        next_eval = next_multiple(step, config.eval_interval)
+        next_checkpoint = next_multiple(step, config.checkpoint_interval)
+        try:
+            while step < config.num_env_steps:
+                iteration = self._iterate()
+                step += iteration.env_steps
+                self._env_step.assign(step)
+                self._losses = iteration.losses
+                if step >= next_summary:
+                    self._write_summaries(step)
+                    next_summary = step + config.summary_interval
+                if config.eval_interval and step >= next_eval:
+                    self._evaluate(step)
+                    next_eval = next_multiple(step, config.eval_interval)
+                    self._bar.update(step, self._figures(), force=True)
+                if step >= next_checkpoint:
+                    self._save_checkpoint()
+                    next_checkpoint = next_multiple(step, config.checkpoint_interval)
+                self._bar.update(step, self._figures())
+        except KeyboardInterrupt:
+            self._bar.close()
+            self._save_checkpoint()
+            raise
+        self._bar.close()
+        self._save_checkpoint()
+        if config.eval_interval and self._last_eval_step != step:
+            self._evaluate(step)  # the final weights, unless they were just evaluated
+        self._summaries.flush()
+        self._eval_summaries.flush()
+
+    def steps_per_second(self, step: int) -> float:
+        return self._bar.steps_per_second(step)
+
+    def _save_checkpoint(self) -> None:
+        step = int(self._env_step.numpy())
+        if step != self._last_checkpoint_step:
+            self._last_checkpoint_step = step
+            self._checkpointer.save(global_step=step)
+
+    def _evaluate(self, step: int) -> None:
+        self._last_eval_step = step
+        self.last_eval = evaluation.evaluate(self._eval_policy, self._eval_envs,
+                                             max_steps=self._config.max_episode_steps or 1_000_000)
+        with self._eval_summaries.as_default(step=step):
+            tf.summary.scalar("Metrics/AverageReturn", self.last_eval["mean"])
+            tf.summary.scalar("Metrics/AverageEpisodeLength", self.last_eval["mean_length"])
+
+    def _figures(self) -> Dict[str, Optional[float]]:
+        return {"loss": self._losses.get("loss"), "game": self._last_score,
+                "eval": self.last_eval["mean"] if self.last_eval else None}
+
+    def _write_summaries(self, step: int) -> None:
+        game_scores, game_lengths = self._scores.drain()
+        with self._summaries.as_default(step=step):
+            if game_scores:
+                self._last_score = float(np.mean(game_scores))
+                tf.summary.scalar("Metrics/GameScore", self._last_score)
+                tf.summary.scalar("Metrics/GameLength", np.mean(game_lengths))
+            for name, value in self._losses.items():
+                tf.summary.scalar(f"Losses/{name}", value)
+            tf.summary.scalar("Metrics/EnvStepsPerSecond", self._bar.steps_per_second(step))
+            if self._learning_rate is not None:
+                tf.summary.scalar("Metrics/LearningRate", self._learning_rate())
+
+
+def finish(config, run: run_dir.RunDir, loop: OnPolicyLoop, policy, train_step: tf.Variable,
+           env_step: tf.Variable, started: float, policy_dir: str) -> Dict:
+    """Exports the greedy policy, writes summary.json (DQN's keys) and prints the last line."""
+    export.export_policy(policy, train_step, run.join(policy_dir),
+                         environments.env_metadata(config))
+    wall = time.monotonic() - started
+    done_steps = int(env_step.numpy())
+    final = loop.last_eval
+    summary = {
+        "config_name": config.name,
+        "env_steps": done_steps,
+        "train_steps": int(train_step.numpy()),
+        "wall_seconds": round(wall, 1),
+        "env_steps_per_second": round((done_steps - loop.resumed_from) / wall, 1),
+        "final_eval": ({key: final[key] for key in ("mean", "std", "episodes")}
+                       if final else None),
+        "resumed_from_env_step": loop.resumed_from,
+    }
+    run_dir.write_json_atomically(run.join("summary.json"), summary)
+    print(f"done: {done_steps:,} env steps, {summary['train_steps']:,} train steps, "
+          f"{summary['env_steps_per_second']:,.0f} env steps/s; final eval "
+          f"{format(final['mean'], '.1f') if final else 'off'}; policy in {run.join(policy_dir)}")
+    return summary
+
+
+
+def next_multiple(step: int, interval: int) -> int:
+    """The first multiple of interval after step; never, for interval 0 (turned off)."""
+    return (step // interval + 1) * interval if interval else 1 << 62

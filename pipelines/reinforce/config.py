@@ -1,0 +1,127 @@
+"""The REINFORCE hyperparameters: one typed config, one preset per game.
+
+Units: an "env step" is one agent step; an "iteration" plays `episodes_per_iteration` whole
+episodes with the current weights, then makes one train step (one gradient update) on them.
+"""
+import dataclasses
+from typing import Tuple
+
+
+@dataclasses.dataclass
+class ReinforceConfig:
+    """Every hyperparameter of a REINFORCE run; any field can be overridden as
+    --config.<field>=value."""
+
+    name: str = "reinforce"
+    """Preset name, written into summary.json."""
+    env_id: str = "CartPole-v1"
+    """Gymnasium id with vector observations (Atari frames: use the PPO pipelines)."""
+
+    # Budget and schedule, all in env steps.
+    num_env_steps: int = 200_000
+    """Env steps of the run, counted over the episodes trained on; the run stops after the first
+    iteration that reaches it."""
+    num_parallel_envs: int = 8
+    """Environments stepped together in one batch; each plays one whole episode per round."""
+    episodes_per_iteration: int = 8
+    """Whole episodes per train step (a multiple of num_parallel_envs)."""
+    eval_interval: int = 10_000
+    """Env steps between evaluations of the greedy policy; 0 turns evaluation off."""
+    eval_episodes: int = 10
+    """Episodes per evaluation."""
+    checkpoint_interval: int = 20_000
+    """Env steps between checkpoints (networks, optimizer, counters)."""
+    summary_interval: int = 1_000
+    """Env steps between TensorBoard summaries."""
+
+    # Learning rule.
+    seed: int = 0
+    """Seeds environments, network initialisation and action sampling."""
+    learning_rate: float = 1e-3
+    """Adam's learning rate."""
+    learning_rate_end: float = 0.0
+    """Learning rate reached linearly at the run's last iteration; 0 keeps learning_rate fixed."""
+    gamma: float = 0.99
+    """Discount per env step of the returns."""
+    normalize_returns: bool = True
+    """Standardize the returns (or advantages) of each batch to mean 0, std 1."""
+    value_baseline: bool = False
+    """Learn a value network and use return - value as the advantage (REINFORCE with baseline)."""
+    value_estimation_loss_coef: float = 0.2
+    """Weight of the value network's squared-error loss (with value_baseline)."""
+    entropy_regularization: float = 0.0
+    """Weight of the entropy bonus that keeps the policy exploring; 0 turns it off."""
+    gradient_clipping: float = 0.0
+    """Clip gradients to this global norm; 0 turns clipping off."""
+
+    # Networks.
+    fc_layer_params: Tuple[int, ...] = (64, 64)
+    """Units per fully connected layer of the policy network."""
+    value_fc_layer_params: Tuple[int, ...] = (64, 64)
+    """Units per fully connected layer of the value network (with value_baseline)."""
+
+    # Environment.
+    max_episode_steps: int = 0
+    """Env steps after which an episode is truncated; 0 keeps the environment's own limit."""
+
+
+def cartpole() -> ReinforceConfig:
+    """CartPole-v1: greedy return 500 (the limit) in about 300k env steps."""
+    return ReinforceConfig(
+        name="cartpole_reinforce",
+        env_id="CartPole-v1",
+        num_env_steps=100_000,
+        num_parallel_envs=8,
+        episodes_per_iteration=8,
+        eval_interval=20_000,
+        checkpoint_interval=25_000,
+        learning_rate=3e-3,
+        learning_rate_end=3e-4,
+        gamma=0.99,
+        fc_layer_params=(64, 64),
+    )
+
+
+def lunarlander() -> ReinforceConfig:
+    """LunarLander-v3, with a value baseline (plain REINFORCE is slow to find the landing)."""
+    return ReinforceConfig(
+        name="lunarlander_reinforce",
+        env_id="LunarLander-v3",
+        num_env_steps=3_000_000,
+        num_parallel_envs=8,
+        episodes_per_iteration=16,
+        eval_interval=100_000,
+        checkpoint_interval=100_000,
+        summary_interval=10_000,
+        learning_rate=1e-3,
+        gamma=0.99,
+        value_baseline=True,
+        fc_layer_params=(128, 128),
+        value_fc_layer_params=(128, 128),
+    )
+
+
+def validate(config: ReinforceConfig) -> None:
+    """Raises ValueError (one line, user language) for values no run can use."""
+    for field in ["num_env_steps", "num_parallel_envs", "episodes_per_iteration",
+                  "eval_episodes", "checkpoint_interval", "summary_interval"]:
+        if getattr(config, field) <= 0:
+            raise ValueError(f"config.{field} must be > 0, got {getattr(config, field)}")
+    for field in ["eval_interval", "max_episode_steps", "gradient_clipping",
+                  "entropy_regularization", "value_estimation_loss_coef"]:
+        if getattr(config, field) < 0:
+            raise ValueError(f"config.{field} must be >= 0, got {getattr(config, field)}")
+    if config.episodes_per_iteration % config.num_parallel_envs:
+        raise ValueError(f"config.episodes_per_iteration ({config.episodes_per_iteration}) must "
+                         f"be a multiple of config.num_parallel_envs ({config.num_parallel_envs})")
+    if not 0 < config.learning_rate < 1:
+        raise ValueError(f"config.learning_rate must be in (0, 1), got {config.learning_rate}")
+    if not 0 <= config.learning_rate_end < 1:
+        raise ValueError(f"config.learning_rate_end must be in [0, 1), got "
+                         f"{config.learning_rate_end}")
+    if not 0 <= config.gamma <= 1:
+        raise ValueError(f"config.gamma must be in [0, 1], got {config.gamma}")
+    if not config.fc_layer_params:
+        raise ValueError("the policy network needs layers: set config.fc_layer_params")
+    if config.value_baseline and not config.value_fc_layer_params:
+        raise ValueError("the value network needs layers: set config.value_fc_layer_params")

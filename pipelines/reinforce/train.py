@@ -1,0 +1,94 @@
+"""One REINFORCE run, in TF-Agents' build order.
+
+environments and specs -> counters -> policy (and value) network -> agent -> episode observer
+-> checkpointer -> collect actor and evaluation policy -> loop: play whole episodes, train on
+them, evaluate, save.
+"""
+import os
+import time
+from typing import Dict
+
+import envs  # first: quiets TensorFlow's start-up
+import tensorflow as tf
+from tf_agents.environments import batched_py_environment
+from tf_agents.policies import greedy_policy
+from tf_agents.specs import tensor_spec
+from tf_agents.train import actor
+from tf_agents.utils import common
+
+from pipelines.common import batched_policy, environments, on_policy, run_dir
+from pipelines.common.cli import UserError
+from pipelines.reinforce import episodes
+from pipelines.reinforce.agent import make_actor_network, make_agent, make_value_network
+from pipelines.reinforce.config import ReinforceConfig, validate
+
+POLICY_DIR = os.path.join("policies", "greedy_policy")
+
+
+def train(config: ReinforceConfig, root_dir: str) -> Dict:
+    """Trains (or resumes) a REINFORCE run in root_dir; returns what it writes to summary.json."""
+    try:
+        validate(config)
+        if envs.is_atari(config.env_id):
+            raise ValueError(f"REINFORCE here takes vector observations, and '{config.env_id}' "
+                             "is an Atari game; use pipelines.breakout_ppo or pong_ppo")
+        train_envs = environments.make_environments(config, config.num_parallel_envs,
+                                                    config.seed, training=True)
+        eval_envs = (environments.make_environments(config, config.eval_episodes,
+                                                    config.seed + 10_000, training=False)
+                     if config.eval_interval else [])
+    except ValueError as error:
+        raise UserError(str(error)) from None
+    run = run_dir.RunDir(root_dir, config)
+    started = time.monotonic()
+    tf.keras.utils.set_random_seed(config.seed)
+
+    collect_env = batched_py_environment.BatchedPyEnvironment(train_envs, multithreading=False)
+    time_step_spec = tensor_spec.from_spec(collect_env.time_step_spec())
+    action_spec = tensor_spec.from_spec(collect_env.action_spec())
+    train_step = tf.Variable(0, dtype=tf.int64, name="train_step")
+    env_step = tf.Variable(0, dtype=tf.int64, name="env_step")
+
+    actor_network = make_actor_network(config, time_step_spec.observation, action_spec)
+    value_net = make_value_network(config, time_step_spec.observation)
+    learning_rate = on_policy.linear_decay(config.learning_rate,
+                                           config.learning_rate_end or config.learning_rate,
+                                           env_step, config.num_env_steps)
+    agent = make_agent(config, time_step_spec, action_spec, actor_network, value_net,
+                       learning_rate, train_step)
+
+    first_episodes = episodes.FirstEpisodes(config.num_parallel_envs)
+    checkpointer = common.Checkpointer(run.join("checkpoints"), max_to_keep=2, agent=agent,
+                                       train_step=train_step, env_step=env_step)
+    checkpointer.initialize_or_restore()
+
+    collect_policy = batched_policy.BatchedPyPolicy(agent.collect_policy)
+    # One round of the batch per run(), so collection stops as soon as every episode is over.
+    collect_actor = actor.Actor(collect_env, collect_policy, train_step,
+                                steps_per_run=config.num_parallel_envs,
+                                observers=[first_episodes])
+    eval_policy = batched_policy.BatchedPyPolicy(greedy_policy.GreedyPolicy(agent.policy))
+    agent_train = common.function(agent.train)  # episode rows vary in length: shapes relaxed
+
+    def iterate() -> on_policy.Iteration:
+        played = []
+        for _ in range(config.episodes_per_iteration // config.num_parallel_envs):
+            collect_actor.reset()
+            first_episodes.start()
+            while not first_episodes.complete:
+                collect_actor.run()
+            played += first_episodes.episodes()
+        loss_info = agent_train(experience=episodes.concatenate(played))
+        extra = loss_info.extra
+        losses = {"loss": float(loss_info.loss),
+                  "policy_gradient_loss": float(extra.policy_gradient_loss),
+                  "entropy_regularization_loss": float(extra.entropy_regularization_loss)}
+        if config.value_baseline:
+            losses["value_estimation_loss"] = float(extra.value_estimation_loss)
+        return on_policy.Iteration(sum(len(e.reward) for e in played), losses)
+
+    loop = on_policy.OnPolicyLoop(config, run, iterate, checkpointer, env_step, first_episodes,
+                                  eval_policy, eval_envs, learning_rate)
+    loop.run()
+    return on_policy.finish(config, run, loop, greedy_policy.GreedyPolicy(agent.policy),
+                            train_step, env_step, started, POLICY_DIR)
