@@ -4,6 +4,7 @@ holds what they copy."""
 import fnmatch
 import json
 import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -11,6 +12,7 @@ import zipfile
 from typing import List, Tuple
 
 import pytest
+import yaml
 
 import pipeline_cli
 
@@ -163,5 +165,28 @@ def test_the_copied_files_build_the_package_with_the_default_command(tmp_path):
     names = zipfile.ZipFile(tmp_path / "wheel" / wheel).namelist()
     [cmd] = [arguments for keyword, arguments in steps if keyword == "CMD"]
     module = exec_form(cmd)[2]
-    for required in (module, "pipelines.evaluate", "pipelines.plot", "envs.load"):
+    for required in (module, "pipelines.evaluate", "pipelines.plot", "pipelines.launch",
+                     "envs.load"):
         assert required.replace(".", "/") + ".py" in names, required
+    assert "pipelines/common/loopback_bind.c" in names  # compiled on first use
+
+
+def test_compose_runs_every_role_without_publishing_the_reverb_port():
+    with open(os.path.join(REPO, "docker", "compose.yaml")) as f:
+        compose = yaml.safe_load(f)
+    services = compose["services"]
+    roles = {name: re.search(r"--role=(\w+)", service["command"]).group(1)
+             for name, service in services.items()}
+    assert sorted(roles.values()) == ["collect", "collect", "replay", "train"]
+    tasks = [re.search(r"--task=(\d+)", services[name]["command"]).group(1)
+             for name, role in roles.items() if role == "collect"]
+    assert sorted(tasks) == ["0", "1"]
+    for name, service in services.items():
+        assert "ports" not in service, f"{name} publishes a port"
+        pipeline = service["environment"]["PIPELINE"]
+        assert os.path.isfile(os.path.join(REPO, "pipelines", pipeline + ".py"))
+        assert service["environment"]["ROOT_DIR"].startswith("/runs/")
+        if roles[name] != "replay":
+            assert "--replay_server=replay:8000" in service["command"]
+    assert "--replay_expose" in services["replay"]["command"]  # reachable inside compose only
+    assert os.path.isfile(os.path.join(REPO, services["replay"]["build"]["dockerfile"]))
