@@ -14,7 +14,8 @@ SOLVED_RETURN = 475.0  # CartPole-v1 is solved at a mean of 475 over 100 episode
 @dataclasses.dataclass(frozen=True)
 class Budget:
     """How long each measurement runs; `quick` is a real but short version of `full`."""
-    rounds: int  # interleaved repetitions of every throughput run
+    rounds: int  # interleaved repetitions of the CartPole and collection runs
+    breakout_rounds: int
     cartpole_env_steps: int
     breakout_env_steps: int
     collection_seconds: float
@@ -23,11 +24,12 @@ class Budget:
 
 
 BUDGETS = {
-    "full": Budget(rounds=3, cartpole_env_steps=20_000, breakout_env_steps=12_000,
-                   collection_seconds=20, replay_transitions=100_000,
+    "full": Budget(rounds=3, breakout_rounds=3, cartpole_env_steps=20_000,
+                   breakout_env_steps=12_000, collection_seconds=20, replay_transitions=100_000,
                    solve_seeds=(0, 1, 2, 3, 4)),
-    "quick": Budget(rounds=2, cartpole_env_steps=6_000, breakout_env_steps=5_000,
-                    collection_seconds=8, replay_transitions=15_000, solve_seeds=(0, 1)),
+    "quick": Budget(rounds=2, breakout_rounds=1, cartpole_env_steps=5_000,
+                    breakout_env_steps=4_000, collection_seconds=5, replay_transitions=10_000,
+                    solve_seeds=(0,)),
 }
 
 
@@ -78,16 +80,16 @@ def breakout_throughput(context: Context) -> List[Dict]:
     """Ours vs SB3 on Breakout, Mnih et al. settings (Nature CNN, batch 32, train every 4)."""
     budget, steps = context.budget, context.budget.breakout_env_steps
     ours, sb3 = [], []
-    for round_ in range(budget.rounds):
-        context.say(f"breakout throughput, round {round_ + 1}/{budget.rounds}: ours")
+    for round_ in range(budget.breakout_rounds):
+        context.say(f"breakout throughput, round {round_ + 1}/{budget.breakout_rounds}: ours")
         ours.append(throughput.ours_rate("breakout", context.path(f"breakout-ours-{round_}"),
                                          steps))
-        context.say(f"breakout throughput, round {round_ + 1}/{budget.rounds}: sb3")
+        context.say(f"breakout throughput, round {round_ + 1}/{budget.breakout_rounds}: sb3")
         sb3.append(throughput.sb3_rate(context.peer_python, "breakout", steps))
     return [report.measurement(
         "dqn_training_breakout", _median(ours), _median(sb3), "sb3", "env steps/s",
         env_id="BreakoutNoFrameskip-v4", env_steps=steps,
-        measured_from_env_step=throughput.window_start("breakout"), rounds=budget.rounds,
+        measured_from_env_step=throughput.window_start("breakout"), rounds=budget.breakout_rounds,
         network="Nature CNN", batch_size=32, env_steps_per_train_step=4, envs="4 (both)",
         ours_runs=[r["env_steps_per_second"] for r in ours],
         peer_runs=[r["env_steps_per_second"] for r in sb3])]
