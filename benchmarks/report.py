@@ -111,34 +111,33 @@ def write_text(path: str, text: str) -> None:
 
 
 def plot_steps_per_second(records: Iterable[Dict], path: str) -> bool:
-    """A grouped bar chart of every 'env steps/s' measurement, ours beside its peer.
-
-    Returns False (and writes nothing) when there is no such measurement.
-    """
-    rows = [r for r in records if r["unit"] == "env steps/s" and r["peer"] is not None]
-    if not rows:
+    """Bar charts of every 'env steps/s' measurement: one panel per measurement (its own scale),
+    one bar per library, ours first. Returns False (and writes nothing) when there is none."""
+    groups: Dict[str, List] = {}
+    for record in records:
+        if record["unit"] == "env steps/s" and record["peer"] is not None:
+            bars = groups.setdefault(record["name"], [("ours", record["ours"])])
+            bars.append((record["peer_name"], record["peer"]))
+    if not groups:
         return False
     import matplotlib
     matplotlib.use("Agg")
     from matplotlib import pyplot as plt
 
-    figure, axes = plt.subplots(figsize=(8, 0.9 * len(rows) + 1.2))
-    labels = [r["name"] for r in rows]
-    positions = range(len(rows))
-    height = 0.38
-    ours = axes.barh([p + height / 2 for p in positions], [r["ours"] for r in rows], height,
-                     label="ours (TF-Agents + Reverb)", color="tab:blue")
-    peers = axes.barh([p - height / 2 for p in positions], [r["peer"] for r in rows], height,
-                      label="peer", color="tab:gray")
-    for bars, names in ((ours, ["ours"] * len(rows)), (peers, [r["peer_name"] for r in rows])):
-        for bar, name in zip(bars, names):
-            axes.text(bar.get_width(), bar.get_y() + bar.get_height() / 2,
-                      f" {name}: {bar.get_width():,.0f}", va="center", fontsize=8)
-    axes.set_yticks(list(positions), labels)
-    axes.invert_yaxis()
-    axes.set_xlabel("env steps per second (higher is better)")
-    axes.set_xlim(0, max(max(r["ours"], r["peer"]) for r in rows) * 1.35)
-    axes.legend(loc="lower right", fontsize=8)
+    heights = [len(bars) for bars in groups.values()]
+    figure, panels = plt.subplots(len(groups), 1, squeeze=False, figsize=(7, 0.45 * sum(heights)
+                                  + 0.9 * len(groups)), gridspec_kw={"height_ratios": heights})
+    for axes, (name, bars) in zip(panels[:, 0], groups.items()):
+        labels, values = [label for label, _ in bars], [value for _, value in bars]
+        colors = ["tab:blue"] + ["tab:gray"] * (len(bars) - 1)
+        axes.barh(labels, values, color=colors)
+        for position, value in enumerate(values):
+            axes.text(value, position, f" {value:,.0f}", va="center", fontsize=8)
+        axes.invert_yaxis()
+        axes.set_xlim(0, max(values) * 1.2)
+        axes.set_title(name, fontsize=9, loc="left")
+        axes.tick_params(labelsize=8)
+    panels[-1, 0].set_xlabel("env steps per second (higher is better)")
     figure.tight_layout()
     temporary = path + ".tmp.png"
     figure.savefig(temporary, dpi=110)

@@ -61,12 +61,14 @@ def cartpole_throughput(context: Context) -> List[Dict]:
         context.say(f"cartpole throughput, round {round_ + 1}/{budget.rounds}: tf_agents")
         tf_agents.append(throughput.tf_agents_rate(context.path(f"cartpole-tfa-{round_}"),
                                                    steps))
-    settings = dict(env_id="CartPole-v0", env_steps=steps, measured_from_env_step=
-                    throughput.window_start("cartpole"), rounds=budget.rounds,
-                    network="MLP (100,)", batch_size=64, train_steps_per_env_step=1)
+    settings = dict(env_id="CartPole-v0", env_steps=steps,
+                    measured_from_env_step=throughput.window_start("cartpole"),
+                    rounds=budget.rounds, network="MLP (100,)", batch_size=64,
+                    train_steps_per_env_step=1)
     return [
         report.measurement("dqn_training_cartpole", _median(ours), _median(sb3), "sb3",
-                           "env steps/s", envs="8 (both)", **settings,
+                           "env steps/s", envs="8 (both)", loss="squared (ours), Huber (SB3)",
+                           **settings,
                            ours_runs=[r["env_steps_per_second"] for r in ours],
                            peer_runs=[r["env_steps_per_second"] for r in sb3]),
         report.measurement("dqn_training_cartpole", _median(ours), _median(tf_agents),

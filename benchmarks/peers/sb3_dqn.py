@@ -1,6 +1,7 @@
 """Stable-Baselines3 DQN (CPU torch) as the peer: runs in the bench venv, never in ours.
 
-    .venv-bench/bin/python -m benchmarks.peers.sb3_dqn throughput --game=cartpole --num_env_steps=6000
+    .venv-bench/bin/python -m benchmarks.peers.sb3_dqn throughput --game=cartpole \
+        --num_env_steps=5000 --initial_collect_steps=1000 --window_start=2000 --num_envs=8
     .venv-bench/bin/python -m benchmarks.peers.sb3_dqn solve --seed=0
     .venv-bench/bin/python -m benchmarks.peers.sb3_dqn replay_bytes --transitions=100000
 
@@ -10,7 +11,7 @@ entry points (see there); SB3 always uses the Huber loss.
 import os
 import time
 
-STARTED = time.monotonic()  # before torch's import: solve's wall time counts it, as ours counts TF's
+STARTED = time.monotonic()  # before torch's import: solve's wall time counts it (ours counts TF's)
 # On a shared machine torch's OpenMP threads spin while they wait for each other and lose their
 # core to other jobs: a Nature-CNN train step ran 8x slower (1.0 vs 8.2 steps/s) without this.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
