@@ -1,0 +1,1 @@
+"""Tabular methods: dynamic programming on the env's tables, and model-free learning from play."""
