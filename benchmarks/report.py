@@ -51,9 +51,9 @@ def settings_of(record: Dict) -> Dict:
 def _number(value) -> str:
     if value is None:
         return "–"
-    if isinstance(value, float) and not value.is_integer():
-        return f"{value:,.2f}" if abs(value) < 100 else f"{value:,.0f}"
-    return f"{int(value):,}"
+    if abs(value) < 100 and not float(value).is_integer():
+        return f"{value:.1f}"
+    return f"{value:,.0f}"
 
 
 def _ratio(record: Dict) -> str:
@@ -76,7 +76,8 @@ def markdown_table(records: Iterable[Dict]) -> str:
 
 
 def machine() -> Dict:
-    """CPU model and core count from /proc/cpuinfo and the OS, Python version."""
+    """CPU model and core count from /proc/cpuinfo, the OS, Python, and the 1-minute load
+    average now (other jobs on a shared machine: absolute figures drift with it)."""
     model = "unknown"
     try:
         with open("/proc/cpuinfo") as f:
@@ -87,7 +88,8 @@ def machine() -> Dict:
     except OSError:
         pass
     return {"cpu": model, "cores": os.cpu_count(), "python": platform.python_version(),
-            "system": f"{platform.system()} {platform.release()}"}
+            "system": f"{platform.system()} {platform.release()}",
+            "load_average": round(os.getloadavg()[0], 1)}
 
 
 def markdown_report(records: List[Dict], command: str, machine_info: Dict,
@@ -95,7 +97,9 @@ def markdown_report(records: List[Dict], command: str, machine_info: Dict,
     """results.md: the command, the machine, the table and the plot."""
     parts = [f"Command: `{command}`", "",
              f"Machine: {machine_info['cpu']}, {machine_info['cores']} cores, "
-             f"{machine_info['system']}, Python {machine_info['python']}", "",
+             f"{machine_info['system']}, Python {machine_info['python']}; 1-minute load "
+             f"average {machine_info['load_average']} at the start, "
+             f"{machine_info.get('load_average_end', '?')} at the end", "",
              markdown_table(records)]
     if plot_file:
         parts += ["", f"![env steps per second per library]({plot_file})"]

@@ -1,4 +1,4 @@
-"""The benchmark suite against peers: `make bench` (about an hour), `make bench ARGS=--quick`.
+"""The benchmark suite against peers: `make bench` (1-2 hours), `make bench ARGS=--quick`.
 
     .venv/bin/python -m benchmarks.run [--quick] [--only=cartpole_throughput,atari_replay]
 
@@ -65,6 +65,7 @@ def main(_argv) -> None:
     machine_info = report.machine()
     print(report.json_line({"name": "machine", **machine_info, "budget": budget_name}),
           flush=True)
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow start-up noise (here, runs)
     work_dir = tempfile.mkdtemp(prefix="bench-")
     context = suite.Context(suite.BUDGETS[budget_name], PEER_PYTHON.value, work_dir)
     records, failed = [], []
@@ -85,6 +86,8 @@ def main(_argv) -> None:
         sys.exit(130)
     finally:
         shutil.rmtree(work_dir, ignore_errors=True)
+    machine_info = dict(machine_info, budget=budget_name,
+                        load_average_end=report.machine()["load_average"])
     command = "make bench" + (" ARGS=--quick" if QUICK.value else "")
     if set(ONLY.value) != set(suite.MEASUREMENTS):
         command = "python -m benchmarks.run " + shlex.join(sys.argv[1:])

@@ -42,24 +42,26 @@ def test_last_json_line_skips_logs_and_broken_lines():
 
 
 def test_markdown_table_has_a_row_per_measurement_with_ratio_direction_and_settings():
-    records = [report.measurement("dqn_training_breakout", 90.0, 45.0, "sb3", "env steps/s",
+    records = [report.measurement("dqn_training_breakout", 90.0, 45.5, "sb3", "env steps/s",
                                   envs=4),
                report.measurement("cartpole_solve_median_seconds", 60.0, 120.0, "sb3_rl_zoo",
                                   "s", better="lower", seeds=[0, 1])]
     lines = report.markdown_table(records).splitlines()
     assert lines[0].startswith("| measurement | ours | peer | ours / peer |")
     assert len(lines) == 2 + len(records)
-    assert "| dqn_training_breakout | 90 | sb3: 45 | 2.00 (↑ better) | env steps/s | envs=4 |" \
+    assert "| dqn_training_breakout | 90 | sb3: 45.5 | 1.98 (↑ better) | env steps/s | envs=4 |" \
         == lines[2]
     assert "0.50 (↓ better)" in lines[3] and "seeds=[0, 1]" in lines[3]
 
 
 def test_markdown_report_names_the_command_and_machine():
-    machine = {"cpu": "Some CPU", "cores": 2, "python": "3.11.7", "system": "Linux 6"}
+    machine = {"cpu": "Some CPU", "cores": 2, "python": "3.11.7", "system": "Linux 6",
+               "load_average": 3.2, "load_average_end": 4.5}
     text = report.markdown_report([report.measurement("a", 2.0, 1.0, "p", "env steps/s")],
                                   "make bench ARGS=--quick", machine, "steps_per_second.png")
     assert "`make bench ARGS=--quick`" in text
     assert "Some CPU, 2 cores" in text
+    assert "load average 3.2 at the start, 4.5 at the end" in text
     assert "![env steps per second per library](steps_per_second.png)" in text
 
 
@@ -67,6 +69,7 @@ def test_machine_reads_cpu_model_and_cores():
     machine = report.machine()
     assert machine["cores"] == os.cpu_count()
     assert machine["cpu"] and machine["cpu"] != "unknown"
+    assert machine["load_average"] >= 0
 
 
 def test_plot_of_steps_per_second_is_a_png_and_skips_other_units(tmp_path):
