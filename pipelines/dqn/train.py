@@ -61,15 +61,20 @@ def make_replay(config: DqnConfig, run: run_dir.RunDir, collect_data_spec, frame
 
 
 def make_learner(config: DqnConfig, run: run_dir.RunDir, agent, train_step: tf.Variable,
-                 replay_address: str, frame_stack: int) -> learner.Learner:
-    """TF-Agents' Learner: compiled train steps on batches prefetched from Reverb."""
-    def experience_dataset():
+                 replay_address: str, frame_stack: int,
+                 strategy: Optional[tf.distribute.Strategy] = None) -> learner.Learner:
+    """TF-Agents' Learner: compiled train steps on batches prefetched from Reverb. With a
+    strategy of several replicas, each replica samples its share of config.batch_size."""
+    replicas = strategy.num_replicas_in_sync if strategy else 1
+
+    def experience_dataset(_context=None):
         dataset = replay.make_dataset(replay_address, agent.collect_data_spec, frame_stack,
-                                      config.n_step, config.batch_size, _PREFETCH_BATCHES)
+                                      config.n_step, config.batch_size // replicas,
+                                      _PREFETCH_BATCHES)
         return dataset.map(lambda trajectory: (trajectory, ()))
     # Checkpoints and summaries are ours (they count env steps), so the Learner's are off.
     return learner.Learner(run.path, train_step, agent, experience_dataset,
-                           checkpoint_interval=0, summary_interval=0)
+                           checkpoint_interval=0, summary_interval=0, strategy=strategy)
 
 
 def make_eval_policy(config: DqnConfig, agent):

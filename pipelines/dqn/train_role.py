@@ -6,7 +6,7 @@ checkpoints, evaluates and exports as a single-process run does. It finishes onc
 have reported num_env_steps env steps in total, and tells them so through the variables table.
 """
 import time
-from typing import Dict
+from typing import Dict, Optional
 
 import numpy as np
 import tensorflow as tf
@@ -27,17 +27,19 @@ _IDLE_SECONDS = 0.5
 class _Learner:
     """The learner's state and its connection to the replay server."""
 
-    def __init__(self, config: DqnConfig, run: run_dir.RunDir, address: str):
-        self.config, self.run, self.address = config, run, address
+    def __init__(self, config: DqnConfig, run: run_dir.RunDir, address: str,
+                 strategy: tf.distribute.Strategy):
+        self.config, self.run, self.address, self.strategy = config, run, address, strategy
         environment = environments.make_environments(config, 1, config.seed, training=True)[0]
-        self.train_step = tf.Variable(0, dtype=tf.int64, name="train_step")
-        self.env_step = tf.Variable(0, dtype=tf.int64, name="env_step")
-        self.finished = tf.Variable(False, name="finished")
-        self.collector_steps = tf.Variable(np.zeros(distributed.MAX_COLLECTORS, np.int64),
-                                           name="collector_steps")
-        self.agent, self.epsilon = build_agent(config, environment.time_step_spec(),
-                                               environment.action_spec(), self.train_step,
-                                               self.env_step)
+        with strategy.scope():  # the agent's variables live where the strategy trains them
+            self.train_step = tf.Variable(0, dtype=tf.int64, name="train_step")
+            self.env_step = tf.Variable(0, dtype=tf.int64, name="env_step")
+            self.finished = tf.Variable(False, name="finished")
+            self.collector_steps = tf.Variable(np.zeros(distributed.MAX_COLLECTORS, np.int64),
+                                               name="collector_steps")
+            self.agent, self.epsilon = build_agent(config, environment.time_step_spec(),
+                                                   environment.action_spec(), self.train_step,
+                                                   self.env_step)
         self.frame_stack = config.frame_stack if envs.is_atari(config.env_id) else 1
         self.checkpointer = common.Checkpointer(
             run.join("checkpoints"), max_to_keep=2, agent=self.agent, train_step=self.train_step,
@@ -51,7 +53,7 @@ class _Learner:
         """(Re)builds the dataset and the variables' channel, and pushes the current weights."""
         self.client = client
         self.learner = make_learner(self.config, self.run, self.agent, self.train_step,
-                                    self.address, self.frame_stack)
+                                    self.address, self.frame_stack, self.strategy)
         self.shared = distributed.SharedVariables(
             self.address, distributed.shared_variables(self.agent.collect_policy,
                                                        self.train_step, self.env_step,
@@ -79,7 +81,15 @@ class _Learner:
         return {str(task): int(counts[task]) for task in np.flatnonzero(counts)}
 
 
-def learn(config: DqnConfig, root_dir: str, replay_server: str) -> Dict:
+def make_strategy() -> tf.distribute.Strategy:
+    """Every GPU of the machine through MirroredStrategy when there are several; otherwise
+    TensorFlow's default strategy (one GPU, or the CPU)."""
+    gpus = tf.config.list_logical_devices("GPU")
+    return tf.distribute.MirroredStrategy() if len(gpus) > 1 else tf.distribute.get_strategy()
+
+
+def learn(config: DqnConfig, root_dir: str, replay_server: str,
+          strategy: Optional[tf.distribute.Strategy] = None) -> Dict:
     """Trains until the collectors have reported num_env_steps; returns summary.json's dict."""
     try:
         validate(config)
@@ -91,10 +101,14 @@ def learn(config: DqnConfig, root_dir: str, replay_server: str) -> Dict:
                      if config.eval_interval else [])
     except (ValueError, ConnectionError) as error:
         raise UserError(str(error)) from None
+    strategy = strategy or make_strategy()
+    if config.batch_size % strategy.num_replicas_in_sync:
+        raise UserError(f"config.batch_size={config.batch_size} must divide evenly over the "
+                        f"{strategy.num_replicas_in_sync} replicas (GPUs) of the learner")
     run = run_dir.RunDir(root_dir, config)
     started = time.monotonic()
     tf.keras.utils.set_random_seed(config.seed)
-    state = _Learner(config, run, replay_server)
+    state = _Learner(config, run, replay_server, strategy)
     distributed.watch_server(replay_server, "learner", "its last checkpoint is intact: rerun the "
                              "same command to resume")
     evaluations = evaluation.Evaluations(make_eval_policy(config, state.agent), eval_envs,

@@ -178,3 +178,34 @@ def test_collect_and_train_roles_need_a_server_address(tmp_path):
     for role in ("collect", "train"):
         result = pipeline_cli.run("cartpole_dqn", str(tmp_path / role), SIZES, f"--role={role}")
         assert "--replay_server=host:port" in pipeline_cli.error_line(result)
+
+
+# The learner role under MirroredStrategy, as on a multi-GPU host: here over two logical CPUs,
+# which must be configured before TensorFlow starts, hence a process of its own.
+_MIRRORED_LEARNER = """
+import sys
+import tensorflow as tf
+cpu = tf.config.list_physical_devices("CPU")[0]
+tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+from pipelines.dqn import config as dqn_config, train_role
+config = dqn_config.cartpole()
+for key, value in {sizes}.items():
+    setattr(config, key, value)
+strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
+assert strategy.num_replicas_in_sync == 2
+train_role.learn(config, sys.argv[1], sys.argv[2], strategy=strategy)
+"""
+
+
+def test_the_learner_trains_on_several_replicas(roles, tmp_path):
+    sizes = dict(SIZES, num_env_steps=1500)
+    server = roles("replay", "--role=replay")
+    port = int(server.wait_for(r"replay server on port (\d+)", 120).group(1))
+    roles("collector0", "--role=collect", f"--replay_server=localhost:{port}", "--task=0")
+    done = subprocess.run(
+        [pipeline_cli.PYTHON, "-c", _MIRRORED_LEARNER.format(sizes=sizes),
+         str(tmp_path / "run"), f"localhost:{port}"],
+        cwd=pipeline_cli.REPO, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    summary = pipeline_cli.read_json(str(tmp_path / "run" / "summary.json"))
+    assert summary["env_steps"] >= 1500 and summary["train_steps"] > 100
