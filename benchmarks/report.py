@@ -8,12 +8,13 @@ from typing import Dict, Iterable, List, Optional
 FIELDS = ("name", "ours", "peer", "peer_name", "ratio", "unit", "better")
 
 
-def measurement(name: str, ours: float, peer: float, peer_name: str, unit: str,
-                better: str = "higher", **settings) -> Dict:
-    """One comparison: ratio is ours / peer, whichever way is better (`better`)."""
+def measurement(name: str, ours: Optional[float], peer: Optional[float], peer_name: str,
+                unit: str, better: str = "higher", **settings) -> Dict:
+    """One comparison: ratio is ours / peer, whichever way is better (`better`); a side with no
+    figure (None: e.g. never solved) has no ratio."""
     if better not in ("higher", "lower"):
         raise ValueError(f"better must be 'higher' or 'lower', got {better!r}")
-    ratio = round(ours / peer, 2) if peer else None
+    ratio = round(ours / peer, 2) if ours is not None and peer else None
     return {"name": name, "ours": ours, "peer": peer, "peer_name": peer_name, "ratio": ratio,
             "unit": unit, "better": better, **settings}
 
@@ -119,7 +120,7 @@ def plot_steps_per_second(records: Iterable[Dict], path: str) -> bool:
     one bar per library, ours first. Returns False (and writes nothing) when there is none."""
     groups: Dict[str, List] = {}
     for record in records:
-        if record["unit"] == "env steps/s" and record["peer"] is not None:
+        if record["unit"] == "env steps/s" and None not in (record["ours"], record["peer"]):
             bars = groups.setdefault(record["name"], [("ours", record["ours"])])
             bars.append((record["peer_name"], record["peer"]))
     if not groups:

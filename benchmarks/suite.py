@@ -1,10 +1,11 @@
 """The measurements of the suite, each ours against a peer, runs interleaved (ours, peer, ours,
 peer, ...) so that both see the same machine load; the median of each side is compared."""
 import dataclasses
+import math
 import os
 import statistics
 import sys
-from typing import Callable, Dict, List, Tuple
+from typing import Callable, Dict, List, Optional, Tuple
 
 from benchmarks import processes, report, throughput
 
@@ -168,15 +169,26 @@ def cartpole_solve(context: Context) -> List[Dict]:
     records = []
     for statistic, pick in (("median", statistics.median), ("worst", max)):
         records.append(report.measurement(
-            f"cartpole_solve_{statistic}_seconds", round(pick(r["wall_seconds"] for r in ours), 1),
-            round(pick(r["wall_seconds"] for r in sb3), 1), "sb3_rl_zoo", "s", better="lower",
+            f"cartpole_solve_{statistic}_seconds", solve_seconds(ours, pick),
+            solve_seconds(sb3, pick), "sb3_rl_zoo", "s", better="lower",
             seeds=list(context.budget.solve_seeds),
             ours_solved=f"{sum(r['mean_return'] >= SOLVED_RETURN for r in ours)}/{len(ours)}",
             peer_solved=f"{sum(r['mean_return'] >= SOLVED_RETURN for r in sb3)}/{len(sb3)}",
             ours_returns=[r["mean_return"] for r in ours],
             peer_returns=[r["mean_return"] for r in sb3],
+            ours_wall_seconds=[r["wall_seconds"] for r in ours],
+            peer_wall_seconds=[r["wall_seconds"] for r in sb3],
             ours_env_steps=ours[0]["env_steps"], peer_env_steps=sb3[0]["env_steps"]))
     return records
+
+
+def solve_seconds(runs: List[Dict], pick: Callable) -> Optional[float]:
+    """`pick` (median, max) of the seeds' wall times, an unsolved seed counting as never
+    solved: None when the picked seed did not solve."""
+    seconds = [run["wall_seconds"] if run["mean_return"] >= SOLVED_RETURN else math.inf
+               for run in runs]
+    picked = pick(seconds)
+    return None if math.isinf(picked) else round(picked, 1)
 
 
 MEASUREMENTS = {

@@ -83,3 +83,11 @@ def test_plot_of_steps_per_second_is_a_png_and_skips_other_units(tmp_path):
     assert os.listdir(tmp_path) == ["plot.png"]
     assert not report.plot_steps_per_second(records[2:], str(tmp_path / "none.png"))
     assert not os.path.exists(tmp_path / "none.png")
+
+
+def test_a_side_without_a_figure_has_no_ratio_and_shows_a_dash():
+    record = report.measurement("cartpole_solve_worst_seconds", None, 141.0, "sb3_rl_zoo", "s",
+                                better="lower")
+    assert record["ratio"] is None
+    assert "| cartpole_solve_worst_seconds | – | sb3_rl_zoo: 141 | – | s |" \
+        in report.markdown_table([record])
