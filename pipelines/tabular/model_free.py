@@ -2,9 +2,9 @@
 
 They see only what the env returns (state, reward, whether the episode terminated or was cut by
 its time limit) and which actions are possible; never the tables. Every update is
-Q(s,a) += step_size * (target - Q(s,a)), step_size = 1 / n(s,a)^step_size_power, where n(s,a)
-counts the updates of that entry, so each entry starts by copying its first target and then
-averages ever more slowly (power 1: a plain running mean).
+Q(s,a) += step_size * (target - Q(s,a)), step_size = 1 / n(s,a)^power, where n(s,a) counts the
+updates of that entry, so each entry starts by copying its first target and then averages ever
+more slowly (power 1: a plain running mean).
 
 At a time-limit truncation (ThreeStateMDP's episodes are cut at 100 steps; it never ends) the
 targets bootstrap from the estimate of the last state instead of counting it as worth 0.
@@ -69,18 +69,22 @@ class _Learner:
 
 
 def _epsilon(algorithm: str, config: TabularConfig, episode: int, episodes: int) -> float:
-    """Q-learning's constant exploration; SARSA's and Monte Carlo's linear decay."""
+    """Q-learning's constant exploration; SARSA's and Monte Carlo's linear decay, then flat."""
     if algorithm == "q_learning":
         return config.q_learning_epsilon
-    fraction = episode / max(1, episodes - 1)
-    return config.epsilon_start + fraction * (config.epsilon_end - config.epsilon_start)
+    decay_episodes = max(1, round(config.on_policy_epsilon_decay_share * episodes))
+    fraction = min(1.0, episode / decay_episodes)
+    start, end = config.on_policy_epsilon_start, config.on_policy_epsilon_end
+    return start + fraction * (end - start)
 
 
 def train(algorithm: str, env: TabularEnv, py_env, config: TabularConfig, gamma: float,
           episodes: int, seed: int, on_episode: Callable[[Episode], None]) -> np.ndarray:
     """Plays `episodes` episodes of `py_env` (envs.load's PyEnvironment for env.env_id) with
     `algorithm`, calling on_episode after each; returns the Q table (NaN: impossible)."""
-    learner = _Learner(env, config.step_size_power, np.random.default_rng(seed))
+    power = (config.q_learning_step_size_power if algorithm == "q_learning"
+             else config.on_policy_step_size_power)
+    learner = _Learner(env, power, np.random.default_rng(seed))
     play = {"monte_carlo": _monte_carlo_episode, "sarsa": _sarsa_episode,
             "q_learning": _q_learning_episode}[algorithm]
     for number in range(episodes):
