@@ -1,6 +1,7 @@
 """REINFORCE on CartPole-v1 (normalized returns, no baseline).
 
-    python -m pipelines.cartpole_reinforce --root_dir=runs/cartpole_reinforce [--config.<field>=value ...]
+    python -m pipelines.cartpole_reinforce --root_dir=runs/cartpole_reinforce \\
+        [--config.<field>=value ...]
 """
 from pipelines.reinforce import config, main
 

@@ -1,6 +1,7 @@
 """REINFORCE on LunarLander-v3 (normalized returns, value baseline).
 
-    python -m pipelines.lunarlander_reinforce --root_dir=runs/lunarlander_reinforce [--config.<field>=value ...]
+    python -m pipelines.lunarlander_reinforce --root_dir=runs/lunarlander_reinforce \\
+        [--config.<field>=value ...]
 """
 from pipelines.reinforce import config, main
 

@@ -23,17 +23,25 @@ class Iteration:
     losses: Dict[str, float]  # TensorBoard's Losses/<name>; "loss" is also on the progress line
 
 
-def linear_decay(start: float, end: float, env_step: tf.Variable, num_env_steps: int) -> Callable:
-    """A learning rate for Keras optimizers: start, falling linearly to end at num_env_steps.
+class EnvStepDecay(tf.keras.optimizers.schedules.LearningRateSchedule):
+    """A learning rate falling linearly from start to end at num_env_steps, following the run's
+    env-step counter rather than the optimizer's train steps (REINFORCE's train steps come at an
+    uneven pace). Checkpoints restore the counter, so a resumed run continues the schedule.
 
-    It follows the env-step counter, which checkpoints restore, so a resumed run continues the
-    schedule where it stopped. end == 0 with start != 0 anneals to zero (PPO); pass end=start
-    for a fixed rate.
+    A schedule object, not a plain callable: Keras optimizers read a callable once, at
+    construction, and keep that first value.
     """
-    def learning_rate():
-        fraction = tf.minimum(tf.cast(env_step, tf.float32) / float(num_env_steps), 1.0)
-        return start + fraction * (end - start)
-    return learning_rate
+
+    def __init__(self, start: float, end: float, env_step: tf.Variable, num_env_steps: int):
+        self._start, self._end, self._env_step = start, end, env_step
+        self._num_env_steps = num_env_steps
+
+    def __call__(self, _train_step=None):
+        fraction = tf.minimum(tf.cast(self._env_step, tf.float32) / self._num_env_steps, 1.0)
+        return self._start + fraction * (self._end - self._start)
+
+    def get_config(self):
+        return {"start": self._start, "end": self._end, "num_env_steps": self._num_env_steps}
 
 
 class OnPolicyLoop:
@@ -45,18 +53,16 @@ class OnPolicyLoop:
 
     def __init__(self, config, run: run_dir.RunDir, iterate: Callable[[], Iteration],
                  checkpointer: common.Checkpointer, env_step: tf.Variable, scores,
-                 eval_policy, eval_envs: List, learning_rate: Optional[Callable] = None):
+                 eval_policy, eval_envs: List, learning_rate: Optional[EnvStepDecay] = None):
         """scores: an object whose drain() gives the (scores, lengths) of the training games
         finished since the last call (environments.GameScores or alike)."""
-        self._config, self._run, self._iterate = config, run, iterate
+        self._config, self._iterate = config, iterate
         self._checkpointer, self._env_step, self._scores = checkpointer, env_step, scores
-        self._eval_policy, self._eval_envs = eval_policy, eval_envs
+        self._evaluations = evaluation.Evaluations(eval_policy, eval_envs, run.join("eval"),
+                                                   config.max_episode_steps or 1_000_000)
         self._learning_rate = learning_rate
         self._summaries = tf.summary.create_file_writer(run.join("train"))
-        self._eval_summaries = tf.summary.create_file_writer(run.join("eval"))
         self.resumed_from = int(env_step.numpy())
-        self.last_eval: Optional[Dict] = None
-        self._last_eval_step = -1
         self._last_checkpoint_step = -1
         self._losses: Dict[str, float] = {}
         self._last_score: Optional[float] = None
@@ -78,7 +84,7 @@ class OnPolicyLoop:
                     self._write_summaries(step)
                     next_summary = step + config.summary_interval
                 if config.eval_interval and step >= next_eval:
-                    self._evaluate(step)
+                    self._evaluations.run(step)
                     next_eval = next_multiple(step, config.eval_interval)
                     self._bar.update(step, self._figures(), force=True)
                 if step >= next_checkpoint:
@@ -91,27 +97,22 @@ class OnPolicyLoop:
             raise
         self._bar.close()
         self._save_checkpoint()
-        if config.eval_interval and self._last_eval_step != step:
-            self._evaluate(step)  # the final weights, unless they were just evaluated
+        if next_summary - config.summary_interval != step:
+            self._write_summaries(step)  # the run's end, unless it was just summarized
+        if config.eval_interval and self._evaluations.last_step != step:
+            self._evaluations.run(step)  # the final weights, unless they were just evaluated
         self._summaries.flush()
-        self._eval_summaries.flush()
 
-    def steps_per_second(self, step: int) -> float:
-        return self._bar.steps_per_second(step)
+    @property
+    def last_eval(self) -> Optional[Dict[str, float]]:
+        """The latest evaluation (mean, std, min, max, episodes, mean_length), or None."""
+        return self._evaluations.last
 
     def _save_checkpoint(self) -> None:
         step = int(self._env_step.numpy())
         if step != self._last_checkpoint_step:
             self._last_checkpoint_step = step
             self._checkpointer.save(global_step=step)
-
-    def _evaluate(self, step: int) -> None:
-        self._last_eval_step = step
-        self.last_eval = evaluation.evaluate(self._eval_policy, self._eval_envs,
-                                             max_steps=self._config.max_episode_steps or 1_000_000)
-        with self._eval_summaries.as_default(step=step):
-            tf.summary.scalar("Metrics/AverageReturn", self.last_eval["mean"])
-            tf.summary.scalar("Metrics/AverageEpisodeLength", self.last_eval["mean_length"])
 
     def _figures(self) -> Dict[str, Optional[float]]:
         return {"loss": self._losses.get("loss"), "game": self._last_score,

@@ -1,6 +1,6 @@
 """The REINFORCE agent: TF-Agents' ReinforceAgent over an ActorDistributionNetwork, with an
 optional ValueNetwork baseline."""
-from typing import Callable, Optional
+from typing import Optional
 
 import tensorflow as tf
 from tf_agents.agents.reinforce import reinforce_agent
@@ -25,7 +25,8 @@ def make_value_network(config: ReinforceConfig, observation_spec) -> Optional[ne
 
 
 def make_agent(config: ReinforceConfig, time_step_spec, action_spec, actor_network,
-               value_net: Optional[network.Network], learning_rate: Callable,
+               value_net: Optional[network.Network],
+               learning_rate: tf.keras.optimizers.schedules.LearningRateSchedule,
                train_step: tf.Variable) -> reinforce_agent.ReinforceAgent:
     agent = reinforce_agent.ReinforceAgent(
         time_step_spec,

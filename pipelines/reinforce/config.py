@@ -66,7 +66,8 @@ class ReinforceConfig:
 
 
 def cartpole() -> ReinforceConfig:
-    """CartPole-v1: greedy return 500 (the limit) in about 300k env steps."""
+    """CartPole-v1 in 100k env steps (about 2 minutes): greedy returns over 100 episodes of
+    500.0, 498.5 and 500.0 on seeds 0-2."""
     return ReinforceConfig(
         name="cartpole_reinforce",
         env_id="CartPole-v1",
@@ -76,20 +77,21 @@ def cartpole() -> ReinforceConfig:
         eval_interval=20_000,
         checkpoint_interval=25_000,
         learning_rate=3e-3,
-        learning_rate_end=3e-4,
         gamma=0.99,
         fc_layer_params=(64, 64),
     )
 
 
 def lunarlander() -> ReinforceConfig:
-    """LunarLander-v3, with a value baseline (plain REINFORCE is slow to find the landing)."""
+    """LunarLander-v3 with a value baseline, 1.5M env steps (about 13 minutes): greedy return
+    259.1 over 100 episodes on seed 0. Greedy evaluations on the way swing widely (-18 at 800k
+    env steps, then 228-264 from 1M on)."""
     return ReinforceConfig(
         name="lunarlander_reinforce",
         env_id="LunarLander-v3",
-        num_env_steps=3_000_000,
+        num_env_steps=1_500_000,
         num_parallel_envs=8,
-        episodes_per_iteration=16,
+        episodes_per_iteration=8,
         eval_interval=100_000,
         checkpoint_interval=100_000,
         summary_interval=10_000,
