@@ -1,0 +1,8 @@
+"""PPO on Breakout (Schulman et al. 2017 Atari settings; auto-fire after each lost life).
+
+    python -m pipelines.breakout_ppo --root_dir=runs/breakout_ppo [--config.<field>=value ...]
+"""
+from pipelines.ppo import config, main
+
+if __name__ == "__main__":
+    main.run_preset(config.atari("BreakoutNoFrameskip-v4", "breakout_ppo"))

@@ -1,0 +1,84 @@
+"""One PPO run, in TF-Agents' build order.
+
+environments and specs -> counters -> actor and value networks -> agent -> rollout observer and
+learner -> checkpointer -> collect actor and evaluation policy -> loop: collect a rollout in
+every environment, train epochs of minibatches on it, evaluate, save.
+"""
+import os
+import time
+from typing import Dict
+
+import envs  # noqa: F401  (first: quiets TensorFlow's start-up)
+import tensorflow as tf
+from tf_agents.environments import batched_py_environment
+from tf_agents.metrics import py_metrics
+from tf_agents.specs import tensor_spec
+from tf_agents.train import actor
+from tf_agents.utils import common
+
+from pipelines.common import batched_policy, environments, on_policy, run_dir
+from pipelines.common.cli import UserError
+from pipelines.ppo.agent import make_agent
+from pipelines.ppo.config import PpoConfig, validate
+from pipelines.ppo.learner import MinibatchLearner
+from pipelines.ppo.networks import make_actor_network, make_value_network
+from pipelines.ppo.rollout import Rollouts
+
+POLICY_DIR = os.path.join("policies", "greedy_policy")
+
+
+def train(config: PpoConfig, root_dir: str) -> Dict:
+    """Trains (or resumes) a PPO run in root_dir; returns what it writes to summary.json."""
+    try:
+        validate(config)
+        train_envs = environments.make_environments(config, config.num_parallel_envs,
+                                                    config.seed, training=True)
+        eval_envs = (environments.make_environments(config, config.eval_episodes,
+                                                    config.seed + 10_000, training=False)
+                     if config.eval_interval else [])
+    except ValueError as error:
+        raise UserError(str(error)) from None
+    run = run_dir.RunDir(root_dir, config)
+    started = time.monotonic()
+    tf.keras.utils.set_random_seed(config.seed)
+
+    collect_env = batched_py_environment.BatchedPyEnvironment(train_envs, multithreading=False)
+    time_step_spec = tensor_spec.from_spec(collect_env.time_step_spec())
+    action_spec = tensor_spec.from_spec(collect_env.action_spec())
+    train_step = tf.Variable(0, dtype=tf.int64, name="train_step")
+    env_step = tf.Variable(0, dtype=tf.int64, name="env_step")
+
+    actor_network = make_actor_network(config, time_step_spec.observation, action_spec)
+    value_net = make_value_network(config, time_step_spec.observation)
+    learning_rate = on_policy.EnvStepDecay(
+        config.learning_rate, 0.0 if config.anneal_learning_rate else config.learning_rate,
+        env_step, config.num_env_steps)
+    agent = make_agent(config, time_step_spec, action_spec, actor_network, value_net,
+                       learning_rate, train_step)
+
+    rollouts = Rollouts(config.rollout_length)
+    learner = MinibatchLearner(agent, config.num_epochs, config.num_minibatches, config.seed)
+    checkpointer = common.Checkpointer(run.join("checkpoints"), max_to_keep=2, agent=agent,
+                                       train_step=train_step, env_step=env_step)
+    checkpointer.initialize_or_restore()
+
+    scores, steps_counter = environments.GameScores(train_envs), py_metrics.EnvironmentSteps()
+    # One batched round per run() (steps_per_run=1 stops after the first), so that a rollout
+    # ends exactly at rollout_length rounds.
+    collect_actor = actor.Actor(collect_env, batched_policy.BatchedPyPolicy(agent.collect_policy),
+                                train_step, steps_per_run=1,
+                                observers=[rollouts, scores, steps_counter])
+    eval_policy = batched_policy.BatchedPyPolicy(agent.policy)
+
+    def iterate() -> on_policy.Iteration:
+        before = steps_counter.result()
+        while not rollouts.ready:
+            collect_actor.run()
+        losses = learner.run(rollouts.take(), iteration=int(train_step.numpy()))
+        return on_policy.Iteration(int(steps_counter.result() - before), losses)
+
+    loop = on_policy.OnPolicyLoop(config, run, iterate, checkpointer, env_step, scores,
+                                  eval_policy, eval_envs, learning_rate)
+    loop.run()
+    return on_policy.finish(config, run, loop, agent.policy, train_step, env_step, started,
+                            POLICY_DIR)

@@ -1,0 +1,141 @@
+"""The PPO entry points end to end on real Atari games with tiny budgets: what a run leaves
+behind, resume, the export played by pipelines.evaluate, and refused configs."""
+import dataclasses
+import json
+import os
+import shutil
+
+import pytest
+import tensorflow as tf
+
+import pipeline_cli
+from pipelines.common import on_policy
+from pipelines.ppo import config as ppo_config
+
+PRESETS = {"breakout_ppo": lambda: ppo_config.atari("BreakoutNoFrameskip-v4", "breakout_ppo"),
+           "pong_ppo": lambda: ppo_config.atari("PongNoFrameskip-v4", "pong_ppo")}
+# 2 envs x 16 steps per rollout, 2 minibatches of 16 steps: 4 iterations, 8 train steps.
+TINY = {"num_env_steps": 128, "num_parallel_envs": 2, "rollout_length": 16, "num_epochs": 1,
+        "num_minibatches": 2, "eval_interval": 64, "eval_episodes": 1,
+        "checkpoint_interval": 64, "summary_interval": 32, "max_episode_steps": 50}
+SUMMARY_KEYS = {"config_name", "env_steps", "train_steps", "wall_seconds", "env_steps_per_second",
+                "final_eval", "resumed_from_env_step"}
+
+
+@pytest.fixture(scope="module")
+def finished(tmp_path_factory):
+    """pipeline -> (root_dir, Result) of a tiny run of each entry point, run side by side."""
+    roots = {name: str(tmp_path_factory.mktemp(name) / "run") for name in PRESETS}
+    started = {name: pipeline_cli.Background(name, roots[name], TINY) for name in PRESETS}
+    return {name: (roots[name], started[name].result(timeout=240)) for name in PRESETS}
+
+
+def _copy(root: str, destination) -> str:
+    destination = str(destination)
+    shutil.copytree(root, destination, ignore=shutil.ignore_patterns(".lock"))
+    return destination
+
+
+def _train_step(checkpoint: str) -> int:
+    return int(tf.train.load_checkpoint(checkpoint).get_tensor(
+        "train_step/.ATTRIBUTES/VARIABLE_VALUE"))
+
+
+@pytest.mark.parametrize("pipeline", sorted(PRESETS))
+def test_entry_point_runs_end_to_end(finished, pipeline):
+    root, result = finished[pipeline]
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "env steps" in result.stdout and "done:" in result.stdout
+
+    summary = pipeline_cli.read_json(os.path.join(root, "summary.json"))
+    assert set(summary) == SUMMARY_KEYS
+    config = pipeline_cli.read_json(os.path.join(root, "config.json"))
+    values = dataclasses.asdict(PRESETS[pipeline]())
+    values.update(TINY)
+    assert config == json.loads(json.dumps(values))
+    assert summary["config_name"] == pipeline
+    # Rollouts of 32 rounds; the round after an episode's end (a lost life) is no agent step,
+    # so a fifth rollout may be needed to reach 128 env steps.
+    assert 128 <= summary["env_steps"] < 128 + 32
+    assert summary["train_steps"] in (4 * 2, 5 * 2)  # rollouts x epochs x minibatches
+    assert summary["final_eval"]["episodes"] == 1
+
+    latest = pipeline_cli.latest_checkpoint(root)
+    assert pipeline_cli.checkpoint_step(latest) == summary["env_steps"]
+    assert _train_step(latest) == summary["train_steps"]
+
+    policy_dir = os.path.join(root, "policies", "greedy_policy")
+    env_json = pipeline_cli.read_json(os.path.join(policy_dir, "env.json"))
+    assert env_json["env_id"] == config["env_id"]
+    # The exported policy plays the raw game: no training-only shaping.
+    assert env_json["env_options"]["clip_rewards"] is False
+    assert env_json["env_options"]["terminal_on_life_loss"] is False
+
+    train_scalars = pipeline_cli.scalar_events(os.path.join(root, "train"))
+    assert {"Losses/loss", "Losses/policy_gradient_loss", "Losses/value_estimation_loss",
+            "Losses/entropy_regularization_loss", "Losses/clip_fraction",
+            "Metrics/EnvStepsPerSecond", "Metrics/LearningRate", "Metrics/GameScore"
+            } <= set(train_scalars)
+    # Whole games (cut at 50 env steps), not the agent's episodes that end at each lost life.
+    assert all(length == 50 for _, length in train_scalars["Metrics/GameLength"])
+    rates = [rate for _, rate in train_scalars["Metrics/LearningRate"]]
+    assert rates == sorted(rates, reverse=True) and rates[0] < config["learning_rate"]
+    eval_returns = pipeline_cli.scalar_events(os.path.join(root, "eval"))["Metrics/AverageReturn"]
+    assert eval_returns[-1] == (summary["env_steps"], pytest.approx(summary["final_eval"]["mean"]))
+
+
+def test_resume_and_evaluate_the_export(finished, tmp_path):
+    """A larger budget on a finished run goes on from its checkpoint; meanwhile
+    pipelines.evaluate plays the export on the raw game and records a video."""
+    root = _copy(finished["breakout_ppo"][0], tmp_path / "run")
+    policy_dir = os.path.join(finished["breakout_ppo"][0], "policies", "greedy_policy")
+    video = str(tmp_path / "breakout.mp4")
+    evaluation = pipeline_cli.Background("evaluate", None, {}, f"--policy_dir={policy_dir}",
+                                         "--num_episodes=1", f"--video={video}")
+    first = pipeline_cli.read_json(os.path.join(root, "summary.json"))
+    result = pipeline_cli.run("breakout_ppo", root, dict(TINY, num_env_steps=192))
+    assert result.returncode == 0, result.stderr
+    summary = pipeline_cli.read_json(os.path.join(root, "summary.json"))
+    assert summary["resumed_from_env_step"] == first["env_steps"]
+    assert summary["env_steps"] >= 192 - 8
+    assert summary["train_steps"] > first["train_steps"]
+
+    played = evaluation.result(timeout=120)
+    assert played.returncode == 0, played.stderr
+    last = json.loads(played.stdout.strip().splitlines()[-1])
+    assert last["episodes"] == 1 and last["env_id"] == "BreakoutNoFrameskip-v4"
+    assert 0 < last["mean_length"] <= 50
+    assert os.path.getsize(video) > 0
+
+
+def test_learning_rate_anneals_with_the_env_step_counter():
+    """The optimizer steps with the schedule's rate at the current env step (a plain callable
+    would be read once by Keras and stay at its first value)."""
+    env_step = tf.Variable(0, dtype=tf.int64)
+    optimizer = tf.keras.optimizers.Adam(on_policy.EnvStepDecay(2.5e-4, 0.0, env_step, 1_000))
+    weight = tf.Variable([1.0])
+    rates = []
+    for step in (0, 500, 1_000, 2_000):
+        env_step.assign(step)
+        optimizer.apply_gradients([(tf.constant([1.0]), weight)])
+        rates.append(float(optimizer.learning_rate))
+    assert rates == pytest.approx([2.5e-4, 1.25e-4, 0.0, 0.0])
+
+
+REFUSALS = [
+    ({"learning_rate": 1e-3}, "refusing to resume: config.learning_rate was 0.00025, now 0.001"),
+    ({"num_minibatch": 4}, "unknown config field 'num_minibatch'; did you mean 'num_minibatches'"),
+    ({"num_minibatches": 3}, "config.num_minibatches (3) must divide the 32 env steps"),
+]
+
+
+def test_bad_config_is_refused_in_one_line(finished, tmp_path):
+    """Each command on a copy of a finished run: one error line, and the run left as it was."""
+    roots = [_copy(finished["pong_ppo"][0], tmp_path / f"run{i}") for i in range(len(REFUSALS))]
+    before = [pipeline_cli.snapshot(root) for root in roots]
+    started = [pipeline_cli.Background("pong_ppo", root, dict(TINY, **overrides))
+               for root, (overrides, _) in zip(roots, REFUSALS)]
+    for (_, words), root, command, snapshot in zip(REFUSALS, roots, started, before):
+        assert words in pipeline_cli.error_line(command.result(timeout=120))
+        assert pipeline_cli.snapshot(root) == snapshot
