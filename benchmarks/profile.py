@@ -9,7 +9,6 @@ its wall time per phase (one JSON line). TensorFlow's own threads are not Python
 the Python call that waits for them (the compiled train step, the policy call).
 """
 import collections
-import json
 import os
 import subprocess
 import tempfile

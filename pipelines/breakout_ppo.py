@@ -2,7 +2,8 @@
 
     python -m pipelines.breakout_ppo --root_dir=runs/breakout_ppo [--config.<field>=value ...]
 """
-from pipelines.ppo import config, main
+from pipelines.common import on_policy_main
+from pipelines.ppo import config
 
 if __name__ == "__main__":
-    main.run_preset(config.atari("BreakoutNoFrameskip-v4", "breakout_ppo"))
+    on_policy_main.run_preset(config.atari("BreakoutNoFrameskip-v4", "breakout_ppo"), "pipelines.ppo")

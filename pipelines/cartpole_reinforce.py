@@ -3,7 +3,8 @@
     python -m pipelines.cartpole_reinforce --root_dir=runs/cartpole_reinforce \\
         [--config.<field>=value ...]
 """
-from pipelines.reinforce import config, main
+from pipelines.common import on_policy_main
+from pipelines.reinforce import config
 
 if __name__ == "__main__":
-    main.run_preset(config.cartpole())
+    on_policy_main.run_preset(config.cartpole(), "pipelines.reinforce")

@@ -8,7 +8,6 @@ exactly as on several machines; their output is prefixed with the role. The laun
 when the learner does, then stops the server (which checkpoints itself). A collector that dies is
 restarted; Ctrl-C stops everything, each role saving its checkpoint.
 """
-import os
 import re
 import signal
 import subprocess

@@ -3,7 +3,8 @@
     python -m pipelines.lunarlander_reinforce --root_dir=runs/lunarlander_reinforce \\
         [--config.<field>=value ...]
 """
-from pipelines.reinforce import config, main
+from pipelines.common import on_policy_main
+from pipelines.reinforce import config
 
 if __name__ == "__main__":
-    main.run_preset(config.lunarlander())
+    on_policy_main.run_preset(config.lunarlander(), "pipelines.reinforce")

@@ -2,7 +2,8 @@
 
     python -m pipelines.pong_ppo --root_dir=runs/pong_ppo [--config.<field>=value ...]
 """
-from pipelines.ppo import config, main
+from pipelines.common import on_policy_main
+from pipelines.ppo import config
 
 if __name__ == "__main__":
-    main.run_preset(config.atari("PongNoFrameskip-v4", "pong_ppo"))
+    on_policy_main.run_preset(config.atari("PongNoFrameskip-v4", "pong_ppo"), "pipelines.ppo")

@@ -11,9 +11,12 @@ from typing import Callable, Dict, List, Optional
 
 import numpy as np
 import tensorflow as tf
+from tf_agents.environments import batched_py_environment
+from tf_agents.specs import tensor_spec
 from tf_agents.utils import common
 
-from pipelines.common import environments, evaluation, export, progress, run_dir
+from pipelines.common import environments, evaluation, export, progress, run_dir, run_summary
+from pipelines.common.cli import UserError
 
 
 @dataclasses.dataclass
@@ -21,6 +24,42 @@ class Iteration:
     """What one collect-then-train iteration did."""
     env_steps: int  # env steps it adds to the run's count
     losses: Dict[str, float]  # TensorBoard's Losses/<name>; "loss" is also on the progress line
+
+
+@dataclasses.dataclass
+class Start:
+    """What every on-policy run begins with, before its networks."""
+    run: run_dir.RunDir
+    started: float  # time.monotonic() at the start
+    train_envs: List
+    eval_envs: List
+    collect_env: batched_py_environment.BatchedPyEnvironment  # the train_envs as one batch
+    time_step_spec: object
+    action_spec: object
+    train_step: tf.Variable
+    env_step: tf.Variable
+
+
+def start(config, root_dir: str) -> Start:
+    """Builds the environments (a bad env id or option is a UserError, before root_dir is
+    touched), opens the run directory, seeds TensorFlow and makes the counters."""
+    try:
+        train_envs = environments.make_environments(config, config.num_parallel_envs,
+                                                    config.seed, training=True)
+        eval_envs = (environments.make_environments(config, config.eval_episodes,
+                                                    config.seed + 10_000, training=False)
+                     if config.eval_interval else [])
+    except ValueError as error:
+        raise UserError(str(error)) from None
+    run = run_dir.RunDir(root_dir, config)
+    started = time.monotonic()
+    tf.keras.utils.set_random_seed(config.seed)
+    collect_env = batched_py_environment.BatchedPyEnvironment(train_envs, multithreading=False)
+    return Start(run, started, train_envs, eval_envs, collect_env,
+                 tensor_spec.from_spec(collect_env.time_step_spec()),
+                 tensor_spec.from_spec(collect_env.action_spec()),
+                 tf.Variable(0, dtype=tf.int64, name="train_step"),
+                 tf.Variable(0, dtype=tf.int64, name="env_step"))
 
 
 class EnvStepDecay(tf.keras.optimizers.schedules.LearningRateSchedule):
@@ -137,24 +176,9 @@ def finish(config, run: run_dir.RunDir, loop: OnPolicyLoop, policy, train_step: 
     """Exports the greedy policy, writes summary.json (DQN's keys) and prints the last line."""
     export.export_policy(policy, train_step, run.join(policy_dir),
                          environments.env_metadata(config))
-    wall = time.monotonic() - started
-    done_steps = int(env_step.numpy())
-    final = loop.last_eval
-    summary = {
-        "config_name": config.name,
-        "env_steps": done_steps,
-        "train_steps": int(train_step.numpy()),
-        "wall_seconds": round(wall, 1),
-        "env_steps_per_second": round((done_steps - loop.resumed_from) / wall, 1),
-        "final_eval": ({key: final[key] for key in ("mean", "std", "episodes")}
-                       if final else None),
-        "resumed_from_env_step": loop.resumed_from,
-    }
-    run_dir.write_json_atomically(run.join("summary.json"), summary)
-    print(f"done: {done_steps:,} env steps, {summary['train_steps']:,} train steps, "
-          f"{summary['env_steps_per_second']:,.0f} env steps/s; final eval "
-          f"{format(final['mean'], '.1f') if final else 'off'}; policy in {run.join(policy_dir)}")
-    return summary
+    return run_summary.write(run, config.name, int(env_step.numpy()), int(train_step.numpy()),
+                             time.monotonic() - started, loop.resumed_from, loop.last_eval,
+                             policy_dir)
 
 
 

@@ -18,7 +18,7 @@ from tf_agents.train import actor, learner
 from tf_agents.utils import common
 
 import envs
-from pipelines.common import environments, evaluation, export, progress, run_dir
+from pipelines.common import environments, evaluation, export, progress, run_dir, run_summary
 from pipelines.common.cli import UserError
 from pipelines.dqn import replay
 from pipelines.dqn.agent import build_agent
@@ -135,24 +135,10 @@ def train(config: DqnConfig, root_dir: str, replay_server: str = "") -> Dict:
     export.export_policy(agent.policy, train_step, run.join(POLICY_DIR),
                          environments.env_metadata(config))
     experience.writer.close()
-    wall = time.monotonic() - started
-    done_steps = int(env_step.numpy())
-    final = loop.last_eval
-    summary = {
-        "config_name": config.name,
-        "env_steps": done_steps,
-        "train_steps": int(train_step.numpy()),
-        "wall_seconds": round(wall, 1),
-        "env_steps_per_second": round((done_steps - loop.resumed_from) / wall, 1),
-        "final_eval": ({key: final[key] for key in ("mean", "std", "episodes")}
-                       if final else None),
-        "resumed_from_env_step": loop.resumed_from,
-        "reached_stop_return": bool(reached_stop_return.numpy()),
-    }
-    run_dir.write_json_atomically(run.join("summary.json"), summary)
-    print(f"done: {done_steps:,} env steps, {summary['train_steps']:,} train steps, "
-          f"{summary['env_steps_per_second']:,.0f} env steps/s; final eval "
-          f"{format(final['mean'], '.1f') if final else 'off'}; policy in {run.join(POLICY_DIR)}")
+    summary = run_summary.write(
+        run, config.name, int(env_step.numpy()), int(train_step.numpy()),
+        time.monotonic() - started, loop.resumed_from, loop.last_eval, POLICY_DIR,
+        reached_stop_return=bool(reached_stop_return.numpy()))
     if experience.server is not None:
         experience.server.stop()
     return summary

@@ -13,7 +13,7 @@ import tensorflow as tf
 from tf_agents.utils import common
 
 import envs
-from pipelines.common import environments, evaluation, export, progress, run_dir
+from pipelines.common import environments, evaluation, export, progress, run_dir, run_summary
 from pipelines.common.cli import UserError
 from pipelines.dqn import distributed, replay
 from pipelines.dqn.agent import build_agent
@@ -164,25 +164,10 @@ def learn(config: DqnConfig, root_dir: str, replay_server: str,
         evaluations.run(step)
     export.export_policy(state.agent.policy, state.train_step, run.join(POLICY_DIR),
                          environments.env_metadata(config))
-    wall = time.monotonic() - started
-    final = evaluations.last
-    summary = {
-        "config_name": config.name,
-        "env_steps": step,
-        "train_steps": int(state.train_step.numpy()),
-        "wall_seconds": round(wall, 1),
-        "env_steps_per_second": round((step - state.resumed_from) / wall, 1),
-        "env_steps_per_collector": state.per_collector(),
-        "final_eval": ({key: final[key] for key in ("mean", "std", "episodes")}
-                       if final else None),
-        "resumed_from_env_step": state.resumed_from,
-    }
-    run_dir.write_json_atomically(run.join("summary.json"), summary)
-    print(f"done: {step:,} env steps from {len(summary['env_steps_per_collector'])} collectors, "
-          f"{summary['train_steps']:,} train steps, {summary['env_steps_per_second']:,.0f} env "
-          f"steps/s; final eval {format(final['mean'], '.1f') if final else 'off'}; policy in "
-          f"{run.join(POLICY_DIR)}", flush=True)
-    return summary
+    return run_summary.write(
+        run, config.name, step, int(state.train_step.numpy()), time.monotonic() - started,
+        state.resumed_from, evaluations.last, POLICY_DIR,
+        env_steps_per_collector=state.per_collector())
 
 
 def _reconnect(state: _Learner) -> None:

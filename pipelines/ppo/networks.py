@@ -1,5 +1,4 @@
 """The actor and value networks of PPO: the Nature CNN (or an MLP for vector observations)."""
-import tensorflow as tf
 from tf_agents.networks import actor_distribution_network, network, value_network
 
 from pipelines.dqn.networks import _preprocessing as rescale_frames  # uint8 frames -> [0, 1]

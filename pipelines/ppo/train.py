@@ -5,18 +5,14 @@ learner -> checkpointer -> collect actor and evaluation policy -> loop: collect 
 every environment, train epochs of minibatches on it, evaluate, save.
 """
 import os
-import time
 from typing import Dict
 
 import envs  # noqa: F401  (first: quiets TensorFlow's start-up)
-import tensorflow as tf
-from tf_agents.environments import batched_py_environment
 from tf_agents.metrics import py_metrics
-from tf_agents.specs import tensor_spec
 from tf_agents.train import actor
 from tf_agents.utils import common
 
-from pipelines.common import batched_policy, environments, on_policy, run_dir
+from pipelines.common import batched_policy, environments, on_policy
 from pipelines.common.cli import UserError
 from pipelines.ppo.agent import make_agent
 from pipelines.ppo.config import PpoConfig, validate
@@ -31,22 +27,12 @@ def train(config: PpoConfig, root_dir: str) -> Dict:
     """Trains (or resumes) a PPO run in root_dir; returns what it writes to summary.json."""
     try:
         validate(config)
-        train_envs = environments.make_environments(config, config.num_parallel_envs,
-                                                    config.seed, training=True)
-        eval_envs = (environments.make_environments(config, config.eval_episodes,
-                                                    config.seed + 10_000, training=False)
-                     if config.eval_interval else [])
     except ValueError as error:
         raise UserError(str(error)) from None
-    run = run_dir.RunDir(root_dir, config)
-    started = time.monotonic()
-    tf.keras.utils.set_random_seed(config.seed)
-
-    collect_env = batched_py_environment.BatchedPyEnvironment(train_envs, multithreading=False)
-    time_step_spec = tensor_spec.from_spec(collect_env.time_step_spec())
-    action_spec = tensor_spec.from_spec(collect_env.action_spec())
-    train_step = tf.Variable(0, dtype=tf.int64, name="train_step")
-    env_step = tf.Variable(0, dtype=tf.int64, name="env_step")
+    begun = on_policy.start(config, root_dir)
+    run, started, collect_env = begun.run, begun.started, begun.collect_env
+    time_step_spec, action_spec = begun.time_step_spec, begun.action_spec
+    train_step, env_step = begun.train_step, begun.env_step
 
     actor_network = make_actor_network(config, time_step_spec.observation, action_spec)
     value_net = make_value_network(config, time_step_spec.observation)
@@ -62,7 +48,7 @@ def train(config: PpoConfig, root_dir: str) -> Dict:
                                        train_step=train_step, env_step=env_step)
     checkpointer.initialize_or_restore()
 
-    scores, steps_counter = environments.GameScores(train_envs), py_metrics.EnvironmentSteps()
+    scores, steps_counter = environments.GameScores(begun.train_envs), py_metrics.EnvironmentSteps()
     # One batched round per run() (steps_per_run=1 stops after the first), so that a rollout
     # ends exactly at rollout_length rounds.
     collect_actor = actor.Actor(collect_env, batched_policy.BatchedPyPolicy(agent.collect_policy),
@@ -78,7 +64,7 @@ def train(config: PpoConfig, root_dir: str) -> Dict:
         return on_policy.Iteration(int(steps_counter.result() - before), losses)
 
     loop = on_policy.OnPolicyLoop(config, run, iterate, checkpointer, env_step, scores,
-                                  eval_policy, eval_envs, learning_rate)
+                                  eval_policy, begun.eval_envs, learning_rate)
     loop.run()
     return on_policy.finish(config, run, loop, agent.policy, train_step, env_step, started,
                             POLICY_DIR)

@@ -5,18 +5,14 @@ environments and specs -> counters -> policy (and value) network -> agent -> epi
 them, evaluate, save.
 """
 import os
-import time
 from typing import Dict
 
 import envs  # first: quiets TensorFlow's start-up
-import tensorflow as tf
-from tf_agents.environments import batched_py_environment
 from tf_agents.policies import greedy_policy
-from tf_agents.specs import tensor_spec
 from tf_agents.train import actor
 from tf_agents.utils import common
 
-from pipelines.common import batched_policy, environments, on_policy, run_dir
+from pipelines.common import batched_policy, on_policy
 from pipelines.common.cli import UserError
 from pipelines.reinforce import episodes
 from pipelines.reinforce.agent import make_actor_network, make_agent, make_value_network
@@ -32,22 +28,12 @@ def train(config: ReinforceConfig, root_dir: str) -> Dict:
         if envs.is_atari(config.env_id):
             raise ValueError(f"REINFORCE here takes vector observations, and '{config.env_id}' "
                              "is an Atari game; use pipelines.breakout_ppo or pong_ppo")
-        train_envs = environments.make_environments(config, config.num_parallel_envs,
-                                                    config.seed, training=True)
-        eval_envs = (environments.make_environments(config, config.eval_episodes,
-                                                    config.seed + 10_000, training=False)
-                     if config.eval_interval else [])
     except ValueError as error:
         raise UserError(str(error)) from None
-    run = run_dir.RunDir(root_dir, config)
-    started = time.monotonic()
-    tf.keras.utils.set_random_seed(config.seed)
-
-    collect_env = batched_py_environment.BatchedPyEnvironment(train_envs, multithreading=False)
-    time_step_spec = tensor_spec.from_spec(collect_env.time_step_spec())
-    action_spec = tensor_spec.from_spec(collect_env.action_spec())
-    train_step = tf.Variable(0, dtype=tf.int64, name="train_step")
-    env_step = tf.Variable(0, dtype=tf.int64, name="env_step")
+    begun = on_policy.start(config, root_dir)
+    run, started, collect_env = begun.run, begun.started, begun.collect_env
+    time_step_spec, action_spec = begun.time_step_spec, begun.action_spec
+    train_step, env_step = begun.train_step, begun.env_step
 
     actor_network = make_actor_network(config, time_step_spec.observation, action_spec)
     value_net = make_value_network(config, time_step_spec.observation)
@@ -88,7 +74,7 @@ def train(config: ReinforceConfig, root_dir: str) -> Dict:
         return on_policy.Iteration(sum(len(e.reward) for e in played), losses)
 
     loop = on_policy.OnPolicyLoop(config, run, iterate, checkpointer, env_step, first_episodes,
-                                  eval_policy, eval_envs, learning_rate)
+                                  eval_policy, begun.eval_envs, learning_rate)
     loop.run()
     return on_policy.finish(config, run, loop, greedy_policy.GreedyPolicy(agent.policy),
                             train_step, env_step, started, POLICY_DIR)

@@ -1,20 +1,23 @@
-"""The main() every REINFORCE entry point shares: flags in, one training run out.
+"""The main() every on-policy entry point (REINFORCE, PPO) shares: flags in, one run out.
 
 TensorFlow is imported only after the flags and the config are checked, so a bad one fails at
 once.
 """
+import importlib
+
 from absl import flags
 
 from pipelines.common import cli
-from pipelines.reinforce.config import validate
 
 ROOT_DIR = flags.DEFINE_string("root_dir", None, "Directory of the run: checkpoints, summaries, "
                                "exported policies. Rerunning on the same directory resumes.")
 
 
-def run_preset(preset) -> None:
-    """Defines --config from `preset` and runs training with the command-line overrides."""
+def run_preset(preset, package: str) -> None:
+    """Defines --config from `preset` and runs `package`.train.train with the overrides;
+    `package`.config.validate checks the config first."""
     config_flag = cli.define_config(preset)
+    validate = importlib.import_module(f"{package}.config").validate
 
     def main(_argv):
         try:
@@ -22,6 +25,6 @@ def run_preset(preset) -> None:
         except ValueError as error:
             cli.fail(str(error))
         from envs import _startup  # noqa: F401  (first: quiet TensorFlow start-up)
-        from pipelines.reinforce import train
+        train = importlib.import_module(f"{package}.train")
         train.train(config_flag.value, root_dir=ROOT_DIR.value)
     cli.run(main)
