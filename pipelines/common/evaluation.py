@@ -51,3 +51,30 @@ class Evaluations:
             tf.summary.scalar("Metrics/AverageEpisodeLength", self.last["mean_length"])
         self._writer.flush()
         return self.last
+
+
+class StopRule:
+    """Stop training once the greedy policy reaches `threshold`: an evaluation reaches it, then a
+    confirming one over other, fresh episodes (`confirmations`, if given) reaches it too. A short
+    evaluation that reaches a threshold by luck would otherwise stop a policy that falls short on
+    the next hundred episodes."""
+
+    def __init__(self, threshold: float, confirmations: Optional[Evaluations]):
+        self._threshold, self._confirmations = threshold, confirmations
+        self.confirmed: Optional[Dict[str, float]] = None  # the confirming evaluation, if any
+
+    def reached(self, evaluation: Dict[str, float], step: int) -> bool:
+        if not self._threshold or evaluation["mean"] < self._threshold:
+            return False
+        if self._confirmations is None:
+            return True
+        self.confirmed = self._confirmations.run(step)
+        return self.confirmed["mean"] >= self._threshold
+
+    def describe(self, evaluation: Dict[str, float]) -> str:
+        """Why training stopped, for the run's output."""
+        text = f"evaluation reached {evaluation['mean']:.1f}"
+        if self.confirmed is not None:
+            text += (f", confirmed over {self.confirmed['episodes']} more episodes at "
+                     f"{self.confirmed['mean']:.1f}")
+        return text + f" >= config.stop_at_eval_return={self._threshold:g}"

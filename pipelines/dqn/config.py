@@ -36,6 +36,9 @@ class DqnConfig:
     stop_at_eval_return: float = 0.0
     """Stop training once an evaluation's mean return reaches this (the final weights are then
     those that reached it); 0 trains the whole budget."""
+    stop_confirm_episodes: int = 0
+    """With stop_at_eval_return: an evaluation that reaches it is confirmed over this many other,
+    fresh episodes before training stops (0: no confirmation)."""
     checkpoint_interval: int = 20_000
     """Env steps between checkpoints (networks, optimizer, counters, replay)."""
     summary_interval: int = 1_000
@@ -235,6 +238,9 @@ def validate(config: DqnConfig) -> None:
         raise ValueError("config.batch_size must not exceed config.replay_capacity")
     if config.initial_collect_steps >= config.num_env_steps:
         raise ValueError("config.initial_collect_steps must be smaller than config.num_env_steps")
+    if config.stop_confirm_episodes < 0:
+        raise ValueError(f"config.stop_confirm_episodes must be >= 0, got "
+                         f"{config.stop_confirm_episodes}")
     if config.stop_at_eval_return and not config.eval_interval:
         raise ValueError("config.stop_at_eval_return needs evaluations: set config.eval_interval")
     if not config.fc_layer_params and not config.conv_layer_params:

@@ -86,6 +86,19 @@ def make_eval_policy(config: DqnConfig, agent):
                                               batch_time_steps=False)
 
 
+def make_stop_rule(config: DqnConfig, eval_policy, run: run_dir.RunDir) -> evaluation.StopRule:
+    """config.stop_at_eval_return, with its confirming evaluations (own environments and seeds,
+    TensorBoard under eval_confirm/) when config.stop_confirm_episodes is set."""
+    confirmations = None
+    if config.stop_at_eval_return and config.stop_confirm_episodes:
+        confirm_envs = environments.make_environments(
+            config, config.stop_confirm_episodes, config.seed + 20_000, training=False)
+        confirmations = evaluation.Evaluations(eval_policy, confirm_envs,
+                                               run.join("eval_confirm"),
+                                               config.max_episode_steps or 1_000_000)
+    return evaluation.StopRule(config.stop_at_eval_return, confirmations)
+
+
 def train(config: DqnConfig, root_dir: str, replay_server: str = "") -> Dict:
     """Trains (or resumes) a DQN run in root_dir; returns what it writes to summary.json."""
     try:
@@ -160,6 +173,7 @@ class _Loop:
             max_steps=config.max_episode_steps or 1_000_000)
         self._env_step, self._epsilon = env_step, epsilon
         self._reached_stop_return = reached_stop_return
+        self._stop_rule = make_stop_rule(config, eval_policy, run)
         self._summaries = tf.summary.create_file_writer(run.join("train"))
         self.resumed_from = int(env_step.numpy())
         self._last_checkpoint_step = -1
@@ -200,8 +214,7 @@ class _Loop:
                     self._evaluations.run(step)
                     next_eval = next_multiple(step, config.eval_interval)
                     self._bar.update(step, self._figures(), force=True)
-                    if (config.stop_at_eval_return
-                            and self.last_eval["mean"] >= config.stop_at_eval_return):
+                    if self._stop_rule.reached(self.last_eval, step):
                         self._reached_stop_return.assign(True)
                 if step >= next_checkpoint:
                     self._save_checkpoint()
@@ -213,9 +226,7 @@ class _Loop:
             raise
         self._bar.close()
         if self._reached_stop_return.numpy() and step > self.resumed_from:
-            print(f"evaluation reached {self.last_eval['mean']:.1f} >= "
-                  f"config.stop_at_eval_return={config.stop_at_eval_return:g}: stopped at "
-                  f"{step:,} env steps")
+            print(f"{self._stop_rule.describe(self.last_eval)}: stopped at {step:,} env steps")
         self._save_checkpoint()
         if config.eval_interval and self._evaluations.last_step != step:
             self._evaluations.run(step)  # the final weights, unless they were just evaluated

@@ -19,7 +19,8 @@ from pipelines.dqn import distributed, replay
 from pipelines.dqn.agent import build_agent
 from pipelines.dqn.collect_role import SERVER_ERRORS
 from pipelines.dqn.config import DqnConfig, validate
-from pipelines.dqn.train import POLICY_DIR, make_eval_policy, make_learner, next_multiple
+from pipelines.dqn.train import (POLICY_DIR, make_eval_policy, make_learner, make_stop_rule,
+                                 next_multiple)
 
 _IDLE_SECONDS = 0.5
 
@@ -111,15 +112,17 @@ def learn(config: DqnConfig, root_dir: str, replay_server: str,
     state = _Learner(config, run, replay_server, strategy)
     distributed.watch_server(replay_server, "learner", "its last checkpoint is intact: rerun the "
                              "same command to resume")
-    evaluations = evaluation.Evaluations(make_eval_policy(config, state.agent), eval_envs,
+    eval_policy = make_eval_policy(config, state.agent)
+    evaluations = evaluation.Evaluations(eval_policy, eval_envs,
                                          run.join("eval"), config.max_episode_steps or 1_000_000)
+    stop_rule = make_stop_rule(config, eval_policy, run)
     summaries = tf.summary.create_file_writer(run.join("train"))
     bar = progress.Progress(f"{config.name} learner", config.num_env_steps, state.resumed_from)
     step = state.resumed_from
     next_eval = next_multiple(step, config.eval_interval)
     next_checkpoint = next_multiple(step, config.checkpoint_interval)
     next_summary = step + config.summary_interval
-    loss = None
+    loss, stopped = None, False
     try:
         while step < config.num_env_steps:
             try:
@@ -143,8 +146,8 @@ def learn(config: DqnConfig, root_dir: str, replay_server: str,
             if config.eval_interval and step >= next_eval:
                 evaluations.run(step)
                 next_eval = next_multiple(step, config.eval_interval)
-                if (config.stop_at_eval_return
-                        and evaluations.last["mean"] >= config.stop_at_eval_return):
+                if stop_rule.reached(evaluations.last, step):
+                    stopped = True
                     break
             if step >= next_checkpoint:
                 state.save()
@@ -157,6 +160,9 @@ def learn(config: DqnConfig, root_dir: str, replay_server: str,
         state.save()
         raise
     bar.close()
+    if stopped:
+        print(f"{stop_rule.describe(evaluations.last)}: stopped at {step:,} env steps",
+              flush=True)
     state.save()
     state.finished.assign(True)
     state.shared.push()  # the collectors stop at their next pull

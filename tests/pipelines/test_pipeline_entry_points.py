@@ -75,3 +75,25 @@ def test_double_dueling_variant_runs_and_exports(finished_run):
     shapes = reader.get_variable_to_shape_map()
     assert [1] in [shapes[key] for key in value_out]
     assert [2] in [shapes[key] for key in advantage_out]  # CartPole's two actions
+
+
+def test_a_confirmed_evaluation_stops_training(tmp_path):
+    """An untrained CartPole policy still scores >= 5 (an episode lasts >= 8 steps): the first
+    evaluation reaches the threshold, its confirmation over other episodes too, and the run stops
+    there with those weights exported, and a rerun does not train on."""
+    root = str(tmp_path / "run")
+    overrides = dict(pipeline_cli.CLASSIC, num_env_steps=3000, stop_at_eval_return=5,
+                     stop_confirm_episodes=3)
+    result = pipeline_cli.run("cartpole_dqn", root, overrides)
+    assert result.returncode == 0, result.stderr
+    assert "confirmed over 3 more episodes" in result.stdout
+    summary = pipeline_cli.read_json(os.path.join(root, "summary.json"))
+    assert summary["reached_stop_return"] is True
+    assert summary["env_steps"] < 400  # the first evaluation, at 300 env steps
+    confirmations = pipeline_cli.scalar_events(os.path.join(root, "eval_confirm"))
+    assert [step for step, _ in confirmations["Metrics/AverageReturn"]] == [summary["env_steps"]]
+
+    rerun = pipeline_cli.run("cartpole_dqn", root, overrides)
+    assert rerun.returncode == 0, rerun.stderr
+    assert pipeline_cli.read_json(os.path.join(root, "summary.json"))["env_steps"] == \
+        summary["env_steps"]
