@@ -4,6 +4,7 @@ from envs.registry import register_all
 
 register_all()  # before anything looks an id up: ALE's Atari ids, GridWorld-v0, ThreeStateMDP-v0
 
+from envs.atari_vector import load_vector  # noqa: E402
 from envs.load import load, make_gymnasium_env  # noqa: E402
 from envs.options import ATARI_DEFAULTS, atari_options_for  # noqa: E402
 from envs.presets import GAME_PRESETS  # noqa: E402
@@ -16,5 +17,6 @@ __all__ = [
     "game_name",
     "is_atari",
     "load",
+    "load_vector",
     "make_gymnasium_env",
 ]

@@ -5,6 +5,8 @@ terminal_on_life_loss (every preset dataclass has them).
 """
 from typing import Dict, List
 
+from tf_agents.environments import batched_py_environment, py_environment
+
 import envs
 
 
@@ -18,12 +20,27 @@ def env_options(config, training: bool) -> Dict:
         terminal_on_life_loss=config.terminal_on_life_loss and training)
 
 
-def make_environments(config, count: int, seed: int, training: bool) -> List:
-    """`count` PyEnvironments seeded seed, seed+1, ...; evaluation ones score the raw game."""
+def make_environments(config, count: int, seed: int, training: bool,
+                      backend: str = "python") -> List:
+    """`count` PyEnvironments seeded seed, seed+1, ...; evaluation ones score the raw game.
+
+    backend 'ale_vector' makes them one batched PyEnvironment (envs.load_vector), in a list of one.
+    """
     options = env_options(config, training)
-    return [envs.load(config.env_id, seed=seed + i,
-                      max_episode_steps=config.max_episode_steps or None, **options)
+    max_episode_steps = config.max_episode_steps or None
+    if backend == "ale_vector":
+        return [envs.load_vector(config.env_id, count, seed=seed,
+                                 max_episode_steps=max_episode_steps, **options)]
+    return [envs.load(config.env_id, seed=seed + i, max_episode_steps=max_episode_steps,
+                      **options)
             for i in range(count)]
+
+
+def batch(environments: List) -> py_environment.PyEnvironment:
+    """The environments as one batched PyEnvironment, stepped in this thread."""
+    if len(environments) == 1 and environments[0].batched:
+        return environments[0]
+    return batched_py_environment.BatchedPyEnvironment(environments, multithreading=False)
 
 
 def env_metadata(config) -> Dict:
@@ -36,7 +53,8 @@ class GameScores:
     """Observer of the training environments: raw score and length of every finished game.
 
     On Atari the agent's episodes may end at each lost life and its rewards may be clipped; the
-    environments report the real game's score in info["episode"] when a game ends.
+    environments report the real game's score in info["episode"] when a game ends. A batched
+    environment (envs.load_vector) reports every game's, valid where info["_episode"] is True.
     """
 
     def __init__(self, environments: List):
@@ -46,8 +64,13 @@ class GameScores:
 
     def __call__(self, _trajectory) -> None:
         for environment in self._environments:
-            episode = environment.get_info().get("episode")
-            if episode is not None:
+            info = environment.get_info()
+            episode = info.get("episode")
+            if episode is not None and "_episode" in info:
+                ended = info["_episode"]
+                self.scores.extend(float(score) for score in episode["r"][ended])
+                self.lengths.extend(int(length) for length in episode["l"][ended])
+            elif episode is not None:
                 self.scores.append(float(episode["r"]))
                 self.lengths.append(int(episode["l"]))
 
