@@ -8,7 +8,6 @@ import os
 
 import reverb
 import tensorflow as tf
-from tf_agents.environments import batched_py_environment
 from tf_agents.metrics import py_metrics
 from tf_agents.policies import py_tf_eager_policy
 from tf_agents.train import actor
@@ -42,8 +41,8 @@ class Collector:
         self._config, self._address, self._task = config, address, task
         train_envs = environments.make_environments(
             config, config.num_parallel_envs, seed=config.seed + 1_000 * (task + 1),
-            training=True)
-        self._env = batched_py_environment.BatchedPyEnvironment(train_envs, multithreading=False)
+            training=True, backend=config.env_backend)
+        self._env = environments.batch(train_envs)
         self.scores = environments.GameScores(train_envs)
         self.train_step = tf.Variable(0, dtype=tf.int64)
         self.env_step = tf.Variable(0, dtype=tf.int64)

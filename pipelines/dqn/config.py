@@ -105,6 +105,10 @@ class DqnConfig:
     """End a training episode at each lost life (the game goes on)."""
     frame_stack: int = 4
     """Frames per Atari observation; replay stores each frame once."""
+    env_backend: str = "python"
+    """What steps the training games: 'python' (envs.load per game, batched in one thread) or
+    'ale_vector' (Atari only: envs.load_vector, ale-py's C++ vector env on its own threads).
+    Evaluation and the exported policy's env.json always use envs.load."""
 
 
 def cartpole() -> DqnConfig:
@@ -232,6 +236,9 @@ def validate(config: DqnConfig) -> None:
     for field in ["epsilon_start", "epsilon_end", "eval_epsilon", "target_update_tau"]:
         if not 0 <= getattr(config, field) <= 1:
             raise ValueError(f"config.{field} must be in [0, 1], got {getattr(config, field)}")
+    if config.env_backend not in ("python", "ale_vector"):
+        raise ValueError(f"config.env_backend must be 'python' or 'ale_vector', got "
+                         f"'{config.env_backend}'")
     if config.optimizer not in ("adam", "rmsprop"):
         raise ValueError(f"config.optimizer must be 'adam' or 'rmsprop', got '{config.optimizer}'")
     if config.batch_size > config.replay_capacity:

@@ -11,7 +11,6 @@ from typing import Dict, List, Optional
 import numpy as np
 import reverb
 import tensorflow as tf
-from tf_agents.environments import batched_py_environment
 from tf_agents.metrics import py_metrics
 from tf_agents.policies import epsilon_greedy_policy, py_tf_eager_policy
 from tf_agents.train import actor, learner
@@ -105,7 +104,8 @@ def train(config: DqnConfig, root_dir: str, replay_server: str = "") -> Dict:
         validate(config)
         client = replay.connect(replay_server) if replay_server else None
         train_envs = environments.make_environments(config, config.num_parallel_envs,
-                                                    config.seed, training=True)
+                                                    config.seed, training=True,
+                                                    backend=config.env_backend)
         eval_envs = (environments.make_environments(config, config.eval_episodes,
                                                     config.seed + 10_000, training=False)
                      if config.eval_interval else [])
@@ -115,7 +115,7 @@ def train(config: DqnConfig, root_dir: str, replay_server: str = "") -> Dict:
     started = time.monotonic()
     tf.keras.utils.set_random_seed(config.seed)
 
-    collect_env = batched_py_environment.BatchedPyEnvironment(train_envs, multithreading=False)
+    collect_env = environments.batch(train_envs)
     time_step_spec, action_spec = collect_env.time_step_spec(), collect_env.action_spec()
     train_step = tf.Variable(0, dtype=tf.int64, name="train_step")
     env_step = tf.Variable(0, dtype=tf.int64, name="env_step")

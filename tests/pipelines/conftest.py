@@ -11,6 +11,8 @@ import pipeline_cli
 RUNS = {name: (name, overrides) for name, overrides in pipeline_cli.TINY.items()}
 RUNS["cartpole_double_dueling"] = (
     "cartpole_dqn", dict(pipeline_cli.CLASSIC, double_dqn=True, dueling=True))
+RUNS["breakout_ale_vector"] = (
+    "breakout_dqn", dict(pipeline_cli.ATARI, env_backend="ale_vector"))
 
 
 @dataclasses.dataclass

@@ -61,6 +61,16 @@ def test_entry_point_runs_end_to_end(finished_run, pipeline):
     _check_finished_run(finished_run(pipeline))
 
 
+def test_breakout_on_the_ale_vector_backend_runs_end_to_end(finished_run):
+    run = finished_run("breakout_ale_vector")
+    _, config = _check_finished_run(run)  # evaluation and env.json as with the python backend
+    assert config["env_backend"] == "ale_vector"
+    train_scalars = pipeline_cli.scalar_events(os.path.join(run.root_dir, "train"))
+    # Games truncated at max_episode_steps=100 reach GameScores through the vector env's info.
+    lengths = [length for _, length in train_scalars["Metrics/GameLength"]]
+    assert lengths and all(0 < length <= 100 for length in lengths)
+
+
 def test_double_dueling_variant_runs_and_exports(finished_run):
     run = finished_run("cartpole_double_dueling")
     _, config = _check_finished_run(run)

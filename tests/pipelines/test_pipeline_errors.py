@@ -34,8 +34,12 @@ def unreachable_server_run(tmp_path_factory):
     ({"env_id": "Breakout-v9"}, [], "error: unknown environment 'Breakout-v9'; "
                                     "did you mean 'BreakoutNoFrameskip-v4' or 'ALE/Breakout-v5'?"),
     ({}, ["stray"], "error: unexpected arguments: stray"),
+    ({"env_backend": "bogus"}, [], "error: config.env_backend must be 'python' or 'ale_vector', "
+                                   "got 'bogus'"),
+    ({"env_backend": "ale_vector"}, [], "error: the ale_vector backend runs Atari games only, "
+                                        "and 'CartPole-v1' is not one"),
 ], ids=["unknown_field", "wrong_type", "zero_budget", "negative_budget", "unknown_env",
-        "positional_argument"])
+        "positional_argument", "unknown_env_backend", "ale_vector_not_atari"])
 def test_bad_command_line(tmp_path, overrides, extra, message):
     root_dir = tmp_path / "run"
     result = pipeline_cli.run("cartpole_dqn", str(root_dir), dict(CLASSIC, **overrides), *extra,
