@@ -214,8 +214,11 @@ class AtariVectorPyEnvironment(py_environment.PyEnvironment):
         carries the frames of the last life on after a lost one).
         """
         newest = observation[:, 0]
-        self._frames[..., :-1] = self._frames[..., 1:]
-        self._frames[..., -1] = newest
-        self._frames[first] = newest[first][..., None]
-        return self._frames.copy()
+        # A new array each step (time steps keep theirs), filled from the last one.
+        frames = np.empty_like(self._frames)
+        frames[..., :-1] = self._frames[..., 1:]
+        frames[..., -1] = newest
+        frames[first] = newest[first][..., None]
+        self._frames = frames
+        return frames
 
