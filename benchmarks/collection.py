@@ -1,11 +1,14 @@
 """Atari collection throughput: agent steps/s through `envs` + a policy, or through raw ALE.
 
     python -m benchmarks.collection --backend=ours --num_envs=4 --seconds=10
+    python -m benchmarks.collection --backend=ours_vector --num_envs=4 --seconds=10
     python -m benchmarks.collection --backend=ale --seconds=10
 
 ours: the pipeline's collection path: `envs.load` Breakout with the Atari preset's training
 preprocessing, batched in one thread (BatchedPyEnvironment, as pipelines/dqn/train.py does),
 stepped by a TF-Agents policy (uniform random, so the environment's cost is what is measured).
+ours_vector: the same through `envs.load_vector` (config.env_backend=ale_vector): ale-py's C++
+vector env on its own threads, one batched PyEnvironment.
 ale: ale_py's ALEInterface alone, one game, 4 emulator frames per agent step and the grayscale
 screen read once per agent step; no preprocessing at all, the ceiling of one core.
 One agent step = 4 frames in both. Prints one JSON line.
@@ -15,7 +18,7 @@ import time
 
 from absl import app, flags
 
-BACKEND = flags.DEFINE_enum("backend", "ours", ["ours", "ale"], "What to step.")
+BACKEND = flags.DEFINE_enum("backend", "ours", ["ours", "ours_vector", "ale"], "What to step.")
 NUM_ENVS = flags.DEFINE_integer("num_envs", 4, "Environments stepped together (ours).")
 SECONDS = flags.DEFINE_float("seconds", 10.0, "Measured seconds, after 1 s of warm-up.")
 GAME_ID = "BreakoutNoFrameskip-v4"
@@ -38,11 +41,27 @@ def ours_rate(num_envs: int, seconds: float) -> float:
     """Agent steps/s of `envs` Breakout (training preprocessing) batched, with a random policy."""
     import envs
     from tf_agents.environments import batched_py_environment
-    from tf_agents.policies import random_py_policy
 
     environments = [envs.load(GAME_ID, seed=i, clip_rewards=True, terminal_on_life_loss=True,
                               max_episode_steps=27_000) for i in range(num_envs)]
-    batched = batched_py_environment.BatchedPyEnvironment(environments, multithreading=False)
+    return _policy_rate(
+        batched_py_environment.BatchedPyEnvironment(environments, multithreading=False), seconds)
+
+
+def ours_vector_rate(num_envs: int, seconds: float) -> float:
+    """Agent steps/s of `envs.load_vector` Breakout (training preprocessing), random policy."""
+    import envs
+
+    return _policy_rate(envs.load_vector(GAME_ID, num_envs, seed=0, clip_rewards=True,
+                                         terminal_on_life_loss=True, max_episode_steps=27_000),
+                        seconds)
+
+
+def _policy_rate(batched, seconds: float) -> float:
+    """Agent steps/s of a batched PyEnvironment stepped by a uniform-random TF-Agents policy."""
+    from tf_agents.policies import random_py_policy
+
+    num_envs = batched.batch_size
     policy = random_py_policy.RandomPyPolicy(batched.time_step_spec(), batched.action_spec(),
                                              outer_dims=(num_envs,))
     state = {"time_step": batched.reset()}
@@ -79,8 +98,9 @@ def ale_rate(seconds: float) -> float:
 
 
 def main(_):
-    if BACKEND.value == "ours":
-        rate = ours_rate(NUM_ENVS.value, SECONDS.value)
+    if BACKEND.value in ("ours", "ours_vector"):
+        rate_of = ours_rate if BACKEND.value == "ours" else ours_vector_rate
+        rate = rate_of(NUM_ENVS.value, SECONDS.value)
         settings = {"num_envs": NUM_ENVS.value, "policy": "random (TF-Agents RandomPyPolicy)"}
     else:
         rate = ale_rate(SECONDS.value)

@@ -99,13 +99,18 @@ def breakout_throughput(context: Context) -> List[Dict]:
 
 
 def atari_collection(context: Context) -> List[Dict]:
-    """Agent steps/s of Breakout collection: ours (envs + policy) vs EnvPool and raw ALE."""
+    """Agent steps/s of Breakout collection: ours (envs + policy; envs.load and envs.load_vector)
+    vs EnvPool and raw ALE."""
     budget, seconds = context.budget, context.budget.collection_seconds
-    ours, envpool, ale = [], [], []
+    ours, ours_vector, envpool, ale = [], [], [], []
     for round_ in range(budget.rounds):
-        context.say(f"atari collection, round {round_ + 1}/{budget.rounds}: ours, envpool, ale")
+        context.say(f"atari collection, round {round_ + 1}/{budget.rounds}: ours, ours_vector, "
+                    f"envpool, ale")
         ours.append(processes.run_json(
             [processes.OURS_PYTHON, "-m", "benchmarks.collection", "--backend=ours",
+             "--num_envs=4", f"--seconds={seconds}"], timeout=300))
+        ours_vector.append(processes.run_json(
+            [processes.OURS_PYTHON, "-m", "benchmarks.collection", "--backend=ours_vector",
              "--num_envs=4", f"--seconds={seconds}"], timeout=300))
         envpool.append(processes.run_json(
             [context.peer_python, "-m", "benchmarks.peers.envpool_collection", "--num_envs=4",
@@ -124,6 +129,16 @@ def atari_collection(context: Context) -> List[Dict]:
         report.measurement("atari_collection", _median(ours), _median(ale), "raw_ale",
                            "env steps/s", envs="4 (ours), 1 (ALE, no preprocessing)",
                            **settings, ours_runs=[r["env_steps_per_second"] for r in ours],
+                           peer_runs=[r["env_steps_per_second"] for r in ale]),
+        report.measurement("atari_collection_ale_vector", _median(ours_vector),
+                           _median(envpool), "envpool", "env steps/s",
+                           envs="4 (both; ours: envs.load_vector, ALE's C++ threads)",
+                           **settings, ours_runs=[r["env_steps_per_second"] for r in ours_vector],
+                           peer_runs=[r["env_steps_per_second"] for r in envpool]),
+        report.measurement("atari_collection_ale_vector", _median(ours_vector), _median(ale),
+                           "raw_ale", "env steps/s",
+                           envs="4 (ours: envs.load_vector), 1 (ALE, no preprocessing)",
+                           **settings, ours_runs=[r["env_steps_per_second"] for r in ours_vector],
                            peer_runs=[r["env_steps_per_second"] for r in ale]),
     ]
 
