@@ -82,20 +82,30 @@ def cartpole_throughput(context: Context) -> List[Dict]:
 def breakout_throughput(context: Context) -> List[Dict]:
     """Ours vs SB3 on Breakout, Mnih et al. settings (Nature CNN, batch 32, train every 4)."""
     budget, steps = context.budget, context.budget.breakout_env_steps
-    ours, sb3 = [], []
+    ours, ours_vector, sb3 = [], [], []
     for round_ in range(budget.breakout_rounds):
         context.say(f"breakout throughput, round {round_ + 1}/{budget.breakout_rounds}: ours")
         ours.append(throughput.ours_rate("breakout", context.path(f"breakout-ours-{round_}"),
                                          steps))
+        context.say(f"breakout throughput, round {round_ + 1}/{budget.breakout_rounds}: ours "
+                    "with env_backend=ale_vector")
+        ours_vector.append(throughput.ours_rate(
+            "breakout", context.path(f"breakout-ours-vector-{round_}"), steps,
+            {"env_backend": "ale_vector"}))
         context.say(f"breakout throughput, round {round_ + 1}/{budget.breakout_rounds}: sb3")
         sb3.append(throughput.sb3_rate(context.peer_python, "breakout", steps))
-    return [report.measurement(
-        "dqn_training_breakout", _median(ours), _median(sb3), "sb3", "env steps/s",
-        env_id="BreakoutNoFrameskip-v4", env_steps=steps,
-        measured_from_env_step=throughput.window_start("breakout"), rounds=budget.breakout_rounds,
-        network="Nature CNN", batch_size=32, env_steps_per_train_step=4, envs="4 (both)",
-        ours_runs=[r["env_steps_per_second"] for r in ours],
-        peer_runs=[r["env_steps_per_second"] for r in sb3])]
+    settings = dict(env_id="BreakoutNoFrameskip-v4", env_steps=steps,
+                    measured_from_env_step=throughput.window_start("breakout"),
+                    rounds=budget.breakout_rounds, network="Nature CNN", batch_size=32,
+                    env_steps_per_train_step=4, envs="4 (both)",
+                    peer_runs=[r["env_steps_per_second"] for r in sb3])
+    return [report.measurement("dqn_training_breakout", _median(ours), _median(sb3), "sb3",
+                               "env steps/s", ours_runs=[r["env_steps_per_second"] for r in ours],
+                               **settings),
+            report.measurement("dqn_training_breakout_ale_vector", _median(ours_vector),
+                               _median(sb3), "sb3", "env steps/s", env_backend="ale_vector",
+                               ours_runs=[r["env_steps_per_second"] for r in ours_vector],
+                               **settings)]
 
 
 def atari_collection(context: Context) -> List[Dict]:

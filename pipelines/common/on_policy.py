@@ -11,7 +11,7 @@ from typing import Callable, Dict, List, Optional
 
 import numpy as np
 import tensorflow as tf
-from tf_agents.environments import batched_py_environment
+from tf_agents.environments import py_environment
 from tf_agents.specs import tensor_spec
 from tf_agents.utils import common
 
@@ -33,7 +33,7 @@ class Start:
     started: float  # time.monotonic() at the start
     train_envs: List
     eval_envs: List
-    collect_env: batched_py_environment.BatchedPyEnvironment  # the train_envs as one batch
+    collect_env: py_environment.PyEnvironment  # the train_envs as one batch
     time_step_spec: object
     action_spec: object
     train_step: tf.Variable
@@ -44,8 +44,9 @@ def start(config, root_dir: str) -> Start:
     """Builds the environments (a bad env id or option is a UserError, before root_dir is
     touched), opens the run directory, seeds TensorFlow and makes the counters."""
     try:
-        train_envs = environments.make_environments(config, config.num_parallel_envs,
-                                                    config.seed, training=True)
+        train_envs = environments.make_environments(
+            config, config.num_parallel_envs, config.seed, training=True,
+            backend=getattr(config, "env_backend", "python"))  # REINFORCE has no choice
         eval_envs = (environments.make_environments(config, config.eval_episodes,
                                                     config.seed + 10_000, training=False)
                      if config.eval_interval else [])
@@ -54,7 +55,7 @@ def start(config, root_dir: str) -> Start:
     run = run_dir.RunDir(root_dir, config)
     started = time.monotonic()
     tf.keras.utils.set_random_seed(config.seed)
-    collect_env = batched_py_environment.BatchedPyEnvironment(train_envs, multithreading=False)
+    collect_env = environments.batch(train_envs)
     return Start(run, started, train_envs, eval_envs, collect_env,
                  tensor_spec.from_spec(collect_env.time_step_spec()),
                  tensor_spec.from_spec(collect_env.action_spec()),

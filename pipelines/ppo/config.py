@@ -77,6 +77,10 @@ class PpoConfig:
     """End a training episode at each lost life (the game goes on)."""
     frame_stack: int = 4
     """Frames per Atari observation."""
+    env_backend: str = "python"
+    """What steps the training games: 'python' (envs.load per game, batched in one thread) or
+    'ale_vector' (envs.load_vector, ale-py's C++ vector env on its own threads). Evaluation and
+    the exported policy's env.json always use envs.load."""
 
 
 def atari(env_id: str, name: str) -> PpoConfig:
@@ -95,6 +99,9 @@ def validate(config: PpoConfig) -> None:
                   "entropy_regularization", "value_pred_loss_coef"]:
         if getattr(config, field) < 0:
             raise ValueError(f"config.{field} must be >= 0, got {getattr(config, field)}")
+    if config.env_backend not in ("python", "ale_vector"):
+        raise ValueError(f"config.env_backend must be 'python' or 'ale_vector', got "
+                         f"'{config.env_backend}'")
     steps = config.num_parallel_envs * config.rollout_length
     if steps % config.num_minibatches:
         raise ValueError(f"config.num_minibatches ({config.num_minibatches}) must divide the "

@@ -127,6 +127,8 @@ REFUSALS = [
     ({"learning_rate": 1e-3}, "refusing to resume: config.learning_rate was 0.00025, now 0.001"),
     ({"num_minibatch": 4}, "unknown config field 'num_minibatch'; did you mean 'num_minibatches'"),
     ({"num_minibatches": 3}, "config.num_minibatches (3) must divide the 32 env steps"),
+    ({"env_backend": "envpool"},
+     "config.env_backend must be 'python' or 'ale_vector', got 'envpool'"),
 ]
 
 
@@ -139,3 +141,19 @@ def test_bad_config_is_refused_in_one_line(finished, tmp_path):
     for (_, words), root, command, snapshot in zip(REFUSALS, roots, started, before):
         assert words in pipeline_cli.error_line(command.result(timeout=120))
         assert pipeline_cli.snapshot(root) == snapshot
+
+
+def test_training_games_on_the_ale_vector_backend(tmp_path):
+    """The training games in ale-py's C++ vector env: a run completes, its game scores are
+    whole games, and the export still plays on envs.load."""
+    root = str(tmp_path / "run")
+    result = pipeline_cli.run("breakout_ppo", root, dict(TINY, env_backend="ale_vector"))
+    assert result.returncode == 0, result.stderr
+    summary = pipeline_cli.read_json(os.path.join(root, "summary.json"))
+    assert 128 <= summary["env_steps"] < 128 + 32
+    assert summary["train_steps"] in (4 * 2, 5 * 2)
+    lengths = pipeline_cli.scalar_events(os.path.join(root, "train"))["Metrics/GameLength"]
+    assert lengths and all(length == 50 for _, length in lengths)
+    env_json = pipeline_cli.read_json(os.path.join(root, "policies", "greedy_policy",
+                                                   "env.json"))
+    assert env_json["env_options"]["terminal_on_life_loss"] is False
