@@ -40,10 +40,12 @@ class Start:
     env_step: tf.Variable
 
 
-def start(config, root_dir: str) -> Start:
-    """Builds the environments (a bad env id or option is a UserError, before root_dir is
-    touched), opens the run directory, seeds TensorFlow and makes the counters."""
+def start(config, root_dir: str, validate: Callable) -> Start:
+    """Checks the config with validate (ValueError -> UserError), builds the environments (a bad
+    env id or option is a UserError too, before root_dir is touched), opens the run directory,
+    seeds TensorFlow and makes the counters."""
     try:
+        validate(config)
         train_envs = environments.make_environments(
             config, config.num_parallel_envs, config.seed, training=True,
             backend=getattr(config, "env_backend", "python"))  # REINFORCE has no choice

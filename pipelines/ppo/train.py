@@ -13,7 +13,6 @@ from tf_agents.train import actor
 from tf_agents.utils import common
 
 from pipelines.common import batched_policy, environments, on_policy
-from pipelines.common.cli import UserError
 from pipelines.ppo.agent import make_agent
 from pipelines.ppo.config import PpoConfig, validate
 from pipelines.ppo.learner import MinibatchLearner
@@ -25,11 +24,7 @@ POLICY_DIR = os.path.join("policies", "greedy_policy")
 
 def train(config: PpoConfig, root_dir: str) -> Dict:
     """Trains (or resumes) a PPO run in root_dir; returns what it writes to summary.json."""
-    try:
-        validate(config)
-    except ValueError as error:
-        raise UserError(str(error)) from None
-    begun = on_policy.start(config, root_dir)
+    begun = on_policy.start(config, root_dir, validate)
     run, started, collect_env = begun.run, begun.started, begun.collect_env
     time_step_spec, action_spec = begun.time_step_spec, begun.action_spec
     train_step, env_step = begun.train_step, begun.env_step
