@@ -1,6 +1,5 @@
 """Finished tiny runs of the entry points, made once per session and shared read-only."""
 import dataclasses
-import shutil
 from typing import Callable, Dict
 
 import pytest
@@ -41,9 +40,7 @@ def finished_run(tmp_path_factory) -> Callable[[str], FinishedRun]:
 
 def copy_run(run: FinishedRun, destination) -> str:
     """A private copy of a finished run (its lock file left behind)."""
-    destination = str(destination)
-    shutil.copytree(run.root_dir, destination, ignore=shutil.ignore_patterns(".lock"))
-    return destination
+    return pipeline_cli.copy_run(run.root_dir, destination)
 
 
 @pytest.fixture

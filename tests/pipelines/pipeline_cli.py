@@ -1,8 +1,9 @@
-"""Runs the DQN entry points as a user does (`python -m pipelines.X`) and reads what they write."""
+"""Runs the entry points as a user does (`python -m pipelines.X`) and reads what they write."""
 import dataclasses
 import glob
 import json
 import os
+import shutil
 import subprocess
 import sys
 import threading
@@ -38,6 +39,8 @@ TINY = {"cartpole_dqn": CLASSIC, "lunarlander_dqn": LUNAR, "breakout_dqn": ATARI
 
 SUMMARY_KEYS = {"config_name", "env_steps", "train_steps", "wall_seconds", "env_steps_per_second",
                 "final_eval", "resumed_from_env_step", "reached_stop_return"}
+# An on-policy run (REINFORCE, PPO) has no early stop.
+ON_POLICY_SUMMARY_KEYS = SUMMARY_KEYS - {"reached_stop_return"}
 
 
 @dataclasses.dataclass
@@ -118,11 +121,25 @@ def error_line(result: Result) -> str:
     return lines[0]
 
 
-def expected_config(pipeline: str, overrides: Dict) -> Dict:
-    """config.json as it must read: the preset with the overrides applied, tuples as lists."""
-    values = dataclasses.asdict(PRESETS[pipeline]())
+def expected_config(pipeline: str, overrides: Dict, presets: Optional[Dict] = None) -> Dict:
+    """config.json as it must read: the preset (of `presets`, DQN's by default) with the
+    overrides applied, tuples as lists."""
+    values = dataclasses.asdict((presets or PRESETS)[pipeline]())
     values.update(overrides)
     return json.loads(json.dumps(values))
+
+
+def copy_run(root_dir: str, destination) -> str:
+    """A private copy of a finished run (its lock file left behind)."""
+    destination = str(destination)
+    shutil.copytree(root_dir, destination, ignore=shutil.ignore_patterns(".lock"))
+    return destination
+
+
+def train_step(checkpoint: str) -> int:
+    """The train_step counter saved in a checkpoint."""
+    return int(tf.train.load_checkpoint(checkpoint).get_tensor(
+        "train_step/.ATTRIBUTES/VARIABLE_VALUE"))
 
 
 def read_json(path: str) -> Dict:
@@ -163,3 +180,24 @@ def snapshot(root: str) -> Dict[str, bytes]:
             with open(path, "rb") as f:
                 files[os.path.relpath(path, root)] = f.read()
     return files
+
+
+def run_side_by_side(presets: Dict, overrides: Dict, tmp_path_factory) -> Dict:
+    """pipeline -> (root_dir, Result) of a run of each preset with the overrides, side by side."""
+    roots = {name: str(tmp_path_factory.mktemp(name) / "run") for name in presets}
+    started = {name: Background(name, roots[name], overrides) for name in presets}
+    return {name: (roots[name], started[name].result(timeout=240)) for name in presets}
+
+
+def check_on_policy_run(root: str, result: Result, pipeline: str, overrides: Dict,
+                        presets: Dict) -> Tuple[Dict, Dict]:
+    """What every finished on-policy run shows; returns its (summary, config)."""
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "env steps" in result.stdout and "done:" in result.stdout
+    summary = read_json(os.path.join(root, "summary.json"))
+    assert set(summary) == ON_POLICY_SUMMARY_KEYS
+    config = read_json(os.path.join(root, "config.json"))
+    assert config == expected_config(pipeline, overrides, presets)
+    assert summary["config_name"] == pipeline
+    return summary, config

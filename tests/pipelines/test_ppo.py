@@ -1,9 +1,7 @@
 """The PPO entry points end to end on real Atari games with tiny budgets: what a run leaves
 behind, resume, the export played by pipelines.evaluate, and refused configs."""
-import dataclasses
 import json
 import os
-import shutil
 
 import pytest
 import tensorflow as tf
@@ -18,43 +16,18 @@ PRESETS = {"breakout_ppo": lambda: ppo_config.atari("BreakoutNoFrameskip-v4", "b
 TINY = {"num_env_steps": 128, "num_parallel_envs": 2, "rollout_length": 16, "num_epochs": 1,
         "num_minibatches": 2, "eval_interval": 64, "eval_episodes": 1,
         "checkpoint_interval": 64, "summary_interval": 32, "max_episode_steps": 50}
-SUMMARY_KEYS = {"config_name", "env_steps", "train_steps", "wall_seconds", "env_steps_per_second",
-                "final_eval", "resumed_from_env_step"}
 
 
 @pytest.fixture(scope="module")
 def finished(tmp_path_factory):
     """pipeline -> (root_dir, Result) of a tiny run of each entry point, run side by side."""
-    roots = {name: str(tmp_path_factory.mktemp(name) / "run") for name in PRESETS}
-    started = {name: pipeline_cli.Background(name, roots[name], TINY) for name in PRESETS}
-    return {name: (roots[name], started[name].result(timeout=240)) for name in PRESETS}
-
-
-def _copy(root: str, destination) -> str:
-    destination = str(destination)
-    shutil.copytree(root, destination, ignore=shutil.ignore_patterns(".lock"))
-    return destination
-
-
-def _train_step(checkpoint: str) -> int:
-    return int(tf.train.load_checkpoint(checkpoint).get_tensor(
-        "train_step/.ATTRIBUTES/VARIABLE_VALUE"))
+    return pipeline_cli.run_side_by_side(PRESETS, TINY, tmp_path_factory)
 
 
 @pytest.mark.parametrize("pipeline", sorted(PRESETS))
 def test_entry_point_runs_end_to_end(finished, pipeline):
     root, result = finished[pipeline]
-    assert result.returncode == 0, result.stderr
-    assert "Traceback" not in result.stderr
-    assert "env steps" in result.stdout and "done:" in result.stdout
-
-    summary = pipeline_cli.read_json(os.path.join(root, "summary.json"))
-    assert set(summary) == SUMMARY_KEYS
-    config = pipeline_cli.read_json(os.path.join(root, "config.json"))
-    values = dataclasses.asdict(PRESETS[pipeline]())
-    values.update(TINY)
-    assert config == json.loads(json.dumps(values))
-    assert summary["config_name"] == pipeline
+    summary, config = pipeline_cli.check_on_policy_run(root, result, pipeline, TINY, PRESETS)
     # Rollouts of 32 rounds; the round after an episode's end (a lost life) is no agent step,
     # so a fifth rollout may be needed to reach 128 env steps.
     assert 128 <= summary["env_steps"] < 128 + 32
@@ -63,7 +36,7 @@ def test_entry_point_runs_end_to_end(finished, pipeline):
 
     latest = pipeline_cli.latest_checkpoint(root)
     assert pipeline_cli.checkpoint_step(latest) == summary["env_steps"]
-    assert _train_step(latest) == summary["train_steps"]
+    assert pipeline_cli.train_step(latest) == summary["train_steps"]
 
     policy_dir = os.path.join(root, "policies", "greedy_policy")
     env_json = pipeline_cli.read_json(os.path.join(policy_dir, "env.json"))
@@ -88,7 +61,7 @@ def test_entry_point_runs_end_to_end(finished, pipeline):
 def test_resume_and_evaluate_the_export(finished, tmp_path):
     """A larger budget on a finished run goes on from its checkpoint; meanwhile
     pipelines.evaluate plays the export on the raw game and records a video."""
-    root = _copy(finished["breakout_ppo"][0], tmp_path / "run")
+    root = pipeline_cli.copy_run(finished["breakout_ppo"][0], tmp_path / "run")
     policy_dir = os.path.join(finished["breakout_ppo"][0], "policies", "greedy_policy")
     video = str(tmp_path / "breakout.mp4")
     evaluation = pipeline_cli.Background("evaluate", None, {}, f"--policy_dir={policy_dir}",
@@ -134,7 +107,7 @@ REFUSALS = [
 
 def test_bad_config_is_refused_in_one_line(finished, tmp_path):
     """Each command on a copy of a finished run: one error line, and the run left as it was."""
-    roots = [_copy(finished["pong_ppo"][0], tmp_path / f"run{i}") for i in range(len(REFUSALS))]
+    roots = [pipeline_cli.copy_run(finished["pong_ppo"][0], tmp_path / f"run{i}") for i in range(len(REFUSALS))]
     before = [pipeline_cli.snapshot(root) for root in roots]
     started = [pipeline_cli.Background("pong_ppo", root, dict(TINY, **overrides))
                for root, (overrides, _) in zip(roots, REFUSALS)]

@@ -1,14 +1,11 @@
 """The REINFORCE entry points end to end with tiny budgets: what a run leaves behind, resume after
 kill -9, the export played by pipelines.evaluate, and refused configs."""
-import dataclasses
 import json
 import os
-import shutil
 import signal
 import time
 
 import pytest
-import tensorflow as tf
 
 import pipeline_cli
 from pipelines.reinforce import config as reinforce_config
@@ -19,41 +16,18 @@ PRESETS = {"cartpole_reinforce": reinforce_config.cartpole,
 TINY = {"num_env_steps": 300, "num_parallel_envs": 2, "episodes_per_iteration": 2,
         "eval_interval": 150, "eval_episodes": 2, "checkpoint_interval": 150,
         "summary_interval": 100, "max_episode_steps": 50}
-SUMMARY_KEYS = {"config_name", "env_steps", "train_steps", "wall_seconds", "env_steps_per_second",
-                "final_eval", "resumed_from_env_step"}
 
 
 @pytest.fixture(scope="module")
 def finished(tmp_path_factory):
     """pipeline -> (root_dir, Result) of a tiny run of each entry point, run side by side."""
-    roots = {name: str(tmp_path_factory.mktemp(name) / "run") for name in PRESETS}
-    started = {name: pipeline_cli.Background(name, roots[name], TINY) for name in PRESETS}
-    return {name: (roots[name], started[name].result(timeout=240)) for name in PRESETS}
-
-
-def _expected_config(pipeline: str, overrides: dict) -> dict:
-    values = dataclasses.asdict(PRESETS[pipeline]())
-    values.update(overrides)
-    return json.loads(json.dumps(values))
-
-
-def _train_step(checkpoint: str) -> int:
-    return int(tf.train.load_checkpoint(checkpoint).get_tensor(
-        "train_step/.ATTRIBUTES/VARIABLE_VALUE"))
+    return pipeline_cli.run_side_by_side(PRESETS, TINY, tmp_path_factory)
 
 
 @pytest.mark.parametrize("pipeline", sorted(PRESETS))
 def test_entry_point_runs_end_to_end(finished, pipeline):
     root, result = finished[pipeline]
-    assert result.returncode == 0, result.stderr
-    assert "Traceback" not in result.stderr
-    assert "env steps" in result.stdout and "done:" in result.stdout
-
-    summary = pipeline_cli.read_json(os.path.join(root, "summary.json"))
-    assert set(summary) == SUMMARY_KEYS
-    config = pipeline_cli.read_json(os.path.join(root, "config.json"))
-    assert config == _expected_config(pipeline, TINY)
-    assert summary["config_name"] == pipeline
+    summary, config = pipeline_cli.check_on_policy_run(root, result, pipeline, TINY, PRESETS)
     # Whole episodes: the last iteration overshoots by less than its 2 episodes of <= 50 steps.
     assert TINY["num_env_steps"] <= summary["env_steps"] < TINY["num_env_steps"] + 100
     assert summary["train_steps"] > 0 and summary["resumed_from_env_step"] == 0
@@ -61,7 +35,7 @@ def test_entry_point_runs_end_to_end(finished, pipeline):
 
     latest = pipeline_cli.latest_checkpoint(root)
     assert pipeline_cli.checkpoint_step(latest) == summary["env_steps"]
-    assert _train_step(latest) == summary["train_steps"]
+    assert pipeline_cli.train_step(latest) == summary["train_steps"]
 
     policy_dir = os.path.join(root, "policies", "greedy_policy")
     assert os.path.isfile(os.path.join(policy_dir, "saved_model.pb"))
@@ -102,7 +76,7 @@ def test_kill_9_resume_and_evaluate_the_export(finished, tmp_path):
         process.wait()
     assert process.returncode == -signal.SIGKILL
     checkpoint = pipeline_cli.latest_checkpoint(root)
-    killed_at, trained_before = pipeline_cli.checkpoint_step(checkpoint), _train_step(checkpoint)
+    killed_at, trained_before = pipeline_cli.checkpoint_step(checkpoint), pipeline_cli.train_step(checkpoint)
 
     assert killed_at < 2_000
     result = pipeline_cli.run("cartpole_reinforce", root, overrides)  # the same command
@@ -133,8 +107,7 @@ def test_bad_config_is_refused_in_one_line(finished, tmp_path):
     roots, started, before = [], [], []
     for number, (overrides, _) in enumerate(REFUSALS):
         root = str(tmp_path / f"run{number}")
-        shutil.copytree(finished["cartpole_reinforce"][0], root,
-                        ignore=shutil.ignore_patterns(".lock"))
+        pipeline_cli.copy_run(finished["cartpole_reinforce"][0], root)
         before.append(pipeline_cli.snapshot(root))
         roots.append(root)
         started.append(pipeline_cli.Background("cartpole_reinforce", root,
