@@ -60,7 +60,8 @@ class DqnConfig:
     """Learning rate reached linearly at the run's last train step (so the final weights settle);
     0 keeps learning_rate fixed."""
     optimizer_epsilon: float = 1e-7
-    """Epsilon of the optimizer (0.01 for Mnih's RMSprop)."""
+    """Epsilon of the optimizer, added under the square root as Keras and DeepMind's code do
+    (1e-5 for Mnih's RMSprop on a batch-mean loss)."""
     gamma: float = 0.99
     """Discount per env step."""
     n_step: int = 1
@@ -194,7 +195,11 @@ def atari(env_id: str, name: str) -> DqnConfig:
         batch_size=32,
         optimizer="rmsprop",
         learning_rate=2.5e-4,
-        optimizer_epsilon=0.01,
+        # Mnih et al.'s 0.01 was added to gradients summed over the batch of 32; TF-Agents
+        # averages the loss, which scales the squared gradients by 1/32^2: 0.01/1024 ~ 1e-5 (as
+        # Dopamine sets it). TF-Agents' mnih15 keeps 0.01, which here floored the denominator of
+        # every weight (gradient RMS <= 0.01 < sqrt(0.01)) and shrank the steps 10-1000x.
+        optimizer_epsilon=1e-5,
         gamma=0.99,
         n_step=1,
         epsilon_start=1.0,
