@@ -199,6 +199,7 @@ class _Loop:
                 previous, step = step, self.resumed_from + int(self._steps_counter.result())
                 self._env_step.assign(step)
                 if step < training_starts_at:
+                    self._bar.update(step, self._figures())  # Atari's warm-up takes minutes
                     continue
                 if previous < training_starts_at:
                     self._replay.writer.flush()  # the warm-up must be in the table to sample
