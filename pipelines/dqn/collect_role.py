@@ -9,11 +9,10 @@ import os
 import reverb
 import tensorflow as tf
 from tf_agents.metrics import py_metrics
-from tf_agents.policies import py_tf_eager_policy
 from tf_agents.train import actor
 
 import envs
-from pipelines.common import environments, progress, run_dir
+from pipelines.common import batched_policy, environments, progress, run_dir
 from pipelines.common.cli import UserError
 from pipelines.dqn import distributed, replay
 from pipelines.dqn.agent import build_agent
@@ -49,8 +48,7 @@ class Collector:
         agent, self.epsilon = build_agent(config, self._env.time_step_spec(),
                                           self._env.action_spec(), self.train_step, self.env_step)
         self._collect_data_spec = agent.collect_data_spec
-        self._policy = py_tf_eager_policy.PyTFEagerPolicy(
-            agent.collect_policy, use_tf_function=True, batch_time_steps=False)
+        self._policy = batched_policy.BatchedPyPolicy(agent.collect_policy)
         self._variables = distributed.shared_variables(agent.collect_policy, self.train_step,
                                                        self.env_step, tf.Variable(False))
         self.steps = 0  # env steps this collector wrote, since it started

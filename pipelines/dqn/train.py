@@ -12,12 +12,13 @@ import numpy as np
 import reverb
 import tensorflow as tf
 from tf_agents.metrics import py_metrics
-from tf_agents.policies import epsilon_greedy_policy, py_tf_eager_policy
+from tf_agents.policies import epsilon_greedy_policy
 from tf_agents.train import actor, learner
 from tf_agents.utils import common
 
 import envs
-from pipelines.common import environments, evaluation, export, progress, run_dir, run_summary
+from pipelines.common import (batched_policy, environments, evaluation, export, progress,
+                              run_dir, run_summary)
 from pipelines.common.cli import UserError
 from pipelines.dqn import replay
 from pipelines.dqn.agent import build_agent
@@ -81,8 +82,7 @@ def make_eval_policy(config: DqnConfig, agent):
     policy = agent.policy
     if config.eval_epsilon > 0:
         policy = epsilon_greedy_policy.EpsilonGreedyPolicy(policy, config.eval_epsilon)
-    return py_tf_eager_policy.PyTFEagerPolicy(policy, use_tf_function=True,
-                                              batch_time_steps=False)
+    return batched_policy.BatchedPyPolicy(policy)
 
 
 def make_stop_rule(config: DqnConfig, eval_policy, run: run_dir.RunDir) -> evaluation.StopRule:
@@ -134,8 +134,7 @@ def train(config: DqnConfig, root_dir: str, replay_server: str = "") -> Dict:
     checkpointer.initialize_or_restore()
 
     scores, steps_counter = environments.GameScores(train_envs), py_metrics.EnvironmentSteps()
-    collect_policy = py_tf_eager_policy.PyTFEagerPolicy(agent.collect_policy, use_tf_function=True,
-                                                        batch_time_steps=False)
+    collect_policy = batched_policy.BatchedPyPolicy(agent.collect_policy)
     collect_actor = actor.Actor(collect_env, collect_policy, train_step,
                                 steps_per_run=_ROUNDS_PER_ITERATION * config.num_parallel_envs,
                                 observers=[experience.writer, scores, steps_counter])
