@@ -89,7 +89,7 @@ def make_stop_rule(config: DqnConfig, eval_policy, run: run_dir.RunDir) -> evalu
     """config.stop_at_eval_return, with its confirming evaluations (own environments and seeds,
     TensorBoard under eval_confirm/) when config.stop_confirm_episodes is set."""
     confirmations = None
-    if config.stop_at_eval_return and config.stop_confirm_episodes:
+    if config.stop_at_eval_return and config.stop_confirm_episodes and config.eval_interval:
         confirm_envs = environments.make_environments(
             config, config.stop_confirm_episodes, config.seed + 20_000, training=False)
         confirmations = evaluation.Evaluations(eval_policy, confirm_envs,
