@@ -11,9 +11,11 @@ import pytest
 import pipeline_cli
 
 # Tiny CartPole sizes: a few hundred train steps, checkpoints every 500 env steps.
+# update_period is pinned: the fault tests need a learner that trains often enough (~1,350 train
+# steps) for the collectors to report many weight versions, whatever the preset's ratio.
 SIZES = dict(pipeline_cli.CLASSIC, num_env_steps=3000, initial_collect_steps=300,
              checkpoint_interval=500, eval_interval=0, weights_sync_period=200,
-             replay_capacity=5000, batch_size=16, summary_interval=500)
+             replay_capacity=5000, batch_size=16, summary_interval=500, update_period=2)
 
 
 class Role:
