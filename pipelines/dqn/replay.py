@@ -173,8 +173,12 @@ def make_dataset(server_address: str, collect_data_spec, frame_stack: int, n_ste
             reward=tf.cast(fields["reward"], spec.reward.dtype),
             discount=tf.cast(fields["discount"], spec.discount.dtype))
 
+    # No tf.data autotuning: its model thread sleeps up to a minute between rounds, and deleting
+    # the iterator waits for it (runs hung 5-47 s at exit). The fixed sizes here need no tuning.
+    options = tf.data.Options()
+    options.autotune.enabled = False
     return dataset.batch(batch_size, drop_remainder=True).map(
-        to_trajectory, num_parallel_calls=tf.data.AUTOTUNE).prefetch(prefetch)
+        to_trajectory, num_parallel_calls=2).prefetch(prefetch).with_options(options)
 
 
 def _rebuild_stacks(frames: tf.Tensor, frame_stack: int) -> tf.Tensor:
