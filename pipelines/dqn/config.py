@@ -154,10 +154,11 @@ def cartpole() -> DqnConfig:
 
 
 def lunarlander() -> DqnConfig:
-    """LunarLander-v3 to a mean greedy return of about 200 in 400k env steps (~17 minutes).
+    """LunarLander-v3 to a mean greedy return of about 200 in 400k env steps (~20 minutes).
 
     The learning-rate decay lets the final weights settle; the greedy return still varies
-    between evaluations (10-episode evaluations 200-245 over the last 175k env steps).
+    between evaluations (10-episode evaluations 96-245 over the last 100k env steps of a run
+    whose final policy scored 201.1 over 100 episodes). The run is bound by one Python thread.
     """
     return DqnConfig(
         name="lunarlander_dqn",
