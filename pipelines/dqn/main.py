@@ -3,6 +3,8 @@
 TensorFlow is imported only after the flags are checked: a bad flag fails at once, and a process
 that hosts a Reverb server can restart itself confined to loopback before anything heavy loads.
 """
+import signal
+
 from absl import flags
 
 from pipelines.common import cli, loopback
@@ -38,6 +40,9 @@ def run_preset(preset) -> None:
         hosts_server = role == "replay" or (role == "all" and not REPLAY_SERVER.value)
         if hosts_server and not REPLAY_EXPOSE.value:
             loopback.confine_to_loopback()
+        # `kill` (and `docker stop`) stop a run as Ctrl-C does, saving a checkpoint first; a run
+        # started in the background with nohup ignores SIGINT, so that is its only clean stop.
+        signal.signal(signal.SIGTERM, signal.default_int_handler)
         from envs import _startup  # noqa: F401  (first: quiet TensorFlow start-up)
         from pipelines.dqn import collect_role, replay_role, train, train_role
         if role == "all":

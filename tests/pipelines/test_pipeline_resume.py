@@ -53,6 +53,38 @@ def test_resume_after_kill_9(tmp_path):
     assert abs(summary["train_steps"] - (trained_before + resumed_training)) <= 1
 
 
+def _trained(summary_dir: str) -> bool:
+    """Whether the run has logged a training loss yet."""
+    return (os.path.isdir(summary_dir)
+            and bool(pipeline_cli.scalar_events(summary_dir).get("Losses/loss")))
+
+
+@pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM])
+def test_ctrl_c_and_kill_save_a_checkpoint(tmp_path, stop_signal):
+    root_dir = str(tmp_path / "run")
+    # No checkpoint falls due in this run: any checkpoint is the one saved on the way out.
+    overrides = dict(CLASSIC, num_env_steps=500_000, checkpoint_interval=1_000_000,
+                     eval_interval=0)
+    process = pipeline_cli.start("cartpole_dqn", root_dir, overrides, log_dir=str(tmp_path))
+    try:
+        deadline = time.monotonic() + 120
+        while not _trained(os.path.join(root_dir, "train")):
+            assert process.poll() is None and time.monotonic() < deadline
+            time.sleep(0.2)
+        process.send_signal(stop_signal)
+        process.wait(timeout=60)
+    finally:
+        process.kill()
+        process.wait()
+    assert process.returncode == 130
+    with open(tmp_path / "cartpole_dqn.stderr") as err:
+        stderr = err.read()
+    assert "stopped; the last checkpoint is intact" in stderr and "Traceback" not in stderr
+    checkpoint = pipeline_cli.latest_checkpoint(root_dir)
+    assert checkpoint is not None and _train_step(checkpoint) > 0
+    assert not os.path.exists(os.path.join(root_dir, "summary.json"))
+
+
 @pytest.mark.parametrize("field, value", [("learning_rate", 5e-4), ("num_env_steps", 400)])
 def test_resume_with_changed_hyperparameter_is_refused(cartpole_copy, field, value):
     before = pipeline_cli.snapshot(cartpole_copy)
