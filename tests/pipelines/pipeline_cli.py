@@ -4,6 +4,7 @@ import glob
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -70,11 +71,14 @@ def run(pipeline: str, root_dir: Optional[str], overrides: Dict, *extra: str,
 
 def start(pipeline: str, root_dir: Optional[str], overrides: Dict, *extra: str,
           log_dir: str) -> subprocess.Popen:
-    """Starts a run in the background, output to files (a full pipe would stall it)."""
+    """Starts a run in the background, output to files (a full pipe would stall it). Ctrl-C
+    reaches it even when this test session ignores SIGINT (started with nohup, in the background),
+    as a run started in a terminal does."""
     out = open(os.path.join(log_dir, f"{pipeline}.stdout"), "w")
     err = open(os.path.join(log_dir, f"{pipeline}.stderr"), "w")
     return subprocess.Popen(command(pipeline, root_dir, overrides, *extra), cwd=REPO,
-                            stdout=out, stderr=err, text=True)
+                            stdout=out, stderr=err, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
 
 
 class Background:
