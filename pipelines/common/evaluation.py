@@ -5,6 +5,8 @@ import numpy as np
 import tensorflow as tf
 from tf_agents.environments import batched_py_environment
 
+from pipelines.common import stop_request
+
 
 def evaluate(policy, environments: List, max_steps: int = 1_000_000) -> Dict[str, float]:
     """Plays one episode in each environment, stepping all of them with one policy call.
@@ -20,6 +22,7 @@ def evaluate(policy, environments: List, max_steps: int = 1_000_000) -> Dict[str
     done = np.zeros(count, bool)
     policy_state = policy.get_initial_state(count)
     for _ in range(max_steps):
+        stop_request.check()  # an Atari evaluation can take minutes
         action_step = policy.action(time_step, policy_state)
         policy_state = action_step.state
         time_step = batched.step(action_step.action)

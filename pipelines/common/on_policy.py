@@ -15,7 +15,8 @@ from tf_agents.environments import py_environment
 from tf_agents.specs import tensor_spec
 from tf_agents.utils import common
 
-from pipelines.common import environments, evaluation, export, progress, run_dir, run_summary
+from pipelines.common import (environments, evaluation, export, progress, run_dir, run_summary,
+                              stop_request)
 from pipelines.common.cli import UserError
 
 
@@ -118,6 +119,7 @@ class OnPolicyLoop:
         next_checkpoint = next_multiple(step, config.checkpoint_interval)
         try:
             while step < config.num_env_steps:
+                stop_request.check()
                 iteration = self._iterate()
                 step += iteration.env_steps
                 self._env_step.assign(step)

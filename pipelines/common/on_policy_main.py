@@ -7,7 +7,7 @@ import importlib
 
 from absl import flags
 
-from pipelines.common import cli
+from pipelines.common import cli, stop_request
 
 ROOT_DIR = flags.DEFINE_string("root_dir", None, "Directory of the run: checkpoints, summaries, "
                                "exported policies. Rerunning on the same directory resumes.")
@@ -24,6 +24,7 @@ def run_preset(preset, package: str) -> None:
             validate(config_flag.value)
         except ValueError as error:
             cli.fail(str(error))
+        stop_request.install()
         from envs import _startup  # noqa: F401  (first: quiet TensorFlow start-up)
         train = importlib.import_module(f"{package}.train")
         train.train(config_flag.value, root_dir=ROOT_DIR.value)

@@ -12,7 +12,7 @@ from tf_agents.metrics import py_metrics
 from tf_agents.train import actor
 
 import envs
-from pipelines.common import batched_policy, environments, progress, run_dir
+from pipelines.common import batched_policy, environments, progress, run_dir, stop_request
 from pipelines.common.cli import UserError
 from pipelines.dqn import distributed, replay
 from pipelines.dqn.agent import build_agent
@@ -112,6 +112,7 @@ def collect(config: DqnConfig, root_dir: str, replay_server: str, task: int) -> 
                             int(collector.env_step.numpy()))
     next_summary = config.summary_interval
     while True:
+        stop_request.check()
         try:
             if not collector.collect():
                 break

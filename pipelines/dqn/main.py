@@ -3,11 +3,9 @@
 TensorFlow is imported only after the flags are checked: a bad flag fails at once, and a process
 that hosts a Reverb server can restart itself confined to loopback before anything heavy loads.
 """
-import signal
-
 from absl import flags
 
-from pipelines.common import cli, loopback
+from pipelines.common import cli, loopback, stop_request
 from pipelines.dqn.config import validate
 
 ROOT_DIR = flags.DEFINE_string("root_dir", None, "Directory of the run: checkpoints, summaries, "
@@ -40,9 +38,7 @@ def run_preset(preset) -> None:
         hosts_server = role == "replay" or (role == "all" and not REPLAY_SERVER.value)
         if hosts_server and not REPLAY_EXPOSE.value:
             loopback.confine_to_loopback()
-        # `kill` (and `docker stop`) stop a run as Ctrl-C does, saving a checkpoint first; a run
-        # started in the background with nohup ignores SIGINT, so that is its only clean stop.
-        signal.signal(signal.SIGTERM, signal.default_int_handler)
+        stop_request.install()
         from envs import _startup  # noqa: F401  (first: quiet TensorFlow start-up)
         from pipelines.dqn import collect_role, replay_role, train, train_role
         if role == "all":

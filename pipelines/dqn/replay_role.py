@@ -6,13 +6,12 @@ root_dir/replay_server/ every checkpoint_interval inserted transitions and when 
 restores them when restarted on the same directory.
 """
 import os
-import signal
 import time
 
 import envs
 import tensorflow as tf
 
-from pipelines.common import environments, run_dir
+from pipelines.common import environments, run_dir, stop_request
 from pipelines.common.cli import UserError
 from pipelines.dqn import distributed, replay
 from pipelines.dqn.agent import build_agent
@@ -66,12 +65,12 @@ def serve(config: DqnConfig, root_dir: str, port: int) -> None:
     print(f"replay server on port {server.port} ({restored:,} transitions restored); "
           f"samples per insert {samples_per_insert(config):g}", flush=True)
 
-    signal.signal(signal.SIGTERM, signal.default_int_handler)  # stop like Ctrl-C: save first
     inserted = lambda: client.server_info()[replay.TABLE].rate_limiter_info.insert_stats.completed
     next_checkpoint = inserted() + config.checkpoint_interval
     try:
         while True:
             time.sleep(_POLL_SECONDS)
+            stop_request.check()
             if checkpoint_dir and inserted() >= next_checkpoint:
                 client.checkpoint()
                 next_checkpoint = inserted() + config.checkpoint_interval

@@ -18,7 +18,7 @@ from tf_agents.utils import common
 
 import envs
 from pipelines.common import (batched_policy, environments, evaluation, export, progress,
-                              run_dir, run_summary)
+                              run_dir, run_summary, stop_request)
 from pipelines.common.cli import UserError
 from pipelines.dqn import replay
 from pipelines.dqn.agent import build_agent
@@ -194,6 +194,7 @@ class _Loop:
         next_checkpoint = next_multiple(step, config.checkpoint_interval)
         try:
             while step < config.num_env_steps and not self._reached_stop_return.numpy():
+                stop_request.check()
                 self._actor.run()
                 previous, step = step, self.resumed_from + int(self._steps_counter.result())
                 self._env_step.assign(step)

@@ -13,7 +13,8 @@ import tensorflow as tf
 from tf_agents.utils import common
 
 import envs
-from pipelines.common import environments, evaluation, export, progress, run_dir, run_summary
+from pipelines.common import (environments, evaluation, export, progress, run_dir, run_summary,
+                              stop_request)
 from pipelines.common.cli import UserError
 from pipelines.dqn import distributed, replay
 from pipelines.dqn.agent import build_agent
@@ -125,6 +126,7 @@ def learn(config: DqnConfig, root_dir: str, replay_server: str,
     loss, stopped = None, False
     try:
         while step < config.num_env_steps:
+            stop_request.check()
             try:
                 replay_size = state.count_reports()
                 step = int(state.env_step.numpy())
