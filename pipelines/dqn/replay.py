@@ -10,6 +10,7 @@ A stored step has two columns: the observation (or newest frame) and the five sc
 step packed in one float32 vector. Reverb's per-item bookkeeping grows with the column count, and
 at ~1 KB per Atari frame it would otherwise cost as much as the frame itself.
 """
+import collections
 from typing import Optional, Sequence
 
 import numpy as np
@@ -95,24 +96,32 @@ class FrameReplayWriter:
         keep = max(self._window, _CHUNK_LENGTH)
         self._writers = [client.trajectory_writer(num_keep_alive_refs=keep, validate_items=False)
                          for _ in range(num_envs)]
+        # Steps and items go straight to Reverb's C++ writer: its Python wrapper restructures and
+        # validates every call (57 vs 20-30 us per CartPole env step, the largest per-step cost
+        # of the run). Columns are fixed here: 0 the observation, 1 the scalars.
+        self._cpp_writers = [writer._writer for writer in self._writers]
+        chunking = reverb.pybind.ConstantChunkerOptions(max_chunk_length=_CHUNK_LENGTH,
+                                                        num_keep_alive_refs=keep)
+        for cpp_writer in self._cpp_writers:
+            for column in range(2):
+                cpp_writer.ConfigureChunker(column, chunking)
+        # Per environment, the (observation, scalars) references of its last `window` steps.
+        self._history = [collections.deque(maxlen=self._window) for _ in range(num_envs)]
         self._real_steps = [0] * num_envs
         self._end_padding = n_step - 1
-        for writer in self._writers:
-            for column in range(2):
-                writer.configure((column,), num_keep_alive_refs=keep,
-                                 max_chunk_length=_CHUNK_LENGTH)
 
     def __call__(self, batch: trajectory_lib.Trajectory) -> None:
         scalars = np.stack([np.asarray(getattr(batch, name), np.float32) for name in _SCALARS],
                            axis=-1)
         observations = np.asarray(batch.observation)
         step_types, next_step_types = np.asarray(batch.step_type), np.asarray(batch.next_step_type)
-        for i, writer in enumerate(self._writers):
+        for i in range(len(self._writers)):
             stored = observations[i]
             if self._frame_stack > 1:
                 if step_types[i] == 0:  # FIRST: the stack's older frames as padding steps
                     for k in range(self._frame_stack - 1):
-                        writer.append((stored[..., k], scalars[i]))
+                        self._history[i].append(
+                            self._cpp_writers[i].Append([stored[..., k], scalars[i]]))
                 stored = stored[..., -1]
             self._append(i, (stored, scalars[i]))
             if step_types[i] == 2 and next_step_types[i] == 0:  # boundary: the episode ended
@@ -125,12 +134,14 @@ class FrameReplayWriter:
 
     def _append(self, env: int, step: tuple) -> None:
         """Appends one step and creates the item of the window that ends with it."""
-        writer = self._writers[env]
-        writer.append(step)
+        history = self._history[env]
+        history.append(self._cpp_writers[env].Append(list(step)))
         self._real_steps[env] += 1
         if self._real_steps[env] >= self._needed:
-            writer.create_item(TABLE, priority=1.0,
-                               trajectory=tuple(c[-self._window:] for c in writer.history))
+            # history holds exactly the window: deque(maxlen=window), and needed <= window.
+            self._cpp_writers[env].CreateItem(
+                TABLE, 1.0, [[refs[0] for refs in history], [refs[1] for refs in history]],
+                [False, False])
 
     def flush(self, timeout_ms: Optional[int] = None) -> None:
         """Waits until the server has every item written so far (DeadlineExceededError after
