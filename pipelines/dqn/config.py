@@ -125,7 +125,8 @@ def cartpole() -> DqnConfig:
     115k). Runs stop at 200k-280k env steps once solved; runs are not bit-reproducible (threads),
     and one of six runs stalled near 400 until a 300k budget ran out, hence the 400k cap.
     Most of the time is collection: 64 environments in one batch share each policy call (2,800
-    vs 2,500 env steps/s with 32; the Reverb writer's per-step cost is what remains).
+    vs 2,500 env steps/s with 32, before the replay writer's speed-up; ~4,000 since). Seeds 0-9
+    solved in 45-85 s each.
     """
     return DqnConfig(
         name="cartpole_dqn",
