@@ -122,7 +122,7 @@ def cartpole() -> DqnConfig:
     (epsilon to 0.05 over 240k env steps), a replay of only the last 10k transitions, few train
     steps per env step (1 per 10) and a target network refreshed every 50 train steps; both seeds
     hold 500 from ~225k env steps on. A schedule compressed to 80k env steps did not (~300 at
-    115k). Runs stop at 200k-280k env steps once solved; runs are not bit-reproducible (threads),
+    115k). Runs stop at 160k-340k env steps once solved; runs are not bit-reproducible (threads),
     and one of six runs stalled near 400 until a 300k budget ran out, hence the 400k cap.
     Most of the time is collection: 64 environments in one batch share each policy call (2,800
     vs 2,500 env steps/s with 32, before the replay writer's speed-up; ~4,000 since). Seeds 0-9
