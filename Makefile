@@ -2,7 +2,7 @@
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
-ROOT_DIR ?= runs/breakout_dqn
+ROOT_DIR ?= runs/pong_dqn
 ARGS ?=
 
 .PHONY: train test install bench
@@ -15,7 +15,7 @@ $(VENV)/.installed: setup.cfg constraints.txt
 	touch $@
 
 train: install
-	$(BIN)/python -m pipelines.breakout_dqn --root_dir=$(ROOT_DIR) $(ARGS)
+	$(BIN)/python -m pipelines.pong_dqn --root_dir=$(ROOT_DIR) $(ARGS)
 
 test: install
 	$(BIN)/python -m pytest -q $(ARGS)

@@ -1,8 +1,10 @@
-"""DQN on Breakout (Mnih et al. 2015 settings; auto-fire after each lost life).
+"""DQN on Breakout (auto-fire after each lost life).
 
-    python -m pipelines.breakout_dqn --root_dir=runs/breakout_dqn [--config.<field>=value ...]
+    python -m pipelines.breakout_dqn --root_dir=runs/breakout_dqn [--preset=NAME] [--config.<field>=value ...]
+
+Presets: fast (the default: Tianshou's recipe, a CPU-sized schedule) and nature2015 (Mnih et al.).
 """
-from pipelines.dqn import config, main
+from pipelines.dqn import main
 
 if __name__ == "__main__":
-    main.run_preset(config.atari("BreakoutNoFrameskip-v4", "breakout_dqn"))
+    main.run_pipeline("breakout_dqn")

@@ -1,8 +1,10 @@
 """DQN on CartPole-v1, tuned to solve it (greedy return 500) in about a minute.
 
-    python -m pipelines.cartpole_dqn --root_dir=runs/cartpole_dqn [--config.<field>=value ...]
+    python -m pipelines.cartpole_dqn --root_dir=runs/cartpole_dqn [--preset=NAME] [--config.<field>=value ...]
+
+One preset: fast.
 """
-from pipelines.dqn import config, main
+from pipelines.dqn import main
 
 if __name__ == "__main__":
-    main.run_preset(config.cartpole())
+    main.run_pipeline("cartpole_dqn")

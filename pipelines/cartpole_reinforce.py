@@ -1,10 +1,9 @@
 """REINFORCE on CartPole-v1 (normalized returns, no baseline).
 
     python -m pipelines.cartpole_reinforce --root_dir=runs/cartpole_reinforce \\
-        [--config.<field>=value ...]
+        [--preset=NAME] [--config.<field>=value ...]
 """
 from pipelines.common import on_policy_main
-from pipelines.reinforce import config
 
 if __name__ == "__main__":
-    on_policy_main.run_preset(config.cartpole(), "pipelines.reinforce")
+    on_policy_main.run_pipeline("cartpole_reinforce", "pipelines.reinforce")

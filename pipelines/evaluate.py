@@ -1,7 +1,8 @@
 """Plays an exported greedy policy for N episodes; optionally records a video.
 
     python -m pipelines.evaluate --policy_dir=runs/breakout/policies/greedy_policy \\
-        --num_episodes=10 [--env=BreakoutNoFrameskip-v4] [--seed=0] [--video=breakout.mp4]
+        --num_episodes=10 [--env=BreakoutNoFrameskip-v4] [--seed=0] [--epsilon=0.005] \\
+        [--video=breakout.mp4]
 
 Needs only the export: the SavedModel and its env.json (which game, preprocessed how); no
 training code or config. Prints one line per episode, then, as the last line, one JSON object
@@ -27,6 +28,9 @@ ENV = flags.DEFINE_string("env", None, "Environment id; default: the one env.jso
 NUM_EPISODES = flags.DEFINE_integer("num_episodes", 10, "Episodes to play (>= 1).")
 SEED = flags.DEFINE_integer("seed", 0, "Seeds the environment's first reset; later episodes "
                             "follow from it, so a seed repeats the whole evaluation.")
+EPSILON = flags.DEFINE_float("epsilon", None, "Probability of a uniformly random action at each "
+                             "step, in [0, 1]; default: the preset's evaluation epsilon recorded "
+                             "in env.json (0, greedy, without one).")
 MAX_EPISODE_STEPS = flags.DEFINE_integer("max_episode_steps", None, "Cut episodes after this "
                                          "many agent steps; default: env.json's limit.")
 VIDEO = flags.DEFINE_string("video", None, "Record to this .mp4 or .gif: the game's frames, "
@@ -40,7 +44,8 @@ FPS = flags.DEFINE_float("fps", 0, "Video frames per second; 0: the game's real 
 
 def check_arguments(policy_dir: Optional[str], env_id: Optional[str], num_episodes: int,
                     video_path: Optional[str] = None, video_episodes: int = 1,
-                    max_episode_steps: Optional[int] = None, fps: float = 0) -> Optional[dict]:
+                    max_episode_steps: Optional[int] = None, fps: float = 0,
+                    epsilon: Optional[float] = None) -> Optional[dict]:
     """Everything that can be checked before an environment or the SavedModel loads (the
     flags' values); returns env.json, or None when it is absent and env_id names the game."""
     if num_episodes < 1:
@@ -51,6 +56,8 @@ def check_arguments(policy_dir: Optional[str], env_id: Optional[str], num_episod
         raise cli.UserError(f"--max_episode_steps must be at least 1, got {max_episode_steps}")
     if fps < 0:
         raise cli.UserError(f"--fps must be positive, got {fps}")
+    if epsilon is not None and not 0 <= epsilon <= 1:
+        raise cli.UserError(f"--epsilon must be in [0, 1], got {epsilon}")
     if video_path:
         try:
             video.check_path(video_path)
@@ -126,7 +133,8 @@ def load_policy(policy_dir: str):
 
 def main(_argv) -> None:
     metadata = check_arguments(POLICY_DIR.value, ENV.value, NUM_EPISODES.value, VIDEO.value,
-                               VIDEO_EPISODES.value, MAX_EPISODE_STEPS.value, FPS.value)
+                               VIDEO_EPISODES.value, MAX_EPISODE_STEPS.value, FPS.value,
+                               EPSILON.value)
     # Box2D and classic-control games render with pygame. Its init opens the sound card (ALSA
     # errors on a machine without one, for a video without sound) and takes over SIGTERM, so
     # `kill` or `docker stop` would no longer stop the evaluation.
@@ -137,8 +145,10 @@ def main(_argv) -> None:
     specs, policy = load_policy(policy_dir)
     env, options = make_env(policy_dir, env_id, metadata, specs)
     source = "env.json" if metadata and env_id == metadata["env_id"] else "--env"
+    epsilon = EPSILON.value if EPSILON.value is not None else (metadata or {}).get(
+        "eval_epsilon", 0.0)
     print(f"policy {policy_dir} (train step {policy.train_step:,}) on {env_id} (from {source}), "
-          f"{NUM_EPISODES.value} episodes, seed {SEED.value}", flush=True)
+          f"{NUM_EPISODES.value} episodes, seed {SEED.value}, epsilon {epsilon:g}", flush=True)
     recording = None
     if VIDEO.value:
         recording = video.VideoWriter(VIDEO.value,
@@ -147,7 +157,7 @@ def main(_argv) -> None:
     episodes = []
     signal.signal(signal.SIGTERM, _exit_on_sigterm)  # so a `kill` removes the partial video too
     try:
-        play_episodes(policy, env, recording, episodes)
+        play_episodes(policy, env, recording, episodes, epsilon)
         if recording is not None:
             recording.close()
     except BaseException as error:
@@ -165,29 +175,31 @@ def main(_argv) -> None:
         print(f"video: {VIDEO.value} ({recorded} episode{'s' * (recorded > 1)}, "
               f"{recording.frames} frames)")
     print(f"{len(episodes)} episodes in {time.monotonic() - started:.1f} s")
-    print(json.dumps(summarize(episodes, env_id, SEED.value)), flush=True)
+    print(json.dumps(summarize(episodes, env_id, SEED.value, epsilon)), flush=True)
 
 
 def play_episodes(policy: play.ExportedPolicy, env, recording: Optional[video.VideoWriter],
-                  episodes: List[play.Episode]) -> None:
+                  episodes: List[play.Episode], epsilon: float) -> None:
     """Appends --num_episodes episodes to `episodes`, printing a table row for each; the first
     --video_episodes are recorded."""
     print(f"{'episode':>7}  {'return':>10}  {'length':>7}", flush=True)
+    rng = np.random.default_rng(SEED.value)
     for number in range(1, NUM_EPISODES.value + 1):
         record = recording is not None and number <= VIDEO_EPISODES.value
         episode = play.play_episode(policy, env,
-                                    recorder=_recorder(recording, number) if record else None)
+                                    recorder=_recorder(recording, number) if record else None,
+                                    epsilon=epsilon, rng=rng)
         episodes.append(episode)
         print(f"{number:>7}  {episode.score:>10.1f}  {episode.length:>7}", flush=True)
 
 
-def summarize(episodes, env_id: str, seed: int) -> dict:
+def summarize(episodes, env_id: str, seed: int, epsilon: float) -> dict:
     scores = np.array([e.score for e in episodes], np.float64)
     return {"mean_return": float(scores.mean()), "std_return": float(scores.std()),
             "min_return": float(scores.min()), "max_return": float(scores.max()),
             "episodes": len(episodes),
             "mean_length": float(np.mean([e.length for e in episodes])),
-            "env_id": env_id, "seed": seed}
+            "env_id": env_id, "seed": seed, "epsilon": epsilon}
 
 
 def _recorder(recording: video.VideoWriter, episode_number: int):

@@ -1,7 +1,7 @@
 """A scaled-out run on this machine: one replay server, N collectors and one learner.
 
     python -m pipelines.launch --pipeline=cartpole_dqn --root_dir=runs/cartpole_x2 --collectors=2 \
-        [--config.<field>=value ...]
+        [--preset=NAME] [--config.<field>=value ...]
 
 Each role is the pipeline's own entry point in its own process (`--role=replay|collect|train`),
 exactly as on several machines; their output is prefixed with the role. The launcher finishes
@@ -137,9 +137,12 @@ def main(config_args: List[str]) -> int:
 
 
 def _split_config_args(argv: List[str]) -> tuple:
-    """--config.* go to every role untouched; the rest are the launcher's own flags."""
-    config_args = [arg for arg in argv[1:] if arg.startswith("--config.")]
-    return [argv[0]] + [arg for arg in argv[1:] if not arg.startswith("--config.")], config_args
+    """--preset=NAME and --config.* go to every role untouched; the rest are the launcher's own
+    flags."""
+    def passed_on(arg: str) -> bool:
+        return arg.startswith(("--config.", "--preset="))
+    config_args = [arg for arg in argv[1:] if passed_on(arg)]
+    return [argv[0]] + [arg for arg in argv[1:] if not passed_on(arg)], config_args
 
 
 if __name__ == "__main__":

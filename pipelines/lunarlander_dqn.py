@@ -1,8 +1,10 @@
-"""DQN on LunarLander-v3, tuned to reach a mean greedy return of 200.
+"""DQN on LunarLander-v3, tuned to land (greedy return 200) in minutes.
 
-    python -m pipelines.lunarlander_dqn --root_dir=runs/lunarlander_dqn [--config.<field>=value ...]
+    python -m pipelines.lunarlander_dqn --root_dir=runs/lunarlander_dqn [--preset=NAME] [--config.<field>=value ...]
+
+One preset: fast.
 """
-from pipelines.dqn import config, main
+from pipelines.dqn import main
 
 if __name__ == "__main__":
-    main.run_preset(config.lunarlander())
+    main.run_pipeline("lunarlander_dqn")

@@ -1,8 +1,10 @@
-"""DQN on Pong (Mnih et al. 2015 settings).
+"""DQN on Pong.
 
-    python -m pipelines.pong_dqn --root_dir=runs/pong_dqn [--config.<field>=value ...]
+    python -m pipelines.pong_dqn --root_dir=runs/pong_dqn [--preset=NAME] [--config.<field>=value ...]
+
+Presets: fast (the default: Tianshou's recipe, a CPU-sized schedule) and nature2015 (Mnih et al.).
 """
-from pipelines.dqn import config, main
+from pipelines.dqn import main
 
 if __name__ == "__main__":
-    main.run_preset(config.atari("PongNoFrameskip-v4", "pong_dqn"))
+    main.run_pipeline("pong_dqn")

@@ -1,8 +1,10 @@
-"""DQN on Space Invaders (Mnih et al. 2015 settings; skips the idle start).
+"""DQN on Space Invaders (skips the idle start).
 
-    python -m pipelines.spaceinvaders_dqn --root_dir=runs/spaceinvaders_dqn [--config.<field>=value ...]
+    python -m pipelines.spaceinvaders_dqn --root_dir=runs/spaceinvaders_dqn [--preset=NAME] [--config.<field>=value ...]
+
+Presets: fast (the default: Tianshou's recipe, a CPU-sized schedule) and nature2015 (Mnih et al.).
 """
-from pipelines.dqn import config, main
+from pipelines.dqn import main
 
 if __name__ == "__main__":
-    main.run_preset(config.atari("SpaceInvadersNoFrameskip-v4", "spaceinvaders_dqn"))
+    main.run_pipeline("spaceinvaders_dqn")

@@ -1,9 +1,10 @@
 """What every entry point shares: run-identity flags, the config flag, and one-line errors."""
+import dataclasses
 import difflib
 import logging
 import sys
 import warnings
-from typing import Callable
+from typing import Callable, Dict, List
 
 from absl import app, flags
 from absl import logging as absl_logging
@@ -20,16 +21,69 @@ def fail(message: str) -> None:
     sys.exit(2)
 
 
-def define_config(preset):
-    """--config.<field>=value overrides of a dataclass preset; unknown fields fail in one line."""
+def choose_preset(presets: Dict[str, Callable], name: str):
+    """The config of preset `name`, recording its name in the config's `preset` field."""
+    return dataclasses.replace(presets[name](), preset=name)
+
+
+def _provenance(factory: Callable) -> str:
+    """The first paragraph of the preset's docstring, on one line."""
+    doc = (getattr(factory, "func", factory).__doc__ or "").strip()
+    return " ".join(line.strip() for line in doc.split("\n\n")[0].splitlines())
+
+
+def _preset_in_argv(argv: List[str], default: str) -> str:
+    """--preset as absl will read it (the last one given), read before absl parses: the chosen
+    preset decides the defaults the --config overrides apply to."""
+    chosen = default
+    for i, arg in enumerate(argv):
+        if arg.startswith("--preset="):
+            chosen = arg.split("=", 1)[1]
+        elif arg == "--preset" and i + 1 < len(argv):
+            chosen = argv[i + 1]
+    return chosen
+
+
+class PresetConfig:
+    """The --config flag over the chosen --preset; `.value` is the config to run."""
+
+    def __init__(self, config_flag, preset_flag):
+        self._config, self._preset = config_flag, preset_flag
+
+    @property
+    def value(self):
+        config = self._config.value
+        if config.preset != self._preset.value:
+            raise UserError("choose settings with --preset=NAME; config.preset only records it")
+        return config
+
+
+def define_config(presets: Dict[str, Callable]) -> PresetConfig:
+    """--preset=NAME (the first is the default) and --config.<field>=value overrides on top of the
+    chosen preset; an unknown preset or field fails in one line."""
+    names = list(presets)
+    preset_flag = flags.DEFINE_enum(
+        "preset", names[0], names, "Named settings, overridable with --config.<field>=value: "
+        + "; ".join(f"{name}: {_provenance(presets[name])}" for name in names))
+    chosen = _preset_in_argv(sys.argv[1:], names[0])
+    # An unknown name: absl refuses it, listing the valid ones, when it parses the flags.
+    preset = choose_preset(presets, chosen if chosen in presets else names[0])
     try:
-        return config_flags.DEFINE_config_dataclass("config", preset)
+        config_flag = config_flags.DEFINE_config_dataclass("config", preset)
     except KeyError as error:  # ml_collections parses overrides here and raises KeyError
         field = str(error).split("Field ")[-1].split(" not found")[0]
-        names = [f for f in preset.__dataclass_fields__]
-        close = difflib.get_close_matches(field, names, n=2)
+        close = difflib.get_close_matches(field, list(preset.__dataclass_fields__), n=2)
         hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
         fail(f"unknown config field '{field}'{hint}")
+    show_in_help(preset_flag, config_flag)
+    return PresetConfig(config_flag, preset_flag)
+
+
+def show_in_help(*holders) -> None:
+    """Lists flags defined in library modules under the entry point's own --help (absl's --help
+    shows only the main module's flags)."""
+    for holder in holders:
+        flags.FLAGS.register_flag_by_module(sys.argv[0], flags.FLAGS[holder.name])
 
 
 def parse_flags(argv):

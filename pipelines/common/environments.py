@@ -46,7 +46,8 @@ def batch(environments: List) -> py_environment.PyEnvironment:
 def env_metadata(config) -> Dict:
     """What pipelines.evaluate needs to rebuild the evaluation environment (env.json)."""
     return {"env_id": config.env_id, "env_options": env_options(config, training=False),
-            "max_episode_steps": config.max_episode_steps or None, "config_name": config.name}
+            "max_episode_steps": config.max_episode_steps or None, "config_name": config.name,
+            "eval_epsilon": getattr(config, "eval_epsilon", 0.0)}
 
 
 class GameScores:

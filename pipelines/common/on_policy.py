@@ -181,7 +181,7 @@ def finish(config, run: run_dir.RunDir, loop: OnPolicyLoop, policy, train_step: 
     """Exports the greedy policy, writes summary.json (DQN's keys) and prints the last line."""
     export.export_policy(policy, train_step, run.join(policy_dir),
                          environments.env_metadata(config))
-    return run_summary.write(run, config.name, int(env_step.numpy()), int(train_step.numpy()),
+    return run_summary.write(run, config, int(env_step.numpy()), int(train_step.numpy()),
                              time.monotonic() - started, loop.resumed_from, loop.last_eval,
                              policy_dir)
 

@@ -13,15 +13,16 @@ ROOT_DIR = flags.DEFINE_string("root_dir", None, "Directory of the run: checkpoi
                                "exported policies. Rerunning on the same directory resumes.")
 
 
-def run_preset(preset, package: str) -> None:
-    """Defines --config from `preset` and runs `package`.train.train with the overrides;
-    `package`.config.validate checks the config first."""
-    config_flag = cli.define_config(preset)
-    validate = importlib.import_module(f"{package}.config").validate
+def run_pipeline(pipeline: str, package: str) -> None:
+    """Defines --preset and --config from `package`.config.presets(pipeline) and runs
+    `package`.train.train with them; `package`.config.validate checks the config first."""
+    config_module = importlib.import_module(f"{package}.config")
+    config_flag = cli.define_config(config_module.presets(pipeline))
+    cli.show_in_help(ROOT_DIR)
 
     def main(_argv):
         try:
-            validate(config_flag.value)
+            config_module.validate(config_flag.value)
         except ValueError as error:
             cli.fail(str(error))
         stop_request.install()

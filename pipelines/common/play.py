@@ -82,15 +82,19 @@ class ExportedPolicy:
 
 
 def play_episode(policy: ExportedPolicy, env, max_steps: int = 10_000_000,
-                 recorder: Optional[Callable[[Step], None]] = None) -> Episode:
-    """Plays one episode from a fresh reset. A recorder sees every state before the policy's
-    action in it, and the last state (action None); the env must then render rgb_array."""
+                 recorder: Optional[Callable[[Step], None]] = None, epsilon: float = 0.0,
+                 rng: Optional[np.random.Generator] = None) -> Episode:
+    """Plays one episode from a fresh reset, taking a uniformly random action with probability
+    `epsilon` (drawn from `rng`). A recorder sees every state before the action taken in it, and
+    the last state (action None); the env must then render rgb_array."""
     time_step = env.reset()
     state = policy.initial_state()
     action_spec = env.action_spec()
     steps, rewards = 0, 0.0
     while not time_step.is_last() and steps < max_steps:
         action, state, batch = policy.action(time_step, state)
+        if epsilon and rng.random() < epsilon:
+            action = int(rng.integers(action_spec.minimum, action_spec.maximum + 1))
         if recorder:
             q_value = None
             if policy.has_q_values:

@@ -63,6 +63,10 @@ class RunDir:
         if old.get("name") != new["name"]:
             raise UserError(f"--root_dir holds a '{old.get('name')}' run, not '{new['name']}'; "
                             "use another --root_dir")
+        if old.get("preset", "") != new.get("preset", ""):
+            raise UserError(f"--root_dir holds a run of preset '{old.get('preset', '')}', not "
+                            f"'{new.get('preset', '')}'; resume it with its own --preset or use "
+                            "another --root_dir")
         new_json = _jsonable_dict(new)
         for field, value in sorted(new_json.items()):
             before = old.get(field)

@@ -4,13 +4,14 @@ from typing import Dict, Optional
 from pipelines.common import run_dir
 
 
-def write(run: run_dir.RunDir, config_name: str, env_steps: int, train_steps: int,
+def write(run: run_dir.RunDir, config, env_steps: int, train_steps: int,
           wall_seconds: float, resumed_from: int, final_eval: Optional[Dict],
           policy_dir: str, **extra) -> Dict:
     """Writes summary.json atomically (extra keys after the common ones), prints
     `done: ...` and returns the summary."""
     summary = {
-        "config_name": config_name,
+        "config_name": config.name,
+        "preset": config.preset,
         "env_steps": env_steps,
         "train_steps": train_steps,
         "wall_seconds": round(wall_seconds, 1),

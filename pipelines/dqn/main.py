@@ -6,7 +6,7 @@ that hosts a Reverb server can restart itself confined to loopback before anythi
 from absl import flags
 
 from pipelines.common import cli, loopback, stop_request
-from pipelines.dqn.config import validate
+from pipelines.dqn.config import presets, validate
 
 ROOT_DIR = flags.DEFINE_string("root_dir", None, "Directory of the run: checkpoints, summaries, "
                                "exported policies. Rerunning on the same directory resumes.")
@@ -25,13 +25,15 @@ REPLAY_EXPOSE = flags.DEFINE_boolean(
     "only on a network you trust.")
 
 
-def run_preset(preset) -> None:
-    """Defines --config from `preset` and runs the chosen role with the command-line overrides."""
-    config_flag = cli.define_config(preset)
+def run_pipeline(pipeline: str) -> None:
+    """Defines --preset and --config for a DQN entry point and runs the chosen role with them."""
+    config_flag = cli.define_config(presets(pipeline))
+    cli.show_in_help(ROOT_DIR, REPLAY_SERVER, ROLE, PORT, TASK, REPLAY_EXPOSE)
 
     def main(_argv):
-        config, root_dir, role = config_flag.value, ROOT_DIR.value, ROLE.value
+        root_dir, role = ROOT_DIR.value, ROLE.value
         try:
+            config = config_flag.value
             validate(config)
         except ValueError as error:
             cli.fail(str(error))

@@ -148,7 +148,7 @@ def train(config: DqnConfig, root_dir: str, replay_server: str = "") -> Dict:
                          environments.env_metadata(config))
     experience.writer.close()
     summary = run_summary.write(
-        run, config.name, int(env_step.numpy()), int(train_step.numpy()),
+        run, config, int(env_step.numpy()), int(train_step.numpy()),
         time.monotonic() - started, loop.resumed_from, loop.last_eval, POLICY_DIR,
         reached_stop_return=bool(reached_stop_return.numpy()))
     if experience.server is not None:

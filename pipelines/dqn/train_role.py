@@ -173,7 +173,7 @@ def learn(config: DqnConfig, root_dir: str, replay_server: str,
     export.export_policy(state.agent.policy, state.train_step, run.join(POLICY_DIR),
                          environments.env_metadata(config))
     return run_summary.write(
-        run, config.name, step, int(state.train_step.numpy()), time.monotonic() - started,
+        run, config, step, int(state.train_step.numpy()), time.monotonic() - started,
         state.resumed_from, evaluations.last, POLICY_DIR,
         env_steps_per_collector=state.per_collector())
 

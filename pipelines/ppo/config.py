@@ -5,7 +5,8 @@ rollout_length env steps in each of num_parallel_envs environments, then trains 
 passes over them in num_minibatches minibatches; a "train step" is one minibatch update.
 """
 import dataclasses
-from typing import Tuple
+import functools
+from typing import Callable, Dict, Tuple
 
 
 @dataclasses.dataclass
@@ -13,7 +14,9 @@ class PpoConfig:
     """Every hyperparameter of a PPO run; any field can be overridden as --config.<field>=value."""
 
     name: str = "ppo"
-    """Preset name, written into summary.json."""
+    """The entry point\'s name, written into config.json and summary.json."""
+    preset: str = ""
+    """The --preset this config started from (set by the preset, not by --config)."""
     env_id: str = "BreakoutNoFrameskip-v4"
     """Gymnasium id to train on (Atari frames or vector observations)."""
 
@@ -86,6 +89,14 @@ class PpoConfig:
 def atari(env_id: str, name: str) -> PpoConfig:
     """Schulman et al. (2017) Atari settings: 8 envs x 128 steps, 4 epochs of 4 minibatches."""
     return PpoConfig(name=name, env_id=env_id)
+
+
+ATARI_GAMES = {"pong_ppo": "PongNoFrameskip-v4", "breakout_ppo": "BreakoutNoFrameskip-v4"}
+
+
+def presets(pipeline: str) -> Dict[str, Callable[[], PpoConfig]]:
+    """The --preset choices of a PPO entry point, the default first."""
+    return {"schulman2017": functools.partial(atari, ATARI_GAMES[pipeline], pipeline)}
 
 
 def validate(config: PpoConfig) -> None:

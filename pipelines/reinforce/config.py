@@ -4,7 +4,7 @@ Units: an "env step" is one agent step; an "iteration" plays `episodes_per_itera
 episodes with the current weights, then makes one train step (one gradient update) on them.
 """
 import dataclasses
-from typing import Tuple
+from typing import Callable, Dict, Tuple
 
 
 @dataclasses.dataclass
@@ -13,7 +13,9 @@ class ReinforceConfig:
     --config.<field>=value."""
 
     name: str = "reinforce"
-    """Preset name, written into summary.json."""
+    """The entry point\'s name, written into config.json and summary.json."""
+    preset: str = ""
+    """The --preset this config started from (set by the preset, not by --config)."""
     env_id: str = "CartPole-v1"
     """Gymnasium id with vector observations (Atari frames: use the PPO pipelines)."""
 
@@ -103,6 +105,12 @@ def lunarlander() -> ReinforceConfig:
         fc_layer_params=(128, 128),
         value_fc_layer_params=(128, 128),
     )
+
+
+def presets(pipeline: str) -> Dict[str, Callable[[], ReinforceConfig]]:
+    """The --preset choices of a REINFORCE entry point, the default first."""
+    return {"cartpole_reinforce": {"fast": cartpole},
+            "lunarlander_reinforce": {"fast": lunarlander}}[pipeline]
 
 
 def validate(config: ReinforceConfig) -> None:

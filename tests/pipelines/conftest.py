@@ -6,12 +6,14 @@ import pytest
 
 import pipeline_cli
 
-# Run name -> (entry point, overrides). Each is run at most once per session, on first use.
+# Run name -> (entry point, overrides, extra flags...). Each is run at most once per session, on
+# first use.
 RUNS = {name: (name, overrides) for name, overrides in pipeline_cli.TINY.items()}
 RUNS["cartpole_double_dueling"] = (
     "cartpole_dqn", dict(pipeline_cli.CLASSIC, double_dqn=True, dueling=True))
-RUNS["breakout_ale_vector"] = (
-    "breakout_dqn", dict(pipeline_cli.ATARI, env_backend="ale_vector"))
+RUNS["breakout_python_backend"] = (
+    "breakout_dqn", dict(pipeline_cli.ATARI, env_backend="python"))
+RUNS["breakout_nature2015"] = ("breakout_dqn", dict(pipeline_cli.ATARI), "--preset=nature2015")
 
 
 @dataclasses.dataclass
@@ -30,9 +32,9 @@ def finished_run(tmp_path_factory) -> Callable[[str], FinishedRun]:
 
     def get(name: str) -> FinishedRun:
         if name not in cache:
-            pipeline, overrides = RUNS[name]
+            pipeline, overrides, *extra = RUNS[name]
             root_dir = str(tmp_path_factory.mktemp(name) / "run")
-            result = pipeline_cli.run(pipeline, root_dir, overrides, timeout=300)
+            result = pipeline_cli.run(pipeline, root_dir, overrides, *extra, timeout=300)
             cache[name] = FinishedRun(pipeline, overrides, root_dir, result)
         return cache[name]
     return get

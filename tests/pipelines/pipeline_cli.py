@@ -13,19 +13,25 @@ from typing import Dict, List, Optional, Tuple
 
 import tensorflow as tf
 
+from pipelines.common import cli
 from pipelines.dqn import config as dqn_config
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PYTHON = sys.executable
 
-PRESETS = {
-    "cartpole_dqn": dqn_config.cartpole,
-    "lunarlander_dqn": dqn_config.lunarlander,
-    "breakout_dqn": lambda: dqn_config.atari("BreakoutNoFrameskip-v4", "breakout_dqn"),
-    "spaceinvaders_dqn": lambda: dqn_config.atari("SpaceInvadersNoFrameskip-v4",
-                                                  "spaceinvaders_dqn"),
-    "pong_dqn": lambda: dqn_config.atari("PongNoFrameskip-v4", "pong_dqn"),
-}
+DQN_PIPELINES = ("cartpole_dqn", "lunarlander_dqn", "breakout_dqn", "spaceinvaders_dqn",
+                 "pong_dqn")
+
+
+def default_presets(presets_of, pipelines) -> Dict:
+    """pipeline -> a factory of its default preset's config, as the entry point makes it."""
+    def factory(pipeline):
+        table = presets_of(pipeline)
+        return lambda: cli.choose_preset(table, next(iter(table)))
+    return {pipeline: factory(pipeline) for pipeline in pipelines}
+
+
+PRESETS = default_presets(dqn_config.presets, DQN_PIPELINES)
 
 # A few hundred env steps: enough for a checkpoint, an evaluation, train summaries and an export.
 CLASSIC = {"num_env_steps": 600, "initial_collect_steps": 200, "eval_interval": 300,
@@ -38,7 +44,7 @@ ATARI = dict(CLASSIC, num_env_steps=300, initial_collect_steps=100, summary_inte
 TINY = {"cartpole_dqn": CLASSIC, "lunarlander_dqn": LUNAR, "breakout_dqn": ATARI,
         "spaceinvaders_dqn": ATARI, "pong_dqn": ATARI}
 
-SUMMARY_KEYS = {"config_name", "env_steps", "train_steps", "wall_seconds", "env_steps_per_second",
+SUMMARY_KEYS = {"config_name", "preset", "env_steps", "train_steps", "wall_seconds", "env_steps_per_second",
                 "final_eval", "resumed_from_env_step", "reached_stop_return"}
 # An on-policy run (REINFORCE, PPO) has no early stop.
 ON_POLICY_SUMMARY_KEYS = SUMMARY_KEYS - {"reached_stop_return"}

@@ -62,7 +62,7 @@ def cartpole_policy(finished_run) -> str:
 def fire_policy(tmp_path_factory) -> str:
     """A Space Invaders export as training writes it (agent.policy, env.json with the
     evaluation options of the preset), its Q network rigged to always prefer FIRE."""
-    config = dqn_config.atari("SpaceInvadersNoFrameskip-v4", "spaceinvaders_dqn")
+    config = dqn_config.nature2015("SpaceInvadersNoFrameskip-v4", "spaceinvaders_dqn")
     env = environments.make_environments(config, 1, seed=0, training=False)[0]
     q_network = make_q_network(env.observation_spec(), env.action_spec(),
                                config.conv_layer_params, config.fc_layer_params, config.dueling)
@@ -249,3 +249,22 @@ def test_atari_policy_does_not_fit_cartpole(fire_policy):
     assert "uint8 (84, 84, 4)" in line and "float32 (4,)" in line
     assert play.spec_mismatch(export.read_policy_specs(fire_policy),
                               envs.load("SpaceInvadersNoFrameskip-v4")) is None
+
+
+def test_epsilon_takes_random_actions_and_is_refused_out_of_range(fire_policy):
+    metadata = export.read_env_metadata(fire_policy)
+    env = envs.load(metadata["env_id"], seed=0, max_episode_steps=200, **metadata["env_options"])
+    policy = play.ExportedPolicy(fire_policy)
+    actions = []
+
+    def record(step):
+        if step.action is not None:
+            actions.append(step.action)
+    env.render = lambda: None  # the recorder only reads the actions
+    play.play_episode(policy, env, recorder=record)
+    assert set(actions) == {FIRE}
+    actions.clear()
+    play.play_episode(policy, env, recorder=record, epsilon=1.0, rng=np.random.default_rng(0))
+    assert len(set(actions)) == 6  # uniformly random: every action of the game
+    with pytest.raises(cli.UserError, match=r"--epsilon must be in \[0, 1\], got 1.5"):
+        evaluate_command.check_arguments(fire_policy, None, 1, epsilon=1.5)

@@ -61,12 +61,14 @@ def test_entry_point_runs_end_to_end(finished_run, pipeline):
     _check_finished_run(finished_run(pipeline))
 
 
-def test_breakout_on_the_ale_vector_backend_runs_end_to_end(finished_run):
-    run = finished_run("breakout_ale_vector")
-    _, config = _check_finished_run(run)  # evaluation and env.json as with the python backend
-    assert config["env_backend"] == "ale_vector"
+@pytest.mark.parametrize("run_name, backend", [("breakout_dqn", "ale_vector"),
+                                               ("breakout_python_backend", "python")])
+def test_breakout_on_either_backend_runs_end_to_end(finished_run, run_name, backend):
+    run = finished_run(run_name)
+    _, config = _check_finished_run(run)  # evaluation and env.json the same on both backends
+    assert config["env_backend"] == backend
     train_scalars = pipeline_cli.scalar_events(os.path.join(run.root_dir, "train"))
-    # Games truncated at max_episode_steps=100 reach GameScores through the vector env's info.
+    # Games truncated at max_episode_steps=100 reach GameScores from either backend's info.
     lengths = [length for _, length in train_scalars["Metrics/GameLength"]]
     assert lengths and all(0 < length <= 100 for length in lengths)
 

@@ -10,8 +10,7 @@ import pipeline_cli
 from pipelines.common import on_policy
 from pipelines.ppo import config as ppo_config
 
-PRESETS = {"breakout_ppo": lambda: ppo_config.atari("BreakoutNoFrameskip-v4", "breakout_ppo"),
-           "pong_ppo": lambda: ppo_config.atari("PongNoFrameskip-v4", "pong_ppo")}
+PRESETS = pipeline_cli.default_presets(ppo_config.presets, ("breakout_ppo", "pong_ppo"))
 # 2 envs x 16 steps per rollout, 2 minibatches of 16 steps: 4 iterations, 8 train steps.
 TINY = {"num_env_steps": 128, "num_parallel_envs": 2, "rollout_length": 16, "num_epochs": 1,
         "num_minibatches": 2, "eval_interval": 64, "eval_episodes": 1,

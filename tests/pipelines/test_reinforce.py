@@ -10,8 +10,8 @@ import pytest
 import pipeline_cli
 from pipelines.reinforce import config as reinforce_config
 
-PRESETS = {"cartpole_reinforce": reinforce_config.cartpole,
-           "lunarlander_reinforce": reinforce_config.lunarlander}
+PRESETS = pipeline_cli.default_presets(reinforce_config.presets,
+                                      ("cartpole_reinforce", "lunarlander_reinforce"))
 # Untrained policies end CartPole in ~20 steps; the 50-step cap bounds a hovering lander.
 TINY = {"num_env_steps": 300, "num_parallel_envs": 2, "episodes_per_iteration": 2,
         "eval_interval": 150, "eval_episodes": 2, "checkpoint_interval": 150,
