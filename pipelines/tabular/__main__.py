@@ -3,7 +3,8 @@ SARSA, Q-learning.
 
     python -m pipelines.tabular --env=ThreeStateMDP-v0|GridWorld-v0 \\
         --algorithm=value_iteration|policy_iteration|monte_carlo|sarsa|q_learning \\
-        [--gamma=0.9] [--episodes=N] [--seed=0] [--root_dir=DIR] [--config.<field>=value ...]
+        [--gamma=0.9] [--episodes=N] [--seed=0] [--root_dir=DIR] [--preset=NAME] \\
+        [--config.<field>=value ...]
 """
 from pipelines.tabular import main
 

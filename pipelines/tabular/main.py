@@ -22,7 +22,7 @@ SEED = flags.DEFINE_integer("seed", 0, "Model-free algorithms: seeds the environ
                             "exploration; the same seed repeats the same run.")
 ROOT_DIR = flags.DEFINE_string("root_dir", None, "Optional: write summary.json (and, for "
                                "model-free algorithms, TensorBoard scalars per episode) here.")
-CONFIG = cli.define_config(config.TabularConfig())
+CONFIG = cli.define_config(config.PRESETS)
 
 
 def check_algorithm(algorithm) -> str:
