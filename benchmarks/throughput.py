@@ -27,8 +27,9 @@ CARTPOLE = {
     "huber_loss": False, "gradient_clipping": 0.0, "update_period": 1, "gamma": 0.99,
     "initial_collect_steps": 1000, "replay_capacity": 100_000, "summary_interval": 500,
 }
-# Our Breakout preset is Mnih et al. 2015 (Nature CNN, RMSprop, batch 32, a train step every 4
-# env steps); a short run needs a smaller warm-up and replay, and epsilon at its training value.
+# Our Breakout nature2015 preset is Mnih et al. 2015 (Nature CNN, RMSprop, batch 32, a train step
+# every 4 env steps), as SB3 is set; a short run needs a smaller warm-up and replay, and epsilon at
+# its training value.
 BREAKOUT = {
     "num_parallel_envs": 4, "initial_collect_steps": 2000, "replay_capacity": 20_000,
     "epsilon_start": 0.1, "epsilon_end": 0.1, "summary_interval": 250,
@@ -51,11 +52,15 @@ def ours_overrides(game: str, num_env_steps: int, extra: Optional[Dict] = None) 
                 checkpoint_replay=False, checkpoint_interval=10 * num_env_steps, **(extra or {}))
 
 
+# The preset each game's overrides apply to.
+PRESETS = {"cartpole": "fast", "breakout": "nature2015"}
+
+
 def ours_command(game: str, root_dir: str, overrides: Dict) -> List[str]:
     flags = [f"--config.{key}={str(value).lower() if isinstance(value, bool) else value}"
              for key, value in overrides.items()]
     return [processes.OURS_PYTHON, "-m", f"pipelines.{GAMES[game][0]}",
-            f"--root_dir={root_dir}"] + flags
+            f"--root_dir={root_dir}", f"--preset={PRESETS[game]}"] + flags
 
 
 def summary_times(log_dir: str) -> List[Tuple[int, float]]:

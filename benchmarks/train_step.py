@@ -1,20 +1,43 @@
 """The ceiling training puts on a DQN preset's speed: compiled train steps per second alone.
 
-    python -m benchmarks.train_step --preset=breakout --seconds=30
+    python -m benchmarks.train_step --pipeline=breakout_dqn --preset=fast --seconds=30
+    python -m benchmarks.train_step --pipeline=breakout_dqn --preset=fast \
+        --config.space_to_depth=true --baseline=fast --seconds=15
 
 Builds the preset's real agent (network, optimizer, loss) and times its tf.function-compiled
 train step on one fixed batch of random experience: no environment, no replay sampling. A run
 does one train step every `update_period` env steps, so `update_period` times this rate bounds
 the run's env steps/s on this machine, whatever collection costs. Prints one JSON line.
+
+--preset and --config.<field>=value choose the measured config as they do for the entry point.
+--baseline=NAME also builds that preset of the same pipeline, as it stands (no overrides), and
+times the two in alternating rounds, so a load that drifts during the run (another process on
+the same cores) hits both alike: only their ratio is comparable between runs.
 """
 import json
+import sys
 import time
 
-from absl import app, flags
+from absl import flags
 
-PRESETS = ("breakout", "cartpole", "lunarlander")
-PRESET = flags.DEFINE_enum("preset", "breakout", PRESETS, "Which preset's agent.")
-SECONDS = flags.DEFINE_float("seconds", 30.0, "Measured seconds, after 20 warm-up steps.")
+from pipelines.common import cli
+from pipelines.dqn import config as dqn_config
+
+PIPELINES = ("breakout_dqn", "pong_dqn", "spaceinvaders_dqn", "cartpole_dqn", "lunarlander_dqn")
+PIPELINE = flags.DEFINE_enum("pipeline", PIPELINES[0], PIPELINES,
+                             "Which DQN entry point's presets.")
+BASELINE = flags.DEFINE_string("baseline", "", "A preset of the same pipeline to time against, "
+                               "in alternating rounds; the JSON line then has the ratio.")
+SECONDS = flags.DEFINE_float("seconds", 30.0, "Measured seconds per config, after 20 warm-up "
+                             "steps each.")
+ROUNDS = flags.DEFINE_integer("rounds", 6, "With --baseline: the measured seconds are split into "
+                              "this many rounds, each timing the config then the baseline.",
+                              lower_bound=1)
+
+
+# An unknown --pipeline falls back to the default here, until absl refuses it.
+_CHOSEN = cli.flag_in_argv(sys.argv[1:], "pipeline", PIPELINES[0])
+CONFIG = cli.define_config(dqn_config.presets(_CHOSEN if _CHOSEN in PIPELINES else PIPELINES[0]))
 
 
 def _random_batch(spec, batch_size: int, steps: int):
@@ -33,35 +56,77 @@ def _random_batch(spec, batch_size: int, steps: int):
                           discount=tf.ones_like(batch.discount))
 
 
+class _TrainStep:
+    """A config's agent and its compiled train step on a fixed batch; counts timed steps."""
+
+    def __init__(self, config: dqn_config.DqnConfig):
+        import tensorflow as tf
+        from tf_agents.utils import common
+
+        from pipelines.common import environments
+        from pipelines.dqn.agent import build_agent
+
+        self.config = config
+        environment = environments.make_environments(config, 1, config.seed, training=True)[0]
+        agent, _ = build_agent(config, environment.time_step_spec(), environment.action_spec(),
+                               tf.Variable(0, dtype=tf.int64), tf.Variable(0, dtype=tf.int64))
+        self._experience = _random_batch(agent.collect_data_spec, config.batch_size,
+                                         config.n_step + 1)
+        self._train = common.function(agent.train)
+        self.steps, self.seconds = 0, 0.0
+        for _ in range(20):  # traces and compiles
+            self._train(self._experience)
+
+    def run(self, seconds: float) -> float:
+        """Trains for `seconds`; returns this stretch's train steps per second."""
+        steps, started = 0, time.monotonic()
+        while time.monotonic() - started < seconds:
+            self._train(self._experience).loss.numpy()  # waits for the step
+            steps += 1
+        elapsed = time.monotonic() - started
+        self.steps, self.seconds = self.steps + steps, self.seconds + elapsed
+        return steps / elapsed
+
+    def figures(self) -> dict:
+        config, per_second = self.config, self.steps / self.seconds
+        return {"preset": config.preset, "train_steps_per_second": round(per_second, 1),
+                "env_steps_per_second_ceiling": round(per_second * config.update_period, 1),
+                "optimizer": config.optimizer, "double_dqn": config.double_dqn,
+                "n_step": config.n_step, "batch_size": config.batch_size,
+                "update_period": config.update_period, "space_to_depth": config.space_to_depth,
+                "steps": self.steps}
+
+
 def main(_):
-    from envs import _startup  # noqa: F401  (first: quiet TensorFlow start-up)
-    import tensorflow as tf
-    from tf_agents.utils import common
+    from ml_collections import config_flags
 
-    from pipelines.common import environments
-    from pipelines.dqn import config as dqn_config
-    from pipelines.dqn.agent import build_agent
-
-    config = (dqn_config.atari("BreakoutNoFrameskip-v4", "breakout_dqn")
-              if PRESET.value == "breakout" else getattr(dqn_config, PRESET.value)())
-    environment = environments.make_environments(config, 1, config.seed, training=True)[0]
-    agent, _ = build_agent(config, environment.time_step_spec(), environment.action_spec(),
-                           tf.Variable(0, dtype=tf.int64), tf.Variable(0, dtype=tf.int64))
-    experience = _random_batch(agent.collect_data_spec, config.batch_size, config.n_step + 1)
-    train = common.function(agent.train)
-    for _ in range(20):  # traces and compiles
-        train(experience)
-    steps, started = 0, time.monotonic()
-    while time.monotonic() - started < SECONDS.value:
-        train(experience).loss.numpy()  # waits for the step
-        steps += 1
-    per_second = steps / (time.monotonic() - started)
-    print(json.dumps({
-        "name": f"train_step_{PRESET.value}", "train_steps_per_second": round(per_second, 1),
-        "env_steps_per_second_ceiling": round(per_second * config.update_period, 1),
-        "batch_size": config.batch_size, "update_period": config.update_period,
-        "steps": steps}))
+    pipeline, table = PIPELINE.value, dqn_config.presets(PIPELINE.value)
+    if BASELINE.value and BASELINE.value not in table:
+        raise cli.UserError(f"unknown --baseline '{BASELINE.value}' for {pipeline}; choose from "
+                            f"{', '.join(table)}")
+    try:
+        config = CONFIG.value
+        dqn_config.validate(config)
+    except ValueError as error:
+        raise cli.UserError(str(error))
+    from envs import _startup  # noqa: F401  (before TensorFlow: quiet start-up)
+    measured = _TrainStep(config)
+    if not BASELINE.value:
+        measured.run(SECONDS.value)
+        record = {"name": f"train_step_{pipeline}", "pipeline": pipeline, **measured.figures()}
+    else:
+        baseline = _TrainStep(cli.choose_preset(table, BASELINE.value))
+        round_ratios = []
+        for _ in range(ROUNDS.value):
+            rate = measured.run(SECONDS.value / ROUNDS.value)
+            round_ratios.append(round(rate / baseline.run(SECONDS.value / ROUNDS.value), 3))
+        ratio = (measured.steps / measured.seconds) / (baseline.steps / baseline.seconds)
+        record = {"name": f"train_step_{pipeline}", "pipeline": pipeline, **measured.figures(),
+                  "baseline": baseline.figures(), "ratio": round(ratio, 3),
+                  "round_ratios": round_ratios}
+    record["overrides"] = config_flags.get_override_values(flags.FLAGS["config"])
+    print(json.dumps(record))
 
 
 if __name__ == "__main__":
-    app.run(main)
+    cli.run(main)

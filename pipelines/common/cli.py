@@ -32,14 +32,14 @@ def _provenance(factory: Callable) -> str:
     return " ".join(line.strip() for line in doc.split("\n\n")[0].splitlines())
 
 
-def _preset_in_argv(argv: List[str], default: str) -> str:
-    """--preset as absl will read it (the last one given), read before absl parses: the chosen
-    preset decides the defaults the --config overrides apply to."""
+def flag_in_argv(argv: List[str], name: str, default: str) -> str:
+    """--name as absl will read it (the last one given), read before absl parses, for flags that
+    decide which other flags exist or what their defaults are (--preset: those of --config)."""
     chosen = default
     for i, arg in enumerate(argv):
-        if arg.startswith("--preset="):
+        if arg.startswith(f"--{name}="):
             chosen = arg.split("=", 1)[1]
-        elif arg == "--preset" and i + 1 < len(argv):
+        elif arg == f"--{name}" and i + 1 < len(argv):
             chosen = argv[i + 1]
     return chosen
 
@@ -65,7 +65,7 @@ def define_config(presets: Dict[str, Callable]) -> PresetConfig:
     preset_flag = flags.DEFINE_enum(
         "preset", names[0], names, "Named settings, overridable with --config.<field>=value: "
         + "; ".join(f"{name}: {_provenance(presets[name])}" for name in names))
-    chosen = _preset_in_argv(sys.argv[1:], names[0])
+    chosen = flag_in_argv(sys.argv[1:], "preset", names[0])
     # An unknown name: absl refuses it, listing the valid ones, when it parses the flags.
     preset = choose_preset(presets, chosen if chosen in presets else names[0])
     try:

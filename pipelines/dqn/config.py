@@ -100,7 +100,8 @@ class DqnConfig:
     """Units per fully connected layer."""
     space_to_depth: bool = False
     """Run the first conv layer as space-to-depth then a stride-1 conv: the same function and
-    weights as the plain strided conv, a cheaper computation on CPUs."""
+    weights as the plain strided conv, computed in a shape some CPUs run faster (measure yours:
+    benchmarks.train_step --config.space_to_depth=true --baseline=PRESET)."""
 
     # Environment options (Atari only; the game's own needs, auto-fire and skip-start, come from
     # the envs presets).

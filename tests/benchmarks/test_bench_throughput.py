@@ -36,7 +36,8 @@ def test_tf_agents_window_rate_is_the_harmonic_mean_of_the_intervals_in_the_wind
 def test_ours_command_is_the_entry_point_with_the_shared_settings(tmp_path):
     overrides = throughput.ours_overrides("breakout", 5000)
     command = throughput.ours_command("breakout", str(tmp_path), overrides)
-    assert command[1:4] == ["-m", "pipelines.breakout_dqn", f"--root_dir={tmp_path}"]
+    assert command[1:5] == ["-m", "pipelines.breakout_dqn", f"--root_dir={tmp_path}",
+                            "--preset=nature2015"]  # the settings SB3 runs with
     assert "--config.eval_interval=0" in command
     assert "--config.checkpoint_replay=false" in command
     assert "--config.num_env_steps=5000" in command

@@ -1,0 +1,84 @@
+"""Space-to-depth first conv: the same function and weights as the plain strided conv, in a layer,
+in whole Q networks (plain and dueling), and in an exported policy that takes plain frames."""
+import dataclasses
+
+import numpy as np
+import pytest
+import tensorflow as tf
+from tf_agents.specs import tensor_spec
+from tf_agents.trajectories import time_step as ts
+
+from pipelines.common import environments, export
+from pipelines.dqn import config as dqn_config
+from pipelines.dqn.agent import build_agent
+from pipelines.dqn.networks import SpaceToDepthConv2D, make_q_network
+
+NATURE_CNN = ((32, 8, 4), (64, 4, 2), (64, 3, 1))
+FRAMES = tensor_spec.BoundedTensorSpec((84, 84, 4), tf.uint8, 0, 255)
+ACTIONS = tensor_spec.BoundedTensorSpec((), tf.int64, 0, 3)
+pytestmark = pytest.mark.filterwarnings("ignore:Encoding a StructuredValue")  # export
+
+
+def _frames(batch: int, seed: int = 0) -> np.ndarray:
+    return np.random.default_rng(seed).integers(0, 256, (batch, 84, 84, 4), dtype=np.uint8)
+
+
+def test_space_to_depth_conv_equals_the_strided_conv_with_the_same_weights():
+    inputs = tf.random.stateless_uniform((3, 84, 84, 4), seed=(1, 2))
+    plain = tf.keras.layers.Conv2D(32, 8, 4)
+    space_to_depth = SpaceToDepthConv2D(32, 8, 4)
+    expected = plain(inputs)
+    space_to_depth.build(inputs.shape)
+    space_to_depth.set_weights(plain.get_weights())  # same shapes: [8, 8, 4, 32] and [32]
+    outputs = space_to_depth(inputs)
+    assert outputs.shape == expected.shape == (3, 20, 20, 32)
+    np.testing.assert_allclose(outputs, expected, atol=1e-5, rtol=1e-5)
+
+
+@pytest.mark.parametrize("dueling", [False, True], ids=["plain", "dueling"])
+def test_q_network_with_space_to_depth_gives_the_same_q_values(dueling):
+    plain = make_q_network(FRAMES, ACTIONS, NATURE_CNN, (512,), dueling, space_to_depth=False)
+    fast = make_q_network(FRAMES, ACTIONS, NATURE_CNN, (512,), dueling, space_to_depth=True)
+    observation = _frames(5)
+    plain_q, _ = plain(observation)
+    fast(observation)  # creates its variables
+    assert any(isinstance(layer, SpaceToDepthConv2D) for layer in fast.submodules)
+    assert not any(isinstance(layer, SpaceToDepthConv2D) for layer in plain.submodules)
+    assert len(plain.trainable_variables) == len(fast.trainable_variables)
+    for source, target in zip(plain.trainable_variables, fast.trainable_variables):
+        assert source.shape == target.shape, (source.name, target.name)
+        target.assign(source)
+    fast_q, _ = fast(observation)
+    assert fast_q.shape == (5, 4)
+    np.testing.assert_allclose(fast_q, plain_q, atol=1e-5, rtol=1e-5)
+
+
+def test_space_to_depth_refuses_a_kernel_or_an_input_the_stride_does_not_divide():
+    with pytest.raises(ValueError, match="kernel size divisible by the stride, got kernel 6"):
+        SpaceToDepthConv2D(32, 6, 4)
+    with pytest.raises(ValueError, match="kernel size divisible by the stride"):
+        make_q_network(FRAMES, ACTIONS, ((32, 6, 4),), (512,), False, space_to_depth=True)
+    with pytest.raises(ValueError, match="input divisible by the stride, got 86x86"):
+        SpaceToDepthConv2D(32, 8, 4)(tf.zeros((1, 86, 86, 4)))
+    vector = tensor_spec.BoundedTensorSpec((4,), tf.float32, -1, 1)
+    with pytest.raises(ValueError, match="space_to_depth needs conv layers"):
+        make_q_network(vector, ACTIONS, (), (64,), False, space_to_depth=True)
+
+
+def test_exported_space_to_depth_policy_takes_plain_frames(tmp_path):
+    config = dataclasses.replace(dqn_config.presets("breakout_dqn")["fast"](),
+                                 space_to_depth=True)
+    env = environments.make_environments(config, 1, seed=0, training=False)[0]
+    train_step = tf.Variable(0, dtype=tf.int64)
+    agent, _ = build_agent(config, env.time_step_spec(), env.action_spec(), train_step,
+                           tf.Variable(0, dtype=tf.int64))
+    time_step = ts.restart(tf.constant(_frames(2, seed=1)), batch_size=2)
+    expected, _ = agent._q_network(time_step.observation)
+    export.export_policy(agent.policy, train_step, str(tmp_path / "policy"), {})
+    specs = export.read_policy_specs(str(tmp_path / "policy"))
+    assert specs["time_step_spec"].observation.shape == (84, 84, 4)
+    assert specs["time_step_spec"].observation.dtype == tf.uint8
+    loaded = tf.saved_model.load(str(tmp_path / "policy"))
+    np.testing.assert_allclose(loaded.q_values(time_step), expected, atol=1e-5, rtol=1e-5)
+    np.testing.assert_array_equal(loaded.action(time_step).action,
+                                  tf.argmax(expected, axis=-1))
