@@ -58,6 +58,22 @@ def milestones(root_dir: str, thresholds) -> Dict[str, Optional[int]]:
             for threshold in thresholds}
 
 
+def evaluation_seconds(root_dir: str) -> float:
+    """Seconds the run spent in its in-training evaluations (and stop-rule confirmations): each
+    one's summary time minus that of the train summary written just before it (every evaluation
+    step is also a summary step)."""
+    from pipelines.common import curves
+    train = sorted(curves.wall_times(os.path.join(root_dir, "train"), "Metrics/Epsilon").items())
+    seconds = 0.0
+    for folder in ("eval", "eval_confirm"):
+        ends = curves.wall_times(os.path.join(root_dir, folder), "Metrics/AverageReturn")
+        for step, end in ends.items():
+            before = [wall for train_step, wall in train if train_step <= step]
+            if before:
+                seconds += end - before[-1]
+    return seconds
+
+
 def preset_of(pipeline: str, config: Dict) -> str:
     """The preset whose settings a run's config.json holds, seed aside ('custom' when --config
     changed any): the table reports presets as users run them. Fields newer than the run
@@ -98,6 +114,7 @@ def record(pipeline: str, root_dir: str, seed: int, wall_seconds: float) -> Dict
             "seed": seed, "env_steps": summary["env_steps"],
             "wall_seconds": round(wall_seconds, 1),
             "env_steps_per_second": summary["env_steps_per_second"],
+            "evaluation_seconds": round(evaluation_seconds(root_dir), 1),
             "reached_stop_return": summary.get("reached_stop_return"),
             "milestones": milestones(root_dir, MILESTONES[pipeline]),
             "score_mean": round(score["mean_return"], 2),

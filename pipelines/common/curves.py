@@ -74,6 +74,17 @@ def read_scalars(log_dir: str) -> Dict[str, Curve]:
             for tag, p in points.items()}
 
 
+def wall_times(log_dir: str, tag: str) -> Dict[int, float]:
+    """step -> wall time (seconds since the epoch) at which `tag` was written, the newest file's
+    where a resumed run wrote a step twice."""
+    times: Dict[int, float] = {}
+    for path in event_files(log_dir):
+        for event in _events(path):
+            if any(value.tag == tag for value in event.summary.value):
+                times[event.step] = event.wall_time
+    return times
+
+
 def _scalar(value) -> Optional[float]:
     if value.HasField("simple_value"):  # TF1-style summaries
         return float(value.simple_value)

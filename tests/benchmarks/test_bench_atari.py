@@ -33,6 +33,8 @@ def test_a_finished_pong_run_is_scored_recorded_and_reported(tmp_path):
     assert record["eval_epsilon"] == 0.005  # the fast preset's, from config.json
     assert -21 <= record["score_mean"] <= 21
     assert set(record["milestones"]) == {"0", "18"} and record["milestones"]["18"] is None
+    # Its evaluations took some of its wall time, not all of it.
+    assert 0 < record["evaluation_seconds"] < record["wall_seconds"]
 
     page = atari_report.page([record])
     assert atari_report.row(record) in page and "| Pong | `custom` | 0 |" in page
