@@ -67,7 +67,8 @@ def loaded_policies(finished_run, tmp_path_factory):
 
 def _q_network_arrays(checkpoint):
     reader = tf.train.load_checkpoint(checkpoint)
-    names = sorted(reader.get_variable_to_shape_map())
+    # Legacy Keras optimizers (the fused Adam) keep their slots under the variable's own path.
+    names = sorted(n for n in reader.get_variable_to_shape_map() if "OPTIMIZER_SLOT" not in n)
     return ([reader.get_tensor(n) for n in names if n.startswith("agent/_q_network/")],
             [reader.get_tensor(n) for n in names if n.startswith("agent/_target_q_network/")])
 
