@@ -34,8 +34,9 @@ GAMES = flags.DEFINE_integer("games", 10, "Fresh whole games the export is score
                              lower_bound=1)
 WORK_DIR = flags.DEFINE_string("work_dir", "runs/atari_bench", "Where the runs go.")
 FROM_RUN = flags.DEFINE_string("from_run", None, "Score a finished run's directory instead of "
-                               "training (its wall time: summary.json's, from the run's own "
-                               "start; TensorFlow's import not counted).")
+                               "training. Its wall time: summary.json's (from the run's own "
+                               "start, TensorFlow's import not counted); for a run stopped and "
+                               "then ended with a smaller budget, its summaries' span.")
 OUT = flags.DEFINE_string("out", os.path.join("benchmarks", "atari_results.jsonl"),
                           "JSON-lines file the records are appended to.")
 
@@ -56,6 +57,15 @@ def milestones(root_dir: str, thresholds) -> Dict[str, Optional[int]]:
     return {f"{threshold:g}": next((int(step) for step, value in zip(steps, values)
                                     if value >= threshold), None)
             for threshold in thresholds}
+
+
+def summaries_span(root_dir: str) -> float:
+    """Seconds from a run's first train summary to its last evaluation: the wall time of a run
+    that was stopped and resumed (pauses included), whose summary.json times its last part."""
+    from pipelines.common import curves
+    train = curves.wall_times(os.path.join(root_dir, "train"), "Metrics/Epsilon").values()
+    evals = curves.wall_times(os.path.join(root_dir, "eval"), "Metrics/AverageReturn").values()
+    return max(evals) - min(train)
 
 
 def evaluation_seconds(root_dir: str) -> float:
@@ -113,7 +123,7 @@ def record(pipeline: str, root_dir: str, seed: int, wall_seconds: float) -> Dict
             "preset": preset_of(pipeline, config),
             "seed": seed, "env_steps": summary["env_steps"],
             "wall_seconds": round(wall_seconds, 1),
-            "env_steps_per_second": summary["env_steps_per_second"],
+            "env_steps_per_second": round(summary["env_steps"] / wall_seconds, 1),
             "evaluation_seconds": round(evaluation_seconds(root_dir), 1),
             "reached_stop_return": summary.get("reached_stop_return"),
             "milestones": milestones(root_dir, MILESTONES[pipeline]),
@@ -138,9 +148,11 @@ def main(_argv) -> None:
     results: List[Dict] = []
     if FROM_RUN.value:
         with open(os.path.join(FROM_RUN.value, "summary.json")) as f:
-            wall = json.load(f)["wall_seconds"]
+            summary = json.load(f)
         with open(os.path.join(FROM_RUN.value, "config.json")) as f:
             seed = json.load(f)["seed"]
+        wall = (summaries_span(FROM_RUN.value) if summary["resumed_from_env_step"]
+                else summary["wall_seconds"])
         results.append(record(PIPELINE.value, FROM_RUN.value, seed, wall))
     else:
         os.makedirs(WORK_DIR.value, exist_ok=True)

@@ -10,7 +10,10 @@ from pipelines.common.cli import UserError
 
 CONFIG_FILE = "config.json"
 # Run controls that may change between a run and its resume; everything else is a hyperparameter.
-RESUMABLE_CHANGES = {"eval_interval", "eval_episodes", "checkpoint_interval", "summary_interval"}
+# num_env_steps may change too: a larger budget trains on, one the run has already spent ends it
+# (final evaluation, export, summary.json) without training.
+RESUMABLE_CHANGES = {"eval_interval", "eval_episodes", "checkpoint_interval", "summary_interval",
+                     "num_env_steps"}
 # Subfolders the other processes of a scaled-out run keep in the learner's root_dir.
 ROLE_FOLDERS = ("replay_server", "collector-")
 
@@ -63,21 +66,20 @@ class RunDir:
         if old.get("name") != new["name"]:
             raise UserError(f"--root_dir holds a '{old.get('name')}' run, not '{new['name']}'; "
                             "use another --root_dir")
-        if old.get("preset", "") != new.get("preset", ""):
+        # A run older than presets is told apart by its settings alone (compared below).
+        if "preset" in old and old["preset"] != new.get("preset", ""):
             raise UserError(f"--root_dir holds a run of preset '{old.get('preset', '')}', not "
                             f"'{new.get('preset', '')}'; resume it with its own --preset or use "
                             "another --root_dir")
         new_json = _jsonable_dict(new)
         for field, value in sorted(new_json.items()):
             before = old.get(field)
-            if field in RESUMABLE_CHANGES or before == value:
+            if field in RESUMABLE_CHANGES or before == value or field == "preset":
                 continue
             if field not in old and value == defaults[field]:
                 continue  # a field newer than the run, at the default that keeps old behaviour
-            if field == "num_env_steps" and isinstance(before, int) and value > before:
-                continue
             raise UserError(f"refusing to resume: config.{field} was {before!r}, now {value!r} "
-                            "(only a larger num_env_steps may change); use a new --root_dir")
+                            "(only num_env_steps may change); use a new --root_dir")
         return True
 
     def join(self, *parts: str) -> str:

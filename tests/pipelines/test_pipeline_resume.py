@@ -1,6 +1,7 @@
 """Rerunning a command on its root_dir resumes the run; a changed hyperparameter is refused."""
 import json
 import os
+import shutil
 import signal
 import time
 
@@ -85,7 +86,7 @@ def test_ctrl_c_and_kill_save_a_checkpoint(tmp_path, stop_signal):
     assert not os.path.exists(os.path.join(root_dir, "summary.json"))
 
 
-@pytest.mark.parametrize("field, value", [("learning_rate", 5e-4), ("num_env_steps", 400)])
+@pytest.mark.parametrize("field, value", [("learning_rate", 5e-4), ("gamma", 0.95)])
 def test_resume_with_changed_hyperparameter_is_refused(cartpole_copy, field, value):
     before = pipeline_cli.snapshot(cartpole_copy)
     result = pipeline_cli.run("cartpole_dqn", cartpole_copy, dict(CLASSIC, **{field: value}))
@@ -108,6 +109,34 @@ def test_resume_with_larger_budget(finished_run, cartpole_copy):
     assert config == pipeline_cli.expected_config("cartpole_dqn", overrides)
     assert pipeline_cli.checkpoint_step(
         pipeline_cli.latest_checkpoint(cartpole_copy)) == summary["env_steps"]
+
+
+def test_a_smaller_budget_ends_a_stopped_run_with_its_export(finished_run, cartpole_copy):
+    """Ctrl-C leaves a checkpoint and no export; the same command with a budget the run has
+    spent evaluates, exports and summarizes those weights without training on."""
+    first = pipeline_cli.read_json(os.path.join(cartpole_copy, "summary.json"))
+    policy = os.path.join(cartpole_copy, "policies")
+    shutil.rmtree(policy)
+    os.remove(os.path.join(cartpole_copy, "summary.json"))  # as a stopped run leaves it
+    result = pipeline_cli.run("cartpole_dqn", cartpole_copy, dict(CLASSIC, num_env_steps=300))
+    assert result.returncode == 0, result.stderr
+    summary = pipeline_cli.read_json(os.path.join(cartpole_copy, "summary.json"))
+    assert summary["env_steps"] == summary["resumed_from_env_step"] == first["env_steps"]
+    assert summary["train_steps"] == first["train_steps"]  # no training
+    assert summary["final_eval"]["episodes"] == CLASSIC["eval_episodes"]
+    assert os.path.isfile(os.path.join(policy, "greedy_policy", "saved_model.pb"))
+
+
+def test_resume_run_older_than_presets(cartpole_copy):
+    """A run made before presets existed resumes under the preset whose settings it holds."""
+    config_path = os.path.join(cartpole_copy, "config.json")
+    old_config = pipeline_cli.read_json(config_path)
+    del old_config["preset"]
+    with open(config_path, "w") as f:
+        json.dump(old_config, f)
+    result = pipeline_cli.run("cartpole_dqn", cartpole_copy, dict(CLASSIC, num_env_steps=700))
+    assert result.returncode == 0, result.stderr
+    assert pipeline_cli.read_json(config_path)["preset"] == "fast"
 
 
 def test_resume_run_older_than_a_config_field(cartpole_copy):
