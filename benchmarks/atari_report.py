@@ -52,12 +52,14 @@ days on a CPU.
 
 - **Evaluation** plays whole games (no end at a lost life) and reports the raw game score, at
   ε = 0.005 as Tianshou evaluates. During training, 10 games every 50k env steps; each game is
-  cut at 27,000 agent steps (108k frames, the usual Atari limit), so one evaluation costs at most
-  27,000 batched steps and usually far less (a Pong game lasts 800-6,000 agent steps).
+  cut at 27,000 agent steps (108k frames, the usual Atari limit). The 10 games run as one batch,
+  so an evaluation costs at most 27,000 batched steps, and usually far less: the table gives the
+  share of each run's wall time its evaluations took.
 - **Stopping**: training stops once an evaluation and a confirming one over 10 other games both
   reach the preset's threshold (Pong +19, Breakout 35), or at 1.5M env steps.
 - **Milestones** below are the env steps of the first in-training evaluation at or above each
-  score; env steps do not depend on the machine, wall time does.
+  score. Env steps do not depend on the machine; wall time depends on the CPU and on what else
+  it runs.
 
 ## Results
 
@@ -104,9 +106,10 @@ def page(records: List[Dict]) -> str:
                      f"`python -m pipelines.plot --root_dir=runs/{pipeline} --out={curve}`\n")
         gif = os.path.join("docs", f"{name.lower().replace(' ', '')}.gif")
         if os.path.exists(gif):
-            text += (f"\n![{name} agent]({os.path.basename(gif)})\n\n`python -m pipelines.evaluate "
+            text += (f"\n![{name} agent]({os.path.basename(gif)})\n\nThe first 300 agent steps "
+                     f"of a game (a GIF stays under 1 MB): `python -m pipelines.evaluate "
                      f"--policy_dir=runs/{pipeline}/policies/greedy_policy --num_episodes=1 "
-                     f"--video={gif}`\n")
+                     f"--max_episode_steps=300 --video={gif}`\n")
     return text
 
 
