@@ -59,6 +59,16 @@ def milestones(root_dir: str, thresholds) -> Dict[str, Optional[int]]:
             for threshold in thresholds}
 
 
+def ended_by(summary: Dict) -> str:
+    """What ended the run: its stop rule, its budget, or a stop (Ctrl-C or kill) followed by a
+    resume with a spent budget, which only evaluated and exported."""
+    if summary.get("reached_stop_return"):
+        return "stop rule"
+    if summary["resumed_from_env_step"] and summary["env_steps"] == summary["resumed_from_env_step"]:
+        return "stopped by hand"
+    return "budget"
+
+
 def summaries_span(root_dir: str) -> float:
     """Seconds from a run's first train summary to its last evaluation: the wall time of a run
     that was stopped and resumed (pauses included), whose summary.json times its last part."""
@@ -93,9 +103,10 @@ def preset_of(pipeline: str, config: Dict) -> str:
     table = dqn_config.presets(pipeline)
     for name in table:
         preset = json.loads(json.dumps(dataclasses.asdict(cli.choose_preset(table, name))))
+        # The budget may change on resume; a run's own env steps say how far it went.
         if config.get("preset", name) == name and all(
                 preset[field] == value for field, value in config.items()
-                if field not in ("seed", "preset") and field in preset):
+                if field not in ("seed", "preset", "num_env_steps") and field in preset):
             return name
     return "custom"
 
@@ -125,7 +136,7 @@ def record(pipeline: str, root_dir: str, seed: int, wall_seconds: float) -> Dict
             "wall_seconds": round(wall_seconds, 1),
             "env_steps_per_second": round(summary["env_steps"] / wall_seconds, 1),
             "evaluation_seconds": round(evaluation_seconds(root_dir), 1),
-            "reached_stop_return": summary.get("reached_stop_return"),
+            "ended_by": ended_by(summary),
             "milestones": milestones(root_dir, MILESTONES[pipeline]),
             "score_mean": round(score["mean_return"], 2),
             "score_std": round(score["std_return"], 2), "scores": score["scores"],

@@ -63,7 +63,7 @@ days on a CPU.
 
 ## Results
 
-| game | preset | seed | env steps | wall time (evaluation's share) | CPU (cores) | env steps/s | env steps to a first evaluation ≥ score | score over 10 games (mean ± std) | literature |
+| game | preset | seed | env steps (ended by) | wall time (evaluation's share) | CPU (cores) | env steps/s | env steps to a first evaluation ≥ score | score over 10 games (mean ± std) | literature |
 | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |
 """
 
@@ -81,7 +81,7 @@ def _milestones(record: Dict) -> str:
 def row(record: Dict) -> str:
     """One table row of a record."""
     cells = [GAMES[record["pipeline"]], f"`{record['preset']}`", str(record["seed"]),
-             f"{record['env_steps'] / 1e6:.2f}M",
+             f"{record['env_steps'] / 1e6:.2f}M ({record['ended_by']})",
              f"{_wall(record['wall_seconds'])} "
              f"({record['evaluation_seconds'] / record['wall_seconds']:.0%})",
              f"{record['cpu']} ({record['cores']})", f"{record['env_steps_per_second']:,.0f}",

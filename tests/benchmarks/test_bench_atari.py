@@ -28,7 +28,8 @@ def test_a_finished_pong_run_is_scored_recorded_and_reported(tmp_path):
     assert record == json.loads(done.stdout.strip().splitlines()[-1])
     summary = pipeline_cli.read_json(os.path.join(root_dir, "summary.json"))
     assert record["env_steps"] == summary["env_steps"]
-    assert record["preset"] == "custom"  # the tiny budget overrides the preset
+    assert record["preset"] == "custom"  # the tiny runs' overrides change the preset
+    assert record["ended_by"] == "budget"
     assert record["games"] == 2 and len(record["scores"]) == 2
     assert record["eval_epsilon"] == 0.005  # the fast preset's, from config.json
     assert -21 <= record["score_mean"] <= 21
