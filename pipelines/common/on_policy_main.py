@@ -4,6 +4,7 @@ TensorFlow is imported only after the flags and the config are checked, so a bad
 once.
 """
 import importlib
+from typing import Optional
 
 from absl import flags
 
@@ -13,9 +14,10 @@ ROOT_DIR = flags.DEFINE_string("root_dir", None, "Directory of the run: checkpoi
                                "exported policies. Rerunning on the same directory resumes.")
 
 
-def run_pipeline(pipeline: str, package: str) -> None:
+def run_pipeline(pipeline: str, package: str, train_package: Optional[str] = None) -> None:
     """Defines --preset and --config from `package`.config.presets(pipeline) and runs
-    `package`.train.train with them; `package`.config.validate checks the config first."""
+    `train_package`.train.train (default: `package`'s) with them; `package`.config.validate
+    checks the config first."""
     config_module = importlib.import_module(f"{package}.config")
     config_flag = cli.define_config(config_module.presets(pipeline))
     cli.show_in_help(ROOT_DIR)
@@ -27,6 +29,6 @@ def run_pipeline(pipeline: str, package: str) -> None:
             cli.fail(str(error))
         stop_request.install()
         from envs import _startup  # noqa: F401  (first: quiet TensorFlow start-up)
-        train = importlib.import_module(f"{package}.train")
+        train = importlib.import_module(f"{train_package or package}.train")
         train.train(config_flag.value, root_dir=ROOT_DIR.value)
     cli.run(main)

@@ -8,6 +8,8 @@ import dataclasses
 import functools
 from typing import Callable, Dict, Tuple
 
+from pipelines.common import config_checks
+
 
 @dataclasses.dataclass
 class PpoConfig:
@@ -31,6 +33,9 @@ class PpoConfig:
     """Env steps between evaluations of the greedy policy; 0 turns evaluation off."""
     eval_episodes: int = 8
     """Episodes (whole games, raw score) per evaluation."""
+    video_interval: int = 0
+    """Env steps between videos of one evaluation game, root_dir/videos/<env_step>.mp4, each
+    recorded at the first evaluation due after it; 0 turns videos off."""
     checkpoint_interval: int = 100_000
     """Env steps between checkpoints (networks, optimizer, counters)."""
     summary_interval: int = 10_000
@@ -44,14 +49,16 @@ class PpoConfig:
     num_minibatches: int = 4
     """Minibatches per pass: each holds num_parallel_envs * rollout_length / num_minibatches
     env steps."""
+    optimizer: str = "adam"
+    """'adam', or 'rmsprop' (decay 0.99, as A2C's paper and reference code)."""
     learning_rate: float = 2.5e-4
-    """Adam's learning rate at the start."""
+    """The optimizer's learning rate at the start."""
     anneal_learning_rate: bool = True
     """Anneal the learning rate linearly to zero at num_env_steps (as the paper)."""
     optimizer_epsilon: float = 1e-5
-    """Adam's epsilon."""
+    """The optimizer's epsilon."""
     importance_ratio_clipping: float = 0.1
-    """The clip range epsilon of the surrogate objective."""
+    """The clip range epsilon of the surrogate objective; 0 turns clipping off."""
     value_clipping: float = 0.1
     """Clip each value prediction to this distance from the collecting network's; 0 turns it off."""
     gamma: float = 0.99
@@ -101,6 +108,7 @@ def presets(pipeline: str) -> Dict[str, Callable[[], PpoConfig]]:
 
 def validate(config: PpoConfig) -> None:
     """Raises ValueError (one line, user language) for values no run can use."""
+    config_checks.check_video_interval(config)
     for field in ["num_env_steps", "num_parallel_envs", "rollout_length", "eval_episodes",
                   "checkpoint_interval", "summary_interval", "num_epochs", "num_minibatches",
                   "frame_stack"]:
@@ -122,8 +130,11 @@ def validate(config: PpoConfig) -> None:
     for field in ["gamma", "lambda_value"]:
         if not 0 <= getattr(config, field) <= 1:
             raise ValueError(f"config.{field} must be in [0, 1], got {getattr(config, field)}")
-    if not 0 < config.importance_ratio_clipping < 1:
-        raise ValueError(f"config.importance_ratio_clipping must be in (0, 1), got "
+    if not 0 <= config.importance_ratio_clipping < 1:
+        raise ValueError(f"config.importance_ratio_clipping must be in [0, 1), got "
                          f"{config.importance_ratio_clipping}")
+    if config.optimizer not in ("adam", "rmsprop"):
+        raise ValueError(f"config.optimizer must be 'adam' or 'rmsprop', got "
+                         f"'{config.optimizer}'")
     if not config.fc_layer_params and not config.conv_layer_params:
         raise ValueError("the networks need layers: set config.fc_layer_params")
