@@ -1,8 +1,10 @@
-"""Plays an exported greedy policy for N episodes; optionally records a video.
+"""Plays an exported greedy policy (or uniformly random actions) for N episodes; optionally
+records a video.
 
     python -m pipelines.evaluate --policy_dir=runs/breakout/policies/greedy_policy \\
         --num_episodes=10 [--env=BreakoutNoFrameskip-v4] [--seed=0] [--epsilon=0.005] \\
         [--video=breakout.mp4]
+    python -m pipelines.evaluate --policy=random --env=BreakoutNoFrameskip-v4   # the baseline
 
 Needs only the export: the SavedModel and its env.json (which game, preprocessed how); no
 training code or config. Prints one line per episode, then, as the last line, one JSON object
@@ -23,6 +25,9 @@ from pipelines.common import cli, export, play, video
 
 POLICY_DIR = flags.DEFINE_string("policy_dir", None, "An exported policy: a run's "
                                  "policies/greedy_policy (SavedModel + env.json).")
+POLICY = flags.DEFINE_enum("policy", None, ["random"], "Instead of --policy_dir: 'random' plays "
+                           "uniformly random actions on --env (whole games, raw score), the "
+                           "baseline a trained agent's score is read against.")
 ENV = flags.DEFINE_string("env", None, "Environment id; default: the one env.json names. "
                           "A policy whose observations or actions do not fit it is refused.")
 NUM_EPISODES = flags.DEFINE_integer("num_episodes", 10, "Episodes to play (>= 1).")
@@ -45,9 +50,11 @@ FPS = flags.DEFINE_float("fps", 0, "Video frames per second; 0: the game's real 
 def check_arguments(policy_dir: Optional[str], env_id: Optional[str], num_episodes: int,
                     video_path: Optional[str] = None, video_episodes: int = 1,
                     max_episode_steps: Optional[int] = None, fps: float = 0,
-                    epsilon: Optional[float] = None) -> Optional[dict]:
+                    epsilon: Optional[float] = None, policy: Optional[str] = None
+                    ) -> Optional[dict]:
     """Everything that can be checked before an environment or the SavedModel loads (the
-    flags' values); returns env.json, or None when it is absent and env_id names the game."""
+    flags' values); returns env.json, or None when it is absent (or the policy is random) and
+    env_id names the game."""
     if num_episodes < 1:
         raise cli.UserError(f"--num_episodes must be at least 1, got {num_episodes}")
     if video_episodes < 1:
@@ -63,6 +70,15 @@ def check_arguments(policy_dir: Optional[str], env_id: Optional[str], num_episod
             video.check_path(video_path)
         except ValueError as error:
             raise cli.UserError(str(error))
+    if policy == "random":
+        if policy_dir:
+            raise cli.UserError("give --policy_dir or --policy=random, not both")
+        if not env_id:
+            raise cli.UserError("--policy=random needs --env, the game to play")
+        if epsilon is not None:
+            raise cli.UserError("--epsilon has no meaning for --policy=random: every action is "
+                                "random")
+        return None
     return read_export(policy_dir, env_id)
 
 
@@ -101,15 +117,15 @@ def read_export(policy_dir: Optional[str], env_id: Optional[str]) -> Optional[di
     return metadata
 
 
-def make_env(policy_dir: str, env_id: str, metadata, specs):
-    """The evaluation environment, refused when the policy's specs do not fit it."""
+def make_env(policy_dir: Optional[str], env_id: str, metadata, specs):
+    """The evaluation environment, refused when the policy's specs (if any) do not fit it."""
     try:  # an unknown id or a bad option in env.json: envs' own message names it
         options, limit = play.env_settings(env_id, metadata, MAX_EPISODE_STEPS.value)
         env = envs.load(env_id, seed=SEED.value, max_episode_steps=limit,
                         render_mode="rgb_array" if VIDEO.value else None, **options)
     except ValueError as error:
         raise cli.UserError(str(error))
-    mismatch = play.spec_mismatch(specs, env)
+    mismatch = play.spec_mismatch(specs, env) if specs is not None else None
     if mismatch:
         env.close()
         exported_for = f" (it was exported for '{metadata['env_id']}')" if metadata else ""
@@ -134,7 +150,7 @@ def load_policy(policy_dir: str):
 def main(_argv) -> None:
     metadata = check_arguments(POLICY_DIR.value, ENV.value, NUM_EPISODES.value, VIDEO.value,
                                VIDEO_EPISODES.value, MAX_EPISODE_STEPS.value, FPS.value,
-                               EPSILON.value)
+                               EPSILON.value, POLICY.value)
     # Box2D and classic-control games render with pygame. Its init opens the sound card (ALSA
     # errors on a machine without one, for a video without sound) and takes over SIGTERM, so
     # `kill` or `docker stop` would no longer stop the evaluation.
@@ -142,13 +158,21 @@ def main(_argv) -> None:
     os.environ.setdefault("SDL_NO_SIGNAL_HANDLERS", "1")
     policy_dir = POLICY_DIR.value
     env_id = ENV.value or metadata["env_id"]
-    specs, policy = load_policy(policy_dir)
-    env, options = make_env(policy_dir, env_id, metadata, specs)
-    source = "env.json" if metadata and env_id == metadata["env_id"] else "--env"
-    epsilon = EPSILON.value if EPSILON.value is not None else (metadata or {}).get(
-        "eval_epsilon", 0.0)
-    print(f"policy {policy_dir} (train step {policy.train_step:,}) on {env_id} (from {source}), "
-          f"{NUM_EPISODES.value} episodes, seed {SEED.value}, epsilon {epsilon:g}", flush=True)
+    if POLICY.value == "random":
+        env, options = make_env(None, env_id, None, None)
+        policy = play.RandomPolicy(env.action_spec(), np.random.default_rng(SEED.value))
+        epsilon = 0.0
+        print(f"random policy on {env_id}, {NUM_EPISODES.value} episodes, seed {SEED.value}",
+              flush=True)
+    else:
+        specs, policy = load_policy(policy_dir)
+        env, options = make_env(policy_dir, env_id, metadata, specs)
+        source = "env.json" if metadata and env_id == metadata["env_id"] else "--env"
+        epsilon = EPSILON.value if EPSILON.value is not None else (metadata or {}).get(
+            "eval_epsilon", 0.0)
+        print(f"policy {policy_dir} (train step {policy.train_step:,}) on {env_id} (from "
+              f"{source}), {NUM_EPISODES.value} episodes, seed {SEED.value}, epsilon "
+              f"{epsilon:g}", flush=True)
     recording = None
     if VIDEO.value:
         recording = video.VideoWriter(VIDEO.value,
@@ -175,7 +199,8 @@ def main(_argv) -> None:
         print(f"video: {VIDEO.value} ({recorded} episode{'s' * (recorded > 1)}, "
               f"{recording.frames} frames)")
     print(f"{len(episodes)} episodes in {time.monotonic() - started:.1f} s")
-    print(json.dumps(summarize(episodes, env_id, SEED.value, epsilon)), flush=True)
+    print(json.dumps(summarize(episodes, env_id, SEED.value, epsilon,
+                               POLICY.value or policy_dir)), flush=True)
 
 
 def play_episodes(policy: play.ExportedPolicy, env, recording: Optional[video.VideoWriter],
@@ -193,13 +218,14 @@ def play_episodes(policy: play.ExportedPolicy, env, recording: Optional[video.Vi
         print(f"{number:>7}  {episode.score:>10.1f}  {episode.length:>7}", flush=True)
 
 
-def summarize(episodes, env_id: str, seed: int, epsilon: float) -> dict:
+def summarize(episodes, env_id: str, seed: int, epsilon: float, policy: str) -> dict:
+    """The last line's JSON; `policy` is the export's directory, or 'random'."""
     scores = np.array([e.score for e in episodes], np.float64)
     return {"mean_return": float(scores.mean()), "std_return": float(scores.std()),
             "min_return": float(scores.min()), "max_return": float(scores.max()),
             "episodes": len(episodes),
             "mean_length": float(np.mean([e.length for e in episodes])),
-            "env_id": env_id, "seed": seed, "epsilon": epsilon}
+            "env_id": env_id, "seed": seed, "epsilon": epsilon, "policy": policy}
 
 
 def _recorder(recording: video.VideoWriter, episode_number: int):

@@ -81,6 +81,22 @@ class ExportedPolicy:
         return self._q_values(batch).numpy()[0]
 
 
+class RandomPolicy:
+    """Uniformly random actions, with ExportedPolicy's interface: a game's baseline score."""
+
+    has_q_values = False
+
+    def __init__(self, action_spec, rng: np.random.Generator):
+        self._low, self._high = int(action_spec.minimum), int(action_spec.maximum)
+        self._rng = rng
+
+    def initial_state(self):
+        return ()
+
+    def action(self, _time_step, state):
+        return int(self._rng.integers(self._low, self._high + 1)), state, None
+
+
 def play_episode(policy: ExportedPolicy, env, max_steps: int = 10_000_000,
                  recorder: Optional[Callable[[Step], None]] = None, epsilon: float = 0.0,
                  rng: Optional[np.random.Generator] = None) -> Episode:

@@ -268,3 +268,39 @@ def test_epsilon_takes_random_actions_and_is_refused_out_of_range(fire_policy):
     assert len(set(actions)) == 6  # uniformly random: every action of the game
     with pytest.raises(cli.UserError, match=r"--epsilon must be in \[0, 1\], got 1.5"):
         evaluate_command.check_arguments(fire_policy, None, 1, epsilon=1.5)
+
+
+def test_random_policy_scores_the_raw_game_in_the_same_json():
+    """--policy=random: no export, any env id; whole Breakout games (five lives, so longer than
+    one life's auto-fire-and-miss) in the same JSON form, naming the policy 'random'."""
+    cartpole = evaluate("--policy=random", "--env=CartPole-v1", "--num_episodes=3")
+    breakout = evaluate("--policy=random", "--env=BreakoutNoFrameskip-v4", "--num_episodes=2",
+                        "--seed=1")
+    line = summary_line(cartpole.result(timeout=120))
+    assert line["policy"] == "random" and line["episodes"] == 3
+    assert line["env_id"] == "CartPole-v1" and line["epsilon"] == 0.0
+    assert 8 <= line["min_return"] <= line["mean_return"] <= line["max_return"] < 100
+    result = breakout.result(timeout=120)
+    line = summary_line(result)
+    assert line["policy"] == "random" and line["seed"] == 1
+    assert [length for _, _, length in table_rows(result)] and line["mean_length"] > 100
+    assert line["mean_return"] >= 0
+
+
+@pytest.mark.parametrize("case,words", [
+    (dict(policy_dir="x"), "give --policy_dir or --policy=random, not both"),
+    (dict(env_id=None), "--policy=random needs --env, the game to play"),
+    (dict(epsilon=0.1), "--epsilon has no meaning for --policy=random"),
+])
+def test_random_policy_arguments_refused(case, words):
+    arguments = dict(policy_dir=None, env_id="CartPole-v1", num_episodes=1, policy="random")
+    arguments.update(case)
+    with pytest.raises(cli.UserError, match=words.replace("-", r"\-").replace("=", "=")):
+        evaluate_command.check_arguments(**arguments)
+
+
+def test_random_policy_of_an_unknown_game_suggests_close_names():
+    result = evaluate("--policy=random", "--env=Breakou").result(timeout=120)
+    assert result.returncode != 0
+    assert "unknown environment 'Breakou'; did you mean 'BreakoutNoFrameskip-v4'" in \
+        pipeline_cli.error_line(result)
