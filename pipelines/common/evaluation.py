@@ -40,8 +40,11 @@ def evaluate(policy, environments: List, max_steps: int = 1_000_000) -> Dict[str
 class Evaluations:
     """The evaluations of a run: each one scored, logged to TensorBoard and remembered."""
 
-    def __init__(self, policy, environments: List, summary_dir: str, max_steps: int):
+    def __init__(self, policy, environments: List, summary_dir: str, max_steps: int,
+                 videos=None):
+        """videos: a training_video.TrainingVideos that records a game when one is due."""
         self._policy, self._environments, self._max_steps = policy, environments, max_steps
+        self._videos = videos
         self._writer = tf.summary.create_file_writer(summary_dir)
         self.last: Optional[Dict[str, float]] = None
         self.last_step = -1
@@ -53,6 +56,8 @@ class Evaluations:
             tf.summary.scalar("Metrics/AverageReturn", self.last["mean"])
             tf.summary.scalar("Metrics/AverageEpisodeLength", self.last["mean_length"])
         self._writer.flush()
+        if self._videos is not None and self._videos.due(step):
+            self._videos.record(self._policy, step)
         return self.last
 
 

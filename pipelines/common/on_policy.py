@@ -16,7 +16,7 @@ from tf_agents.specs import tensor_spec
 from tf_agents.utils import common
 
 from pipelines.common import (environments, evaluation, export, progress, run_dir, run_summary,
-                              stop_request)
+                              stop_request, training_video)
 from pipelines.common.cli import UserError
 
 
@@ -102,7 +102,8 @@ class OnPolicyLoop:
         self._config, self._iterate = config, iterate
         self._checkpointer, self._env_step, self._scores = checkpointer, env_step, scores
         self._evaluations = evaluation.Evaluations(eval_policy, eval_envs, run.join("eval"),
-                                                   config.max_episode_steps or 1_000_000)
+                                                   config.max_episode_steps or 1_000_000,
+                                                   training_video.for_run(config, run))
         self._learning_rate = learning_rate
         self._summaries = tf.summary.create_file_writer(run.join("train"))
         self.resumed_from = int(env_step.numpy())

@@ -13,7 +13,7 @@ CONFIG_FILE = "config.json"
 # num_env_steps may change too: a larger budget trains on, one the run has already spent ends it
 # (final evaluation, export, summary.json) without training.
 RESUMABLE_CHANGES = {"eval_interval", "eval_episodes", "checkpoint_interval", "summary_interval",
-                     "num_env_steps"}
+                     "num_env_steps", "video_interval"}
 # Subfolders the other processes of a scaled-out run keep in the learner's root_dir.
 ROLE_FOLDERS = ("replay_server", "collector-")
 

@@ -7,6 +7,8 @@ import dataclasses
 import functools
 from typing import Callable, Dict, Tuple
 
+from pipelines.common import config_checks
+
 
 @dataclasses.dataclass
 class DqnConfig:
@@ -36,6 +38,9 @@ class DqnConfig:
     """Env steps between evaluations of the greedy policy; 0 turns evaluation off."""
     eval_episodes: int = 10
     """Episodes per evaluation."""
+    video_interval: int = 0
+    """Env steps between videos of one evaluation game, root_dir/videos/<env_step>.mp4, each
+    recorded at the first evaluation due after it; 0 turns videos off."""
     stop_at_eval_return: float = 0.0
     """Stop training once an evaluation's mean return reaches this (the final weights are then
     those that reached it); 0, or evaluation off (eval_interval=0), trains the whole budget."""
@@ -313,6 +318,7 @@ def samples_per_insert(config: DqnConfig) -> float:
 
 def validate(config: DqnConfig) -> None:
     """Raises ValueError (one line, user language) for values no run can use."""
+    config_checks.check_video_interval(config)
     positive = ["num_env_steps", "num_parallel_envs", "update_period", "target_update_period",
                 "eval_episodes", "checkpoint_interval", "summary_interval", "replay_capacity",
                 "batch_size", "n_step", "frame_stack", "weights_sync_period"]

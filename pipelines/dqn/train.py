@@ -18,7 +18,7 @@ from tf_agents.utils import common
 
 import envs
 from pipelines.common import (batched_policy, environments, evaluation, export, progress,
-                              run_dir, run_summary, stop_request)
+                              run_dir, run_summary, stop_request, training_video)
 from pipelines.common.cli import UserError
 from pipelines.dqn import replay
 from pipelines.dqn.agent import build_agent
@@ -169,7 +169,8 @@ class _Loop:
         self._steps_counter, self._scores = steps_counter, scores
         self._evaluations = evaluation.Evaluations(
             eval_policy, eval_envs, run.join("eval"),
-            max_steps=config.max_episode_steps or 1_000_000)
+            max_steps=config.max_episode_steps or 1_000_000,
+            videos=training_video.for_run(config, run))
         self._env_step, self._epsilon = env_step, epsilon
         self._reached_stop_return = reached_stop_return
         self._stop_rule = make_stop_rule(config, eval_policy, run)

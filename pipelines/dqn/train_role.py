@@ -14,7 +14,7 @@ from tf_agents.utils import common
 
 import envs
 from pipelines.common import (environments, evaluation, export, progress, run_dir, run_summary,
-                              stop_request)
+                              stop_request, training_video)
 from pipelines.common.cli import UserError
 from pipelines.dqn import distributed, replay
 from pipelines.dqn.agent import build_agent
@@ -115,7 +115,8 @@ def learn(config: DqnConfig, root_dir: str, replay_server: str,
                              "same command to resume")
     eval_policy = make_eval_policy(config, state.agent)
     evaluations = evaluation.Evaluations(eval_policy, eval_envs,
-                                         run.join("eval"), config.max_episode_steps or 1_000_000)
+                                         run.join("eval"), config.max_episode_steps or 1_000_000,
+                                         videos=training_video.for_run(config, run))
     stop_rule = make_stop_rule(config, eval_policy, run)
     summaries = tf.summary.create_file_writer(run.join("train"))
     bar = progress.Progress(f"{config.name} learner", config.num_env_steps, state.resumed_from)

@@ -6,6 +6,8 @@ episodes with the current weights, then makes one train step (one gradient updat
 import dataclasses
 from typing import Callable, Dict, Tuple
 
+from pipelines.common import config_checks
+
 
 @dataclasses.dataclass
 class ReinforceConfig:
@@ -31,6 +33,9 @@ class ReinforceConfig:
     """Env steps between evaluations of the greedy policy; 0 turns evaluation off."""
     eval_episodes: int = 10
     """Episodes per evaluation."""
+    video_interval: int = 0
+    """Env steps between videos of one evaluation game, root_dir/videos/<env_step>.mp4, each
+    recorded at the first evaluation due after it; 0 turns videos off."""
     checkpoint_interval: int = 20_000
     """Env steps between checkpoints (networks, optimizer, counters)."""
     summary_interval: int = 1_000
@@ -115,6 +120,7 @@ def presets(pipeline: str) -> Dict[str, Callable[[], ReinforceConfig]]:
 
 def validate(config: ReinforceConfig) -> None:
     """Raises ValueError (one line, user language) for values no run can use."""
+    config_checks.check_video_interval(config)
     for field in ["num_env_steps", "num_parallel_envs", "episodes_per_iteration",
                   "eval_episodes", "checkpoint_interval", "summary_interval"]:
         if getattr(config, field) <= 0:

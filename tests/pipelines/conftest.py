@@ -10,7 +10,8 @@ import pipeline_cli
 # first use.
 RUNS = {name: (name, overrides) for name, overrides in pipeline_cli.TINY.items()}
 RUNS["cartpole_double_dueling"] = (
-    "cartpole_dqn", dict(pipeline_cli.CLASSIC, double_dqn=True, dueling=True))
+    "cartpole_dqn", dict(pipeline_cli.CLASSIC, double_dqn=True, dueling=True,
+                         video_interval=300))
 RUNS["breakout_python_backend"] = (
     "breakout_dqn", dict(pipeline_cli.ATARI, env_backend="python"))
 RUNS["breakout_nature2015"] = ("breakout_dqn", dict(pipeline_cli.ATARI), "--preset=nature2015")

@@ -87,6 +87,12 @@ def test_double_dueling_variant_runs_and_exports(finished_run):
     shapes = reader.get_variable_to_shape_map()
     assert [1] in [shapes[key] for key in value_out]
     assert [2] in [shapes[key] for key in advantage_out]  # CartPole's two actions
+    # video_interval=300 = eval_interval: a recorded game at each evaluation, by its env step.
+    eval_steps = [step for step, _ in pipeline_cli.scalar_events(
+        os.path.join(run.root_dir, "eval"))["Metrics/AverageReturn"]]
+    assert len(eval_steps) == 2
+    assert sorted(os.listdir(os.path.join(run.root_dir, "videos"))) == sorted(
+        f"{step}.mp4" for step in eval_steps)
 
 
 def test_a_confirmed_evaluation_stops_training(tmp_path):

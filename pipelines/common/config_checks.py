@@ -1,0 +1,11 @@
+"""Range checks that several algorithms' configs share; light, so that entry points run them
+before TensorFlow is imported."""
+
+
+def check_video_interval(config) -> None:
+    """Raises ValueError (one line) for a video_interval no run can use."""
+    if config.video_interval < 0:
+        raise ValueError(f"config.video_interval must be >= 0, got {config.video_interval}")
+    if config.video_interval and not config.eval_interval:
+        raise ValueError("config.video_interval records evaluation games: set "
+                         "config.eval_interval too")
