@@ -2,7 +2,7 @@
 
     python -m pipelines.cartpole_dqn --root_dir=runs/cartpole_dqn [--preset=NAME] [--config.<field>=value ...]
 
-One preset: fast.
+Presets: fast (the default), homl2019 (Hands-On ML ch. 18) and lab_report (a course lab report).
 """
 from pipelines.dqn import main
 

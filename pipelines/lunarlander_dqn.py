@@ -2,7 +2,8 @@
 
     python -m pipelines.lunarlander_dqn --root_dir=runs/lunarlander_dqn [--preset=NAME] [--config.<field>=value ...]
 
-One preset: fast.
+Presets: fast (the default), blog (a LunarLander DQN blog recipe) and lab_report (a course lab
+report).
 """
 from pipelines.dqn import main
 

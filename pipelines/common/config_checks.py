@@ -9,3 +9,13 @@ def check_video_interval(config) -> None:
     if config.video_interval and not config.eval_interval:
         raise ValueError("config.video_interval records evaluation games: set "
                          "config.eval_interval too")
+
+
+ACTIVATIONS = ("relu", "elu", "tanh")
+
+
+def check_activation(config) -> None:
+    """Raises ValueError (one line) for an activation the networks do not offer."""
+    if config.activation not in ACTIVATIONS:
+        raise ValueError(f"config.activation must be one of {', '.join(ACTIVATIONS)}, got "
+                         f"'{config.activation}'")

@@ -66,6 +66,7 @@ def build_agent(config: DqnConfig, time_step_spec, action_spec, train_step: tf.V
                 env_step: tf.Variable):
     """Q network + agent of a run, as every role builds them: (agent, epsilon schedule)."""
     q_network = make_q_network(time_step_spec.observation, action_spec, config.conv_layer_params,
-                               config.fc_layer_params, config.dueling, config.space_to_depth)
+                               config.fc_layer_params, config.dueling, config.space_to_depth,
+                               config.activation)
     epsilon = epsilon_schedule(config, env_step)
     return make_agent(config, time_step_spec, action_spec, q_network, train_step, epsilon), epsilon

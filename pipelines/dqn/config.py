@@ -103,6 +103,8 @@ class DqnConfig:
     """(filters, kernel, stride) per conv layer; empty for vector observations."""
     fc_layer_params: Tuple[int, ...] = (64, 64)
     """Units per fully connected layer."""
+    activation: str = "relu"
+    """Activation after each hidden layer: 'relu', 'elu' or 'tanh'."""
     space_to_depth: bool = False
     """Run the first conv layer as space-to-depth then a stride-1 conv: the same function and
     weights as the plain strided conv, computed in a shape some CPUs run faster (measure yours:
@@ -288,6 +290,63 @@ def nature2015(env_id: str, name: str) -> DqnConfig:
     )
 
 
+def homl_cartpole() -> DqnConfig:
+    """Hands-On Machine Learning (Geron, 2nd ed., ch. 18), the Keras CartPole DQN, as far as
+    TF-Agents expresses it: 32-32 ELU, MSE, Adam 1e-2, gamma 0.95, batch 32, a 2k replay, no
+    target network, episodes cut at 200 steps.
+
+    The book decays epsilon per episode (1 to 0.01 over 500 of its 600 episodes) and makes one
+    train step per episode after the 50th; here epsilon decays over 30k env steps and a train
+    step comes every 50 env steps, which matches the book over episodes ~60 steps long. The book
+    keeps the best weights it saw; this exports the last.
+    """
+    return DqnConfig(
+        name="cartpole_dqn", env_id="CartPole-v1",
+        num_env_steps=40_000, initial_collect_steps=1_000, num_parallel_envs=1,
+        update_period=50, target_update_period=50,  # the target is the online net of the step before
+        eval_interval=5_000, eval_episodes=20, checkpoint_interval=10_000,
+        replay_capacity=2_000, batch_size=32, learning_rate=1e-2, gamma=0.95,
+        huber_loss=False, epsilon_end=0.01, epsilon_decay_steps=30_000,
+        fc_layer_params=(32, 32), activation="elu", max_episode_steps=200)
+
+
+def lab_report(env_id: str, name: str) -> DqnConfig:
+    """The course lab report's DQN (32-32, Adam 2e-4, batch 128; CartPole 483 over 20 episodes
+    after 1 h 23 min, LunarLander 127 after 1 h 4 min, at ~12 env steps/s): the settings it
+    states, on this package's fast preset for the game."""
+    config = cartpole() if env_id == "CartPole-v1" else lunarlander()
+    return dataclasses.replace(config, name=name, fc_layer_params=(32, 32), learning_rate=2e-4,
+                               learning_rate_end=0.0, batch_size=128)
+
+
+def blog_lunarlander() -> DqnConfig:
+    """The LunarLander DQN blog recipe: 150-120, Huber, Adam 1e-3, batch 64, gamma 0.99, epsilon
+    1 to 0.1 over 100k env steps, a train step every 4 env steps, a target update every 10k env
+    steps, a 100k replay; 500k env steps, one environment."""
+    return DqnConfig(
+        name="lunarlander_dqn", env_id="LunarLander-v3",
+        num_env_steps=500_000, initial_collect_steps=10_000, num_parallel_envs=1,
+        update_period=4, target_update_period=10_000,
+        eval_interval=25_000, eval_episodes=10, checkpoint_interval=50_000,
+        replay_capacity=100_000, batch_size=64, learning_rate=1e-3, gamma=0.99,
+        huber_loss=True, epsilon_end=0.1, epsilon_decay_steps=100_000,
+        fc_layer_params=(150, 120))
+
+
+def homl_breakout() -> DqnConfig:
+    """Hands-On Machine Learning (Geron, 2nd ed., ch. 18), the TF-Agents Breakout DQN: RMSprop
+    2.5e-4 (rho 0.95, epsilon 1e-5, centered), Huber, epsilon 1 to 0.01 over 250k env steps, a
+    target update every 2,000 train steps (8,000 env steps), a train step of 64 every 4 env
+    steps, a 20k warm-up, a 100k replay, games of at most 27,000 steps with auto-fire, no reward
+    clipping and no episode end at a lost life; 10M env steps, as nature2015. Evaluation is
+    greedy, as the book's agent.policy."""
+    config = nature2015("BreakoutNoFrameskip-v4", "breakout_dqn")
+    return dataclasses.replace(
+        config, num_parallel_envs=1, initial_collect_steps=20_000, target_update_period=8_000,
+        replay_capacity=100_000, batch_size=64, epsilon_end=0.01, epsilon_decay_steps=250_000,
+        eval_epsilon=0.0, huber_loss=True, clip_rewards=False, terminal_on_life_loss=False)
+
+
 ATARI_GAMES = {"pong_dqn": "PongNoFrameskip-v4", "breakout_dqn": "BreakoutNoFrameskip-v4",
                "spaceinvaders_dqn": "SpaceInvadersNoFrameskip-v4"}
 
@@ -300,15 +359,20 @@ _FAST_STOP_AT_EVAL_RETURN = {"pong_dqn": 19.0, "breakout_dqn": 35.0}
 def presets(pipeline: str) -> Dict[str, Callable[[], DqnConfig]]:
     """The --preset choices of a DQN entry point, the default first."""
     if pipeline == "cartpole_dqn":
-        return {"fast": cartpole}
+        return {"fast": cartpole, "homl2019": homl_cartpole,
+                "lab_report": functools.partial(lab_report, "CartPole-v1", pipeline)}
     if pipeline == "lunarlander_dqn":
-        return {"fast": lunarlander}
+        return {"fast": lunarlander, "blog": blog_lunarlander,
+                "lab_report": functools.partial(lab_report, "LunarLander-v3", pipeline)}
     env_id = ATARI_GAMES[pipeline]
     # ale-py's vector env cannot skip a game's idle start (Space Invaders' skip_start).
     backend = "python" if pipeline == "spaceinvaders_dqn" else "ale_vector"
-    return {"fast": functools.partial(atari_fast, env_id, pipeline,
-                                      _FAST_STOP_AT_EVAL_RETURN.get(pipeline, 0.0), backend),
-            "nature2015": functools.partial(nature2015, env_id, pipeline)}
+    table = {"fast": functools.partial(atari_fast, env_id, pipeline,
+                                       _FAST_STOP_AT_EVAL_RETURN.get(pipeline, 0.0), backend),
+             "nature2015": functools.partial(nature2015, env_id, pipeline)}
+    if pipeline == "breakout_dqn":
+        table["homl2019"] = homl_breakout
+    return table
 
 
 def samples_per_insert(config: DqnConfig) -> float:
@@ -319,6 +383,7 @@ def samples_per_insert(config: DqnConfig) -> float:
 def validate(config: DqnConfig) -> None:
     """Raises ValueError (one line, user language) for values no run can use."""
     config_checks.check_video_interval(config)
+    config_checks.check_activation(config)
     positive = ["num_env_steps", "num_parallel_envs", "update_period", "target_update_period",
                 "eval_episodes", "checkpoint_interval", "summary_interval", "replay_capacity",
                 "batch_size", "n_step", "frame_stack", "weights_sync_period"]

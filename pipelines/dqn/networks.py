@@ -59,8 +59,8 @@ class SpaceToDepthConv2D(tf.keras.layers.Layer):
                     kernel_initializer=tf.keras.initializers.serialize(self.kernel_initializer))
 
 
-def _preprocessing(observation_spec, first_conv: Optional[Tuple[int, int, int]] = None
-                   ) -> Optional[tf.keras.layers.Layer]:
+def _preprocessing(observation_spec, first_conv: Optional[Tuple[int, int, int]] = None,
+                   activation: str = "relu") -> Optional[tf.keras.layers.Layer]:
     """Scales uint8 frames to [0, 1] inside the network (replay and transfer stay 4x smaller);
     with `first_conv`, that conv follows as a SpaceToDepthConv2D."""
     layers = []
@@ -68,7 +68,7 @@ def _preprocessing(observation_spec, first_conv: Optional[Tuple[int, int, int]] 
         layers.append(tf.keras.layers.Rescaling(1.0 / 255))
     if first_conv:
         filters, kernel_size, strides = first_conv
-        layers.append(SpaceToDepthConv2D(filters, kernel_size, strides, activation="relu"))
+        layers.append(SpaceToDepthConv2D(filters, kernel_size, strides, activation=activation))
     if len(layers) > 1:
         return tf.keras.Sequential(layers)
     return layers[0] if layers else None
@@ -76,22 +76,23 @@ def _preprocessing(observation_spec, first_conv: Optional[Tuple[int, int, int]] 
 
 def make_q_network(observation_spec, action_spec, conv_layer_params: Sequence[Tuple[int, int, int]],
                    fc_layer_params: Sequence[int], dueling: bool,
-                   space_to_depth: bool = False) -> network.Network:
-    """The Q network of a DQN agent: one output per action. With `space_to_depth`, the first conv
-    layer is a SpaceToDepthConv2D (the same function computed differently); the network still
-    takes the plain observation."""
+                   space_to_depth: bool = False, activation: str = "relu") -> network.Network:
+    """The Q network of a DQN agent: one output per action; `activation` (a Keras name) after
+    each hidden layer. With `space_to_depth`, the first conv layer is a SpaceToDepthConv2D (the
+    same function computed differently); the network still takes the plain observation."""
     conv = [tuple(layer) for layer in conv_layer_params]
     if space_to_depth and not conv:
         raise ValueError("space_to_depth needs conv layers (config.conv_layer_params)")
     first_conv = conv.pop(0) if space_to_depth else None
-    preprocessing = _preprocessing(observation_spec, first_conv)
+    preprocessing = _preprocessing(observation_spec, first_conv, activation)
     if dueling:
         return DuelingQNetwork(observation_spec, action_spec, preprocessing_layers=preprocessing,
                                conv_layer_params=tuple(conv) or None,
-                               fc_layer_params=tuple(fc_layer_params))
+                               fc_layer_params=tuple(fc_layer_params), activation=activation)
     return q_network.QNetwork(observation_spec, action_spec, preprocessing_layers=preprocessing,
                               conv_layer_params=tuple(conv) or None,
-                              fc_layer_params=tuple(fc_layer_params))
+                              fc_layer_params=tuple(fc_layer_params),
+                              activation_fn=tf.keras.activations.get(activation))
 
 
 class DuelingQNetwork(network.Network):
@@ -101,17 +102,20 @@ class DuelingQNetwork(network.Network):
     """
 
     def __init__(self, input_tensor_spec, action_spec, preprocessing_layers=None,
-                 conv_layer_params=None, fc_layer_params=(64, 64), name="DuelingQNetwork"):
+                 conv_layer_params=None, fc_layer_params=(64, 64), activation="relu",
+                 name="DuelingQNetwork"):
         super().__init__(input_tensor_spec, state_spec=(), name=name)
         num_actions = int(action_spec.maximum - action_spec.minimum + 1)
         self._encoder = encoding_network.EncodingNetwork(
             input_tensor_spec, preprocessing_layers=preprocessing_layers,
-            conv_layer_params=conv_layer_params, fc_layer_params=fc_layer_params[:-1])
+            conv_layer_params=conv_layer_params, fc_layer_params=fc_layer_params[:-1],
+            activation_fn=tf.keras.activations.get(activation))
         stream = fc_layer_params[-1]
-        self._value = tf.keras.Sequential([tf.keras.layers.Dense(stream, activation="relu"),
+        self._value = tf.keras.Sequential([tf.keras.layers.Dense(stream, activation=activation),
                                            tf.keras.layers.Dense(1)])
-        self._advantage = tf.keras.Sequential([tf.keras.layers.Dense(stream, activation="relu"),
-                                               tf.keras.layers.Dense(num_actions)])
+        self._advantage = tf.keras.Sequential([
+            tf.keras.layers.Dense(stream, activation=activation),
+            tf.keras.layers.Dense(num_actions)])
 
     def call(self, observation, step_type=None, network_state=(), training=False):
         features, network_state = self._encoder(observation, step_type=step_type,

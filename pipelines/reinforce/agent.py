@@ -13,7 +13,8 @@ def make_actor_network(config: ReinforceConfig, observation_spec,
                        action_spec) -> network.Network:
     """The policy: observation -> a categorical distribution over the actions."""
     return actor_distribution_network.ActorDistributionNetwork(
-        observation_spec, action_spec, fc_layer_params=tuple(config.fc_layer_params))
+        observation_spec, action_spec, fc_layer_params=tuple(config.fc_layer_params),
+        activation_fn=tf.keras.activations.get(config.activation))
 
 
 def make_value_network(config: ReinforceConfig, observation_spec) -> Optional[network.Network]:
@@ -21,7 +22,8 @@ def make_value_network(config: ReinforceConfig, observation_spec) -> Optional[ne
     if not config.value_baseline:
         return None
     return value_network.ValueNetwork(observation_spec,
-                                      fc_layer_params=tuple(config.value_fc_layer_params))
+                                      fc_layer_params=tuple(config.value_fc_layer_params),
+                                      activation_fn=tf.keras.activations.get(config.activation))
 
 
 def make_agent(config: ReinforceConfig, time_step_spec, action_spec, actor_network,
