@@ -8,7 +8,15 @@ ARGS ?=
 .PHONY: train test install bench
 install: $(VENV)/.installed
 
+# TensorFlow 2.15 and Reverb 0.14 ship wheels for Python 3.11 and no newer one.
+NEEDS_PYTHON := error: Python 3.11 is needed (TensorFlow 2.15 and Reverb 0.14 have no wheels for \
+newer ones) and '$(PYTHON)' is not it: install it with uv (uv python install 3.11), pyenv \
+(pyenv install 3.11) or conda, then run make PYTHON=/path/to/python3.11, or use the Docker \
+image (docs/docker.md)
+
 $(VENV)/.installed: setup.cfg constraints.txt
+	@test -x $(BIN)/python || $(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' \
+		2>/dev/null || { echo "$(NEEDS_PYTHON)" >&2; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade "pip>=24"
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[test]'
@@ -26,6 +34,8 @@ BENCH_VENV := .venv-bench
 BENCH_PACKAGES := torch stable-baselines3 envpool gymnasium ale-py opencv-python-headless py-spy
 
 $(BENCH_VENV)/.installed: benchmarks/constraints-bench.txt
+	@test -x $(BENCH_VENV)/bin/python || $(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' \
+		2>/dev/null || { echo "$(NEEDS_PYTHON)" >&2; exit 1; }
 	test -x $(BENCH_VENV)/bin/python || $(PYTHON) -m venv $(BENCH_VENV)
 	$(BENCH_VENV)/bin/pip install --quiet --upgrade "pip>=24"
 	$(BENCH_VENV)/bin/pip install --quiet -c benchmarks/constraints-bench.txt $(BENCH_PACKAGES)
