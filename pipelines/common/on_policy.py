@@ -13,10 +13,9 @@ import numpy as np
 import tensorflow as tf
 from tf_agents.environments import py_environment
 from tf_agents.specs import tensor_spec
-from tf_agents.utils import common
 
-from pipelines.common import (environments, evaluation, export, progress, run_dir, run_summary,
-                              stop_request, training_video)
+from pipelines.common import (checkpoints, environments, evaluation, export, progress, run_dir,
+                              run_summary, stop_request, training_video)
 from pipelines.common.cli import UserError
 
 
@@ -95,7 +94,7 @@ class OnPolicyLoop:
     """
 
     def __init__(self, config, run: run_dir.RunDir, iterate: Callable[[], Iteration],
-                 checkpointer: common.Checkpointer, env_step: tf.Variable, scores,
+                 checkpointer: checkpoints.Checkpointer, env_step: tf.Variable, scores,
                  eval_policy, eval_envs: List, learning_rate: Optional[EnvStepDecay] = None):
         """scores: an object whose drain() gives the (scores, lengths) of the training games
         finished since the last call (environments.GameScores or alike)."""

@@ -14,11 +14,10 @@ import tensorflow as tf
 from tf_agents.metrics import py_metrics
 from tf_agents.policies import epsilon_greedy_policy
 from tf_agents.train import actor, learner
-from tf_agents.utils import common
 
 import envs
-from pipelines.common import (batched_policy, environments, evaluation, export, progress,
-                              run_dir, run_summary, stop_request, training_video)
+from pipelines.common import (batched_policy, checkpoints, environments, evaluation, export,
+                              progress, run_dir, run_summary, stop_request, training_video)
 from pipelines.common.cli import UserError
 from pipelines.dqn import replay
 from pipelines.dqn.agent import build_agent
@@ -128,10 +127,9 @@ def train(config: DqnConfig, root_dir: str, replay_server: str = "") -> Dict:
     experience = make_replay(config, run, agent.collect_data_spec, frame_stack, client,
                              replay_server)
     dqn_learner = make_learner(config, run, agent, train_step, experience.address, frame_stack)
-    checkpointer = common.Checkpointer(run.join("checkpoints"), max_to_keep=2, agent=agent,
-                                       train_step=train_step, env_step=env_step,
-                                       reached_stop_return=reached_stop_return)
-    checkpointer.initialize_or_restore()
+    checkpointer = checkpoints.open_checkpointer(run.join("checkpoints"), agent=agent,
+                                                 train_step=train_step, env_step=env_step,
+                                                 reached_stop_return=reached_stop_return)
 
     scores, steps_counter = environments.GameScores(train_envs), py_metrics.EnvironmentSteps()
     collect_policy = batched_policy.BatchedPyPolicy(agent.collect_policy)
@@ -160,7 +158,7 @@ class _Loop:
     """collect -> train the steps due -> summaries, evaluation, checkpoints, progress."""
 
     def __init__(self, config: DqnConfig, run: run_dir.RunDir, experience: Replay,
-                 dqn_learner: learner.Learner, checkpointer: common.Checkpointer,
+                 dqn_learner: learner.Learner, checkpointer: checkpoints.Checkpointer,
                  collect_actor: actor.Actor, steps_counter: py_metrics.EnvironmentSteps,
                  scores: environments.GameScores, eval_policy, eval_envs: List,
                  env_step: tf.Variable, epsilon, reached_stop_return: tf.Variable):

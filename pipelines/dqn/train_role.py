@@ -10,11 +10,10 @@ from typing import Dict, Optional
 
 import numpy as np
 import tensorflow as tf
-from tf_agents.utils import common
 
 import envs
-from pipelines.common import (environments, evaluation, export, progress, run_dir, run_summary,
-                              stop_request, training_video)
+from pipelines.common import (checkpoints, environments, evaluation, export, progress, run_dir,
+                              run_summary, stop_request, training_video)
 from pipelines.common.cli import UserError
 from pipelines.dqn import distributed, replay
 from pipelines.dqn.agent import build_agent
@@ -43,10 +42,9 @@ class _Learner:
                                                    environment.action_spec(), self.train_step,
                                                    self.env_step)
         self.frame_stack = config.frame_stack if envs.is_atari(config.env_id) else 1
-        self.checkpointer = common.Checkpointer(
-            run.join("checkpoints"), max_to_keep=2, agent=self.agent, train_step=self.train_step,
+        self.checkpointer = checkpoints.open_checkpointer(
+            run.join("checkpoints"), agent=self.agent, train_step=self.train_step,
             env_step=self.env_step, collector_steps=self.collector_steps)
-        self.checkpointer.initialize_or_restore()
         self.resumed_from = int(self.env_step.numpy())
         self.train_steps_per_push = max(1, config.weights_sync_period // config.update_period // 2)
         self.connect(replay.connect(address))

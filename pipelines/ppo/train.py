@@ -10,9 +10,8 @@ from typing import Dict
 import envs  # noqa: F401  (first: quiets TensorFlow's start-up)
 from tf_agents.metrics import py_metrics
 from tf_agents.train import actor
-from tf_agents.utils import common
 
-from pipelines.common import batched_policy, environments, on_policy
+from pipelines.common import batched_policy, checkpoints, environments, on_policy
 from pipelines.ppo.agent import make_agent
 from pipelines.ppo.config import PpoConfig, validate
 from pipelines.ppo.learner import MinibatchLearner
@@ -39,9 +38,8 @@ def train(config: PpoConfig, root_dir: str) -> Dict:
 
     rollouts = Rollouts(config.rollout_length)
     learner = MinibatchLearner(agent, config.num_epochs, config.num_minibatches, config.seed)
-    checkpointer = common.Checkpointer(run.join("checkpoints"), max_to_keep=2, agent=agent,
-                                       train_step=train_step, env_step=env_step)
-    checkpointer.initialize_or_restore()
+    checkpointer = checkpoints.open_checkpointer(run.join("checkpoints"), agent=agent,
+                                                 train_step=train_step, env_step=env_step)
 
     scores, steps_counter = environments.GameScores(begun.train_envs), py_metrics.EnvironmentSteps()
     # One batched round per run() (steps_per_run=1 stops after the first), so that a rollout

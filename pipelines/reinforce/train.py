@@ -12,7 +12,7 @@ from tf_agents.policies import greedy_policy
 from tf_agents.train import actor
 from tf_agents.utils import common
 
-from pipelines.common import batched_policy, on_policy
+from pipelines.common import batched_policy, checkpoints, on_policy
 from pipelines.reinforce import episodes
 from pipelines.reinforce.agent import make_actor_network, make_agent, make_value_network
 from pipelines.reinforce.config import ReinforceConfig, validate
@@ -43,9 +43,8 @@ def train(config: ReinforceConfig, root_dir: str) -> Dict:
                        learning_rate, train_step)
 
     first_episodes = episodes.FirstEpisodes(config.num_parallel_envs)
-    checkpointer = common.Checkpointer(run.join("checkpoints"), max_to_keep=2, agent=agent,
-                                       train_step=train_step, env_step=env_step)
-    checkpointer.initialize_or_restore()
+    checkpointer = checkpoints.open_checkpointer(run.join("checkpoints"), agent=agent,
+                                                 train_step=train_step, env_step=env_step)
 
     collect_policy = batched_policy.BatchedPyPolicy(agent.collect_policy)
     # One round of the batch per run(), so collection stops as soon as every episode is over.

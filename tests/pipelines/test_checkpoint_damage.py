@@ -1,0 +1,95 @@
+"""Damaged or missing checkpoint files: the run resumes from the newest readable checkpoint and
+says so in one line, or is refused in one line; it never trains again from zero over itself."""
+import glob
+import os
+
+import pytest
+
+import pipeline_cli
+from conftest import copy_run
+
+CLASSIC = pipeline_cli.CLASSIC  # checkpoints at env steps ~300 and ~600, both kept
+
+
+def _prefixes(root_dir: str):
+    """The run's checkpoint prefixes, oldest first."""
+    indexes = glob.glob(os.path.join(root_dir, "checkpoints", "ckpt-*.index"))
+    return sorted((path[:-len(".index")] for path in indexes), key=pipeline_cli.checkpoint_step)
+
+
+def _truncate_data(prefix: str) -> None:
+    (data,) = glob.glob(prefix + ".data-*")
+    with open(data, "r+b") as f:
+        f.truncate(os.path.getsize(data) // 2)
+
+
+DAMAGE = {
+    "state_file_deleted": lambda root, _newest: os.remove(
+        os.path.join(root, "checkpoints", "checkpoint")),
+    "newest_data_truncated": lambda _root, newest: _truncate_data(newest),
+    "newest_index_deleted": lambda _root, newest: os.remove(newest + ".index"),
+}
+
+
+@pytest.fixture(scope="module")
+def damaged_resumes(finished_run, tmp_path_factory):
+    """case -> (root_dir, the two prefixes before, Result) of a resume with a larger budget."""
+    started = {}
+    for case, damage in DAMAGE.items():
+        root = copy_run(finished_run("cartpole_dqn"), tmp_path_factory.mktemp(case) / "run")
+        prefixes = _prefixes(root)
+        damage(root, prefixes[-1])
+        started[case] = (root, prefixes, pipeline_cli.Background(
+            "cartpole_dqn", root, dict(CLASSIC, num_env_steps=900)))
+    return {case: (root, prefixes, command.result(timeout=300))
+            for case, (root, prefixes, command) in started.items()}
+
+
+def test_a_missing_state_file_resumes_from_the_newest_checkpoint(damaged_resumes):
+    root, prefixes, result = damaged_resumes["state_file_deleted"]
+    assert result.returncode == 0, result.stderr
+    newest = os.path.basename(prefixes[-1])
+    assert (f"checkpoints: the state file {os.path.join(root, 'checkpoints', 'checkpoint')} is "
+            f"missing; resuming from {newest}") in result.stdout
+    summary = pipeline_cli.read_json(os.path.join(root, "summary.json"))
+    assert summary["resumed_from_env_step"] == pipeline_cli.checkpoint_step(prefixes[-1])
+    assert summary["env_steps"] >= 900
+
+
+@pytest.mark.parametrize("case", ["newest_data_truncated", "newest_index_deleted"])
+def test_a_damaged_newest_checkpoint_falls_back_to_the_one_before(damaged_resumes, case):
+    root, prefixes, result = damaged_resumes[case]
+    assert result.returncode == 0, result.stderr
+    older, newest = (os.path.basename(prefix) for prefix in prefixes[-2:])
+    lines = [line for line in result.stdout.splitlines() if line.startswith("checkpoints:")]
+    assert len(lines) == 1 and f"{newest} is unreadable (" in lines[0]
+    assert lines[0].endswith(f"; resuming from {older}")
+    summary = pipeline_cli.read_json(os.path.join(root, "summary.json"))
+    assert summary["resumed_from_env_step"] == pipeline_cli.checkpoint_step(prefixes[-2])
+    assert summary["env_steps"] >= 900
+
+
+def test_no_readable_checkpoint_is_refused_in_one_line(finished_run, tmp_path):
+    root = copy_run(finished_run("cartpole_dqn"), tmp_path / "run")
+    for prefix in _prefixes(root):
+        _truncate_data(prefix)
+    before = pipeline_cli.snapshot(root)
+    result = pipeline_cli.run("cartpole_dqn", root, CLASSIC)  # the run's own command
+    line = pipeline_cli.error_line(result)
+    assert line.startswith(f"error: no readable checkpoint in {os.path.join(root, 'checkpoints')}: ")
+    assert "is unreadable (" in line and "Traceback" not in result.stderr
+    assert pipeline_cli.snapshot(root) == before
+
+
+def test_a_trained_run_without_checkpoints_is_not_trained_again_from_zero(finished_run, tmp_path):
+    root = copy_run(finished_run("cartpole_dqn"), tmp_path / "run")
+    for path in glob.glob(os.path.join(root, "checkpoints", "*")):
+        os.remove(path)
+    before = pipeline_cli.snapshot(root)
+    result = pipeline_cli.run("cartpole_dqn", root, CLASSIC)
+    assert pipeline_cli.error_line(result) == (
+        f"error: {root} holds a run that has trained (summary.json and "
+        f"{os.path.join('policies', 'greedy_policy')}) but no checkpoint in "
+        f"{os.path.join(root, 'checkpoints')}; refusing to train it again from zero over it: "
+        "use another --root_dir")
+    assert pipeline_cli.snapshot(root) == before
