@@ -1,6 +1,7 @@
 """The run directory: checks it is usable, locks it, and guards resumes against changed settings."""
 import dataclasses
 import fcntl
+import glob
 import json
 import os
 import tempfile
@@ -19,14 +20,30 @@ ROLE_FOLDERS = ("replay_server", "collector-")
 
 
 def write_json_atomically(path: str, data: Dict[str, Any]) -> None:
-    """Writes JSON so that a kill at any moment leaves either the old file or the new one."""
+    """Writes JSON so that a kill at any moment leaves either the old file or the new one, with
+    the mode any new file gets (the temporary file's own is 0600)."""
     folder = os.path.dirname(path)
     with tempfile.NamedTemporaryFile("w", dir=folder, delete=False, suffix=".tmp") as tmp:
         json.dump(data, tmp, indent=2, sort_keys=True)
         tmp.write("\n")
         tmp.flush()
         os.fsync(tmp.fileno())
+    os.chmod(tmp.name, 0o666 & ~_umask())
     os.replace(tmp.name, path)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def has_trained(path: str) -> bool:
+    """Whether the run directory holds anything training made: a checkpoint, an export or a
+    summary.json."""
+    return bool(glob.glob(os.path.join(path, "checkpoints", "ckpt-*"))
+                or os.path.exists(os.path.join(path, "summary.json"))
+                or os.path.exists(os.path.join(path, "policies")))
 
 
 class RunDir:
@@ -61,8 +78,9 @@ class RunDir:
                 raise UserError(f"--root_dir {self.path} is not empty and holds no run; "
                                 "choose an empty or new directory")
             return False
-        with open(config_path) as f:
-            old = json.load(f)
+        old = _read_config(config_path)
+        if not has_trained(self.path):
+            return False  # an attempt that never trained: its config.json is replaced
         if old.get("name") != new["name"]:
             raise UserError(f"--root_dir holds a '{old.get('name')}' run, not '{new['name']}'; "
                             "use another --root_dir")
@@ -84,6 +102,21 @@ class RunDir:
 
     def join(self, *parts: str) -> str:
         return os.path.join(self.path, *parts)
+
+
+def _read_config(path: str) -> Dict[str, Any]:
+    """The config.json of a run; a damaged one is a UserError naming the file."""
+    try:
+        with open(path, "rb") as f:
+            old = json.loads(f.read().decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as error:
+        raise UserError(f"{path} is damaged ({str(error).splitlines()[0]}): restore it from a "
+                        "backup, or move the run aside and use another --root_dir") from None
+    if not isinstance(old, dict):
+        raise UserError(f"{path} is damaged (a JSON {type(old).__name__}, not an object of "
+                        "config fields): restore it from a backup, or move the run aside and use "
+                        "another --root_dir")
+    return old
 
 
 def _jsonable_dict(values: Dict[str, Any]) -> Dict[str, Any]:

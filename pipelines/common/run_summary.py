@@ -1,4 +1,6 @@
 """root_dir/summary.json, the same keys for every pipeline, and the run's last line."""
+import json
+import os
 from typing import Dict, Optional
 
 from pipelines.common import run_dir
@@ -28,4 +30,27 @@ def write(run: run_dir.RunDir, config, env_steps: int, train_steps: int,
     print(f"done: {env_steps:,} env steps{source}, {train_steps:,} train steps, "
           f"{summary['env_steps_per_second']:,.0f} env steps/s; final eval {final}; "
           f"policy in {run.join(policy_dir)}", flush=True)
+    return summary
+
+
+def already_finished(run: run_dir.RunDir, env_step: int, num_env_steps: int,
+                     stopped_by_rule: bool = False) -> Optional[Dict]:
+    """summary.json of a run that finished at the restored env step and has nothing left to
+    train, after saying so; None when there is training to do or the run was stopped before its
+    end (a smaller budget then ends it with a final evaluation and export). Its summary.json is
+    left as it was."""
+    if env_step < num_env_steps and not stopped_by_rule:
+        return None
+    try:
+        with open(run.join("summary.json")) as f:
+            summary = json.load(f)
+    except (OSError, ValueError):
+        return None
+    if not isinstance(summary, dict) or summary.get("env_steps") != env_step:
+        return None
+    final = summary.get("final_eval") or {}
+    score = format(final["mean"], ".1f") if "mean" in final else "off"
+    print(f"done: this run finished at {env_step:,} env steps (final eval {score}), as "
+          f"{os.path.join(run.path, 'summary.json')} says; nothing to train: raise "
+          "--config.num_env_steps to train on", flush=True)
     return summary

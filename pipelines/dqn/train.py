@@ -130,6 +130,13 @@ def train(config: DqnConfig, root_dir: str, replay_server: str = "") -> Dict:
     checkpointer = checkpoints.open_checkpointer(run.join("checkpoints"), agent=agent,
                                                  train_step=train_step, env_step=env_step,
                                                  reached_stop_return=reached_stop_return)
+    finished = run_summary.already_finished(run, int(env_step.numpy()), config.num_env_steps,
+                                            bool(reached_stop_return.numpy()))
+    if finished is not None:
+        experience.writer.close()
+        if experience.server is not None:
+            experience.server.stop()
+        return finished
 
     scores, steps_counter = environments.GameScores(train_envs), py_metrics.EnvironmentSteps()
     collect_policy = batched_policy.BatchedPyPolicy(agent.collect_policy)

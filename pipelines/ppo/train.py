@@ -11,7 +11,7 @@ import envs  # noqa: F401  (first: quiets TensorFlow's start-up)
 from tf_agents.metrics import py_metrics
 from tf_agents.train import actor
 
-from pipelines.common import batched_policy, checkpoints, environments, on_policy
+from pipelines.common import batched_policy, checkpoints, environments, on_policy, run_summary
 from pipelines.ppo.agent import make_agent
 from pipelines.ppo.config import PpoConfig, validate
 from pipelines.ppo.learner import MinibatchLearner
@@ -40,6 +40,9 @@ def train(config: PpoConfig, root_dir: str) -> Dict:
     learner = MinibatchLearner(agent, config.num_epochs, config.num_minibatches, config.seed)
     checkpointer = checkpoints.open_checkpointer(run.join("checkpoints"), agent=agent,
                                                  train_step=train_step, env_step=env_step)
+    finished = run_summary.already_finished(run, int(env_step.numpy()), config.num_env_steps)
+    if finished is not None:
+        return finished
 
     scores, steps_counter = environments.GameScores(begun.train_envs), py_metrics.EnvironmentSteps()
     # One batched round per run() (steps_per_run=1 stops after the first), so that a rollout

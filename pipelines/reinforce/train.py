@@ -12,7 +12,7 @@ from tf_agents.policies import greedy_policy
 from tf_agents.train import actor
 from tf_agents.utils import common
 
-from pipelines.common import batched_policy, checkpoints, on_policy
+from pipelines.common import batched_policy, checkpoints, on_policy, run_summary
 from pipelines.reinforce import episodes
 from pipelines.reinforce.agent import make_actor_network, make_agent, make_value_network
 from pipelines.reinforce.config import ReinforceConfig, validate
@@ -45,6 +45,9 @@ def train(config: ReinforceConfig, root_dir: str) -> Dict:
     first_episodes = episodes.FirstEpisodes(config.num_parallel_envs)
     checkpointer = checkpoints.open_checkpointer(run.join("checkpoints"), agent=agent,
                                                  train_step=train_step, env_step=env_step)
+    finished = run_summary.already_finished(run, int(env_step.numpy()), config.num_env_steps)
+    if finished is not None:
+        return finished
 
     collect_policy = batched_policy.BatchedPyPolicy(agent.collect_policy)
     # One round of the batch per run(), so collection stops as soon as every episode is over.

@@ -111,7 +111,13 @@ def test_a_confirmed_evaluation_stops_training(tmp_path):
     confirmations = pipeline_cli.scalar_events(os.path.join(root, "eval_confirm"))
     assert [step for step, _ in confirmations["Metrics/AverageReturn"]] == [summary["env_steps"]]
 
+    before = pipeline_cli.snapshot(root)
     rerun = pipeline_cli.run("cartpole_dqn", root, overrides)
     assert rerun.returncode == 0, rerun.stderr
     assert pipeline_cli.read_json(os.path.join(root, "summary.json"))["env_steps"] == \
         summary["env_steps"]
+    # A finished run is reported as such; its summary.json and export stay as they were.
+    assert f"done: this run finished at {summary['env_steps']:,} env steps" in rerun.stdout
+    after = pipeline_cli.snapshot(root)
+    for name in ("summary.json", os.path.join("policies", "greedy_policy", "saved_model.pb")):
+        assert after[name] == before[name]
