@@ -17,7 +17,7 @@ def cartpole() -> PpoConfig:
         anneal_learning_rate=False, importance_ratio_clipping=0.0, value_clipping=0.0,
         gamma=0.99, lambda_value=1.0, entropy_regularization=0.0, value_pred_loss_coef=0.5,
         gradient_clipping=0.5, conv_layer_params=(), fc_layer_params=(64, 64),
-        max_episode_steps=0)
+        max_episode_steps=0, clip_rewards=False, terminal_on_life_loss=False)
 
 
 def breakout() -> PpoConfig:

@@ -13,6 +13,10 @@ import envs
 def env_options(config, training: bool) -> Dict:
     """Keyword options of envs.load: Atari preprocessing only for Atari; training-only shaping."""
     if not envs.is_atari(config.env_id):
+        for field in ("clip_rewards", "terminal_on_life_loss"):
+            if getattr(config, field, False):
+                raise ValueError(f"config.{field} is for Atari games, and '{config.env_id}' is "
+                                 f"not one: set config.{field}=false")
         return {}
     return envs.atari_options_for(
         config.env_id, frame_stack=config.frame_stack,
@@ -29,6 +33,10 @@ def make_environments(config, count: int, seed: int, training: bool,
     options = env_options(config, training)
     max_episode_steps = config.max_episode_steps or None
     if backend == "ale_vector":
+        if options.get("skip_start"):
+            raise ValueError(f"config.env_backend=ale_vector cannot skip the idle start of "
+                             f"{config.env_id} ({options['skip_start']} agent steps at reset and "
+                             "after each lost life): use config.env_backend=python")
         return [envs.load_vector(config.env_id, count, seed=seed,
                                  max_episode_steps=max_episode_steps, **options)]
     return [envs.load(config.env_id, seed=seed + i, max_episode_steps=max_episode_steps,

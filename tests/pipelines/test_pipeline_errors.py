@@ -38,13 +38,30 @@ def unreachable_server_run(tmp_path_factory):
                                    "got 'bogus'"),
     ({"env_backend": "ale_vector"}, [], "error: the ale_vector backend runs Atari games only, "
                                         "and 'CartPole-v1' is not one"),
+    ({"clip_rewards": True}, [], "error: config.clip_rewards is for Atari games, and "
+                                 "'CartPole-v1' is not one: set config.clip_rewards=false"),
+    ({"terminal_on_life_loss": True}, [], "error: config.terminal_on_life_loss is for Atari "
+                                          "games, and 'CartPole-v1' is not one: set "
+                                          "config.terminal_on_life_loss=false"),
 ], ids=["unknown_field", "wrong_type", "zero_budget", "negative_budget", "unknown_env",
-        "positional_argument", "unknown_env_backend", "ale_vector_not_atari"])
+        "positional_argument", "unknown_env_backend", "ale_vector_not_atari",
+        "clip_rewards_not_atari", "life_loss_not_atari"])
 def test_bad_command_line(tmp_path, overrides, extra, message):
     root_dir = tmp_path / "run"
     result = pipeline_cli.run("cartpole_dqn", str(root_dir), dict(CLASSIC, **overrides), *extra,
                               timeout=60)
     assert pipeline_cli.error_line(result) == message
+    assert not root_dir.exists()
+
+
+def test_ale_vector_cannot_skip_space_invaders_start(tmp_path):
+    root_dir = tmp_path / "run"
+    result = pipeline_cli.run("spaceinvaders_dqn", str(root_dir),
+                              dict(pipeline_cli.ATARI, env_backend="ale_vector"), timeout=60)
+    assert pipeline_cli.error_line(result) == (
+        "error: config.env_backend=ale_vector cannot skip the idle start of "
+        "SpaceInvadersNoFrameskip-v4 (40 agent steps at reset and after each lost life): use "
+        "config.env_backend=python")
     assert not root_dir.exists()
 
 
