@@ -2,9 +2,10 @@
 import dataclasses
 import difflib
 import logging
+import re
 import sys
 import warnings
-from typing import Callable, Dict, List
+from typing import Callable, Dict, List, Optional
 
 from absl import app, flags
 from absl import logging as absl_logging
@@ -131,3 +132,17 @@ def run(main: Callable) -> None:
                              "Run the same command to resume.\n")
             sys.exit(130)
     app.run(guarded_main, flags_parser=parse_flags)
+
+
+_ADDRESS = re.compile(r"(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+):(\d+)")
+
+
+def address_problem(address: str) -> Optional[str]:
+    """What is wrong with a host:port address ('[::1]:8000' for IPv6), or None."""
+    match = _ADDRESS.fullmatch(address)
+    if not match:
+        return "expected host:port, like localhost:8000"
+    port = int(match.group(2))
+    if not 1 <= port <= 65535:
+        return f"port {port} is outside 1-65535"
+    return None

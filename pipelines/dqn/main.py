@@ -37,6 +37,9 @@ def run_pipeline(pipeline: str) -> None:
             validate(config)
         except ValueError as error:
             cli.fail(str(error))
+        if REPLAY_SERVER.value and cli.address_problem(REPLAY_SERVER.value):
+            cli.fail(f"--replay_server={REPLAY_SERVER.value}: "
+                     f"{cli.address_problem(REPLAY_SERVER.value)}")
         hosts_server = role == "replay" or (role == "all" and not REPLAY_SERVER.value)
         if hosts_server and not REPLAY_EXPOSE.value:
             loopback.confine_to_loopback()

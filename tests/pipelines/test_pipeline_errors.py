@@ -54,6 +54,20 @@ def test_bad_command_line(tmp_path, overrides, extra, message):
     assert not root_dir.exists()
 
 
+@pytest.mark.parametrize("address, problem", [
+    ("notaport", "expected host:port, like localhost:8000"),
+    ("localhost:99999", "port 99999 is outside 1-65535"),
+    ("localhost:", "expected host:port, like localhost:8000"),
+])
+def test_a_malformed_replay_server_address_is_refused_at_once(tmp_path, address, problem):
+    root_dir = tmp_path / "run"
+    result = pipeline_cli.run("cartpole_dqn", str(root_dir), CLASSIC,
+                              f"--replay_server={address}", timeout=60)
+    assert pipeline_cli.error_line(result) == f"error: --replay_server={address}: {problem}"
+    assert result.seconds < 30  # before TensorFlow loads; a connection attempt takes 30 s
+    assert not root_dir.exists()
+
+
 def test_ale_vector_cannot_skip_space_invaders_start(tmp_path):
     root_dir = tmp_path / "run"
     result = pipeline_cli.run("spaceinvaders_dqn", str(root_dir),
