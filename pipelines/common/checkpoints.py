@@ -13,6 +13,7 @@ from typing import List, Tuple
 
 import tensorflow as tf
 
+from pipelines.common import cli
 from pipelines.common.cli import UserError
 
 # What only a run that has trained leaves in its root_dir, besides checkpoints.
@@ -27,7 +28,9 @@ class Checkpointer:
         self.manager = tf.train.CheckpointManager(self.checkpoint, directory, max_to_keep=2)
 
     def save(self, global_step) -> str:
-        return self.manager.save(checkpoint_number=global_step)
+        path = self.manager.save(checkpoint_number=global_step)
+        cli.note_checkpoints(int(global_step))
+        return path
 
 
 def open_checkpointer(directory: str, **objects) -> Checkpointer:
@@ -37,6 +40,7 @@ def open_checkpointer(directory: str, **objects) -> Checkpointer:
     `directory`) and its checkpoints are gone."""
     os.makedirs(directory, exist_ok=True)
     checkpointer = Checkpointer(directory, **objects)
+    cli.note_checkpoints(None)
     candidates = _candidates(directory)
     if not candidates:
         root_dir = os.path.dirname(os.path.abspath(directory))
@@ -48,12 +52,13 @@ def open_checkpointer(directory: str, **objects) -> Checkpointer:
         return checkpointer
     named = tf.train.latest_checkpoint(directory)
     damaged: List[str] = []
-    for _number, prefix in candidates:
+    for number, prefix in candidates:
         problem = _unreadable(prefix)
         if problem:
             damaged.append(f"{os.path.basename(prefix)} is unreadable ({problem})")
             continue
         checkpointer.checkpoint.restore(prefix)
+        cli.note_checkpoints(number)
         if damaged or named != prefix:
             reason = "; ".join(damaged) if damaged else (
                 f"the state file {os.path.join(directory, 'checkpoint')} is missing" if named is None

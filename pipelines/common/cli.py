@@ -117,6 +117,29 @@ def quiet_logs() -> None:
     warnings.filterwarnings("ignore", message="Encoding a StructuredValue with type tfp")
 
 
+# The checkpoints of this process's run, for the message a stop prints: whether it has a
+# checkpointer, and the env step of the newest checkpoint it saved or resumed from.
+_checkpoints: Dict[str, Optional[int]] = {"opened": 0, "step": None}
+
+
+def note_checkpoints(step: Optional[int]) -> None:
+    """Records that the run checkpoints, and the env step of its newest checkpoint (None: it
+    has none yet)."""
+    _checkpoints["opened"] = 1
+    if step is not None:
+        _checkpoints["step"] = step
+
+
+def _stopped_message() -> str:
+    if not _checkpoints["opened"]:
+        return "stopped."
+    if _checkpoints["step"] is None:
+        return ("stopped before the run's first checkpoint: nothing of it was saved; the same "
+                "command starts it again.")
+    return (f"stopped; the checkpoint at env step {_checkpoints['step']:,} is intact. Run the "
+            "same command to resume.")
+
+
 def run(main: Callable) -> None:
     """app.run with one-line errors for bad flags and UserError, and a clean Ctrl-C."""
     def guarded_main(argv):
@@ -128,8 +151,7 @@ def run(main: Callable) -> None:
         except UserError as error:
             fail(str(error))
         except KeyboardInterrupt:
-            sys.stderr.write("\nstopped; the last checkpoint is intact. "
-                             "Run the same command to resume.\n")
+            sys.stderr.write(f"\n{_stopped_message()}\n")
             sys.exit(130)
     app.run(guarded_main, flags_parser=parse_flags)
 

@@ -179,8 +179,10 @@ class OnPolicyLoop:
 def finish(config, run: run_dir.RunDir, loop: OnPolicyLoop, policy, train_step: tf.Variable,
            env_step: tf.Variable, started: float, policy_dir: str) -> Dict:
     """Exports the greedy policy, writes summary.json (DQN's keys) and prints the last line."""
+    stop_request.check()  # a stop during the final evaluation: no export, no summary
     export.export_policy(policy, train_step, run.join(policy_dir),
                          environments.env_metadata(config))
+    stop_request.check()  # during the export: the rerun evaluates and exports again
     return run_summary.write(run, config, int(env_step.numpy()), int(train_step.numpy()),
                              time.monotonic() - started, loop.resumed_from, loop.last_eval,
                              policy_dir)

@@ -149,8 +149,10 @@ def train(config: DqnConfig, root_dir: str, replay_server: str = "") -> Dict:
                  epsilon, reached_stop_return)
     loop.run()
 
+    stop_request.check()  # a stop during the final evaluation: no export, no summary
     export.export_policy(agent.policy, train_step, run.join(POLICY_DIR),
                          environments.env_metadata(config))
+    stop_request.check()  # during the export: the rerun evaluates and exports again
     experience.writer.close()
     summary = run_summary.write(
         run, config, int(env_step.numpy()), int(train_step.numpy()),

@@ -169,8 +169,10 @@ def learn(config: DqnConfig, root_dir: str, replay_server: str,
     state.shared.push()  # the collectors stop at their next pull
     if config.eval_interval and evaluations.last_step != step:
         evaluations.run(step)
+    stop_request.check()  # a stop during the final evaluation: no export, no summary
     export.export_policy(state.agent.policy, state.train_step, run.join(POLICY_DIR),
                          environments.env_metadata(config))
+    stop_request.check()  # during the export: the rerun evaluates and exports again
     return run_summary.write(
         run, config, step, int(state.train_step.numpy()), time.monotonic() - started,
         state.resumed_from, evaluations.last, POLICY_DIR,

@@ -50,3 +50,22 @@ stop_request.check()
     done = subprocess.run([sys.executable, "-c", script], cwd=pipeline_cli.REPO,
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0 and not done.stderr, done.stderr
+
+
+def test_the_stop_message_says_what_was_saved():
+    """The last line of a stopped command is true: no word of checkpoints from a command that
+    has none, none saved before the run's first one, and the env step of the newest after."""
+    from pipelines.common import cli
+    saved = dict(cli._checkpoints)
+    try:
+        cli._checkpoints.update(opened=0, step=None)
+        assert cli._stopped_message() == "stopped."
+        cli.note_checkpoints(None)
+        assert cli._stopped_message().startswith("stopped before the run's first checkpoint: "
+                                                 "nothing of it was saved")
+        cli.note_checkpoints(20_000)
+        cli.note_checkpoints(None)  # a later open keeps what was saved
+        assert cli._stopped_message() == ("stopped; the checkpoint at env step 20,000 is intact. "
+                                          "Run the same command to resume.")
+    finally:
+        cli._checkpoints.update(saved)
