@@ -8,7 +8,7 @@ from typing import Optional
 
 from absl import flags
 
-from pipelines.common import cli, stop_request
+from pipelines.common import cli, run_dir, stop_request
 
 ROOT_DIR = flags.DEFINE_string("root_dir", None, "Directory of the run: checkpoints, summaries, "
                                "exported policies. Rerunning on the same directory resumes.")
@@ -26,6 +26,10 @@ def run_pipeline(pipeline: str, package: str, train_package: Optional[str] = Non
         try:
             config_module.validate(config_flag.value)
         except ValueError as error:
+            cli.fail(str(error))
+        try:
+            run_dir.check_not_busy(ROOT_DIR.value)
+        except cli.UserError as error:
             cli.fail(str(error))
         stop_request.install()
         from envs import _startup  # noqa: F401  (first: quiet TensorFlow start-up)

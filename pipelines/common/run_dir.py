@@ -46,6 +46,24 @@ def has_trained(path: str) -> bool:
                 or os.path.exists(os.path.join(path, "policies")))
 
 
+def check_not_busy(root_dir: str) -> None:
+    """Refuses (UserError) a root_dir whose lock another running job holds: checked before
+    TensorFlow and the environments load; RunDir takes the lock itself."""
+    if not root_dir:
+        return
+    path = os.path.join(os.path.abspath(os.path.expanduser(root_dir)), ".lock")
+    try:
+        lock = open(path, "r")
+    except OSError:
+        return  # no run there yet, or unreadable: RunDir says what is wrong
+    with lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            raise UserError(f"--root_dir {root_dir} is in use by another running job") from None
+        fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 class RunDir:
     """An open run directory. Holds an exclusive lock until the process ends."""
 

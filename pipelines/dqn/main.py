@@ -5,7 +5,7 @@ that hosts a Reverb server can restart itself confined to loopback before anythi
 """
 from absl import flags
 
-from pipelines.common import cli, loopback, stop_request
+from pipelines.common import cli, loopback, run_dir, stop_request
 from pipelines.dqn.config import presets, validate
 
 ROOT_DIR = flags.DEFINE_string("root_dir", None, "Directory of the run: checkpoints, summaries, "
@@ -40,6 +40,11 @@ def run_pipeline(pipeline: str) -> None:
         if REPLAY_SERVER.value and cli.address_problem(REPLAY_SERVER.value):
             cli.fail(f"--replay_server={REPLAY_SERVER.value}: "
                      f"{cli.address_problem(REPLAY_SERVER.value)}")
+        if role in ("all", "train"):
+            try:
+                run_dir.check_not_busy(root_dir)
+            except cli.UserError as error:
+                cli.fail(str(error))
         hosts_server = role == "replay" or (role == "all" and not REPLAY_SERVER.value)
         if hosts_server and not REPLAY_EXPOSE.value:
             loopback.confine_to_loopback()
