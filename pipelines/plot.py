@@ -35,6 +35,9 @@ def check_arguments() -> None:
     folder = os.path.dirname(os.path.abspath(OUT.value))
     if not os.path.isdir(folder):
         raise cli.UserError(f"--out={OUT.value}: directory {folder} does not exist")
+    if cli.unwritable(folder):
+        raise cli.UserError(f"--out={OUT.value}: cannot write to {folder}: "
+                            f"{cli.unwritable(folder)}")
     seen = set()
     for root_dir in ROOT_DIRS.value:
         if not os.path.isdir(root_dir):

@@ -168,3 +168,14 @@ def address_problem(address: str) -> Optional[str]:
     if not 1 <= port <= 65535:
         return f"port {port} is outside 1-65535"
     return None
+
+
+def unwritable(folder: str) -> Optional[str]:
+    """Why no file can be created in `folder` (the system's reason), or None. Tried for real:
+    permission bits alone do not tell (root ignores them; read-only mounts, /proc)."""
+    import tempfile
+    try:
+        tempfile.NamedTemporaryFile(dir=folder).close()
+    except OSError as error:
+        return error.strerror or type(error).__name__
+    return None

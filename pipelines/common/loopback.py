@@ -12,6 +12,7 @@ import subprocess
 import sys
 import tempfile
 
+from pipelines.common import cli
 from pipelines.common.cli import UserError
 
 _SOURCE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "loopback_bind.c")
@@ -31,7 +32,16 @@ def build_library() -> str:
     path = library_path()
     if os.path.exists(path):
         return path
-    os.makedirs(os.path.dirname(path), exist_ok=True)
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        problem = cli.unwritable(os.path.dirname(path))
+    except OSError as error:
+        problem = error.strerror
+    if problem:
+        # A read-only or missing HOME: this process's own private folder instead, uncached (a
+        # shared temporary path could hold a library planted by another user).
+        path = os.path.join(tempfile.mkdtemp(prefix="atari-rl-pipelines-"),
+                            os.path.basename(path))
     compiler = os.environ.get("CC", "cc")
     handle, staging = tempfile.mkstemp(suffix=".so", dir=os.path.dirname(path))
     os.close(handle)

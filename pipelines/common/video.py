@@ -8,7 +8,7 @@ import imageio.v2 as imageio
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from pipelines.common import export
+from pipelines.common import cli, export
 
 FORMATS = (".mp4", ".gif")
 _CAPTION_HEIGHT = 16  # pixels, below the frames
@@ -26,6 +26,9 @@ def check_path(path: str) -> None:
         raise ValueError(f"--video={path}: directory {folder} does not exist")
     if os.path.isdir(path):
         raise ValueError(f"--video={path} is a directory")
+    problem = cli.unwritable(folder)
+    if problem:
+        raise ValueError(f"--video={path}: cannot write to {folder}: {problem}")
 
 
 def network_view(observation: np.ndarray, height: int) -> Optional[np.ndarray]:

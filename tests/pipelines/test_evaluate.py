@@ -304,3 +304,8 @@ def test_random_policy_of_an_unknown_game_suggests_close_names():
     assert result.returncode != 0
     assert "unknown environment 'Breakou'; did you mean 'BreakoutNoFrameskip-v4'" in \
         pipeline_cli.error_line(result)
+
+
+def test_an_unwritable_video_path_is_refused_before_loading(cartpole_policy):
+    with pytest.raises(cli.UserError, match=r"--video=/proc/clip.mp4: cannot write to /proc: "):
+        evaluate_command.check_arguments(cartpole_policy, None, 1, video_path="/proc/clip.mp4")

@@ -126,3 +126,11 @@ def test_smoothing_is_tensorboards_debiased_average():
 def test_run_names_tell_same_named_runs_apart():
     assert curves.run_names(["runs/a", "runs/b"]) == ["a", "b"]
     assert curves.run_names(["x/seed0", "y/seed0"]) == ["x/seed0", "y/seed0"]
+
+
+def test_an_unwritable_out_is_refused_in_one_line(tmp_path):
+    run = write_run(str(tmp_path / "a"), eval_points=[(100, 1.0)])
+    result = plot(f"--root_dir={run}", "--out=/proc/curves.png").result(timeout=120)
+    assert pipeline_cli.error_line(result).startswith(
+        "error: --out=/proc/curves.png: cannot write to /proc: ")
+    assert "Traceback" not in result.stderr
