@@ -109,7 +109,6 @@ def main(_):
         dqn_config.validate(config)
     except ValueError as error:
         raise cli.UserError(str(error))
-    from envs import _startup  # noqa: F401  (before TensorFlow: quiet start-up)
     measured = _TrainStep(config)
     if not BASELINE.value:
         measured.run(SECONDS.value)

@@ -11,7 +11,6 @@ import tempfile
 
 from absl import flags
 
-from envs import _startup  # noqa: F401  (first: quiet TensorFlow start-up)
 from pipelines.common import cli, curves, export
 
 ROOT_DIRS = flags.DEFINE_multi_string("root_dir", None, "A run directory; repeat the flag to "

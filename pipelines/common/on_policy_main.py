@@ -32,7 +32,6 @@ def run_pipeline(pipeline: str, package: str, train_package: Optional[str] = Non
         except cli.UserError as error:
             cli.fail(str(error))
         stop_request.install()
-        from envs import _startup  # noqa: F401  (first: quiet TensorFlow start-up)
         train = importlib.import_module(f"{train_package or package}.train")
         train.train(config_flag.value, root_dir=ROOT_DIR.value)
     cli.run(main)

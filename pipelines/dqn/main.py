@@ -49,7 +49,6 @@ def run_pipeline(pipeline: str) -> None:
         if hosts_server and not REPLAY_EXPOSE.value:
             loopback.confine_to_loopback()
         stop_request.install()
-        from envs import _startup  # noqa: F401  (first: quiet TensorFlow start-up)
         from pipelines.dqn import collect_role, replay_role, train, train_role
         if role == "all":
             train.train(config, root_dir=root_dir, replay_server=REPLAY_SERVER.value)

@@ -7,7 +7,6 @@ every environment, train epochs of minibatches on it, evaluate, save.
 import os
 from typing import Dict
 
-import envs  # noqa: F401  (first: quiets TensorFlow's start-up)
 from tf_agents.metrics import py_metrics
 from tf_agents.train import actor
 

@@ -7,7 +7,7 @@ them, evaluate, save.
 import os
 from typing import Dict
 
-import envs  # first: quiets TensorFlow's start-up
+import envs
 from tf_agents.policies import greedy_policy
 from tf_agents.train import actor
 from tf_agents.utils import common
