@@ -1,4 +1,5 @@
 """Gymnasium environments as TF-Agents PyEnvironments."""
+
 from envs import _startup  # noqa: F401  (first: quiet TensorFlow start-up)
 from envs.registry import register_all
 

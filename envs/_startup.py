@@ -4,6 +4,7 @@ TensorFlow prints CUDA-probe and CPU-feature lines on every start, and importing
 old gym's "unmaintained" banner (we never use old gym: our environments are gymnasium-native).
 Only those known lines are dropped; anything else printed during the import is replayed.
 """
+
 import os
 import re
 import sys

@@ -3,6 +3,7 @@
 tf-agents 0.19's suite_gym only speaks the old gym API (4-tuple step, no terminated/truncated
 split), so this adapter maps gymnasium's API onto TimeSteps itself.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -29,9 +30,9 @@ def spec_from_space(space: gym.Space, name: str) -> array_spec.BoundedArraySpec:
     int64 scalar in [start, start + n - 1].
     """
     if isinstance(space, gym.spaces.Discrete):
-        start = int(space.start)
+        start, count = int(space.start.item()), int(space.n.item())
         return array_spec.BoundedArraySpec(
-            shape=(), dtype=np.int64, minimum=start, maximum=start + int(space.n) - 1, name=name
+            shape=(), dtype=np.int64, minimum=start, maximum=start + count - 1, name=name
         )
     if isinstance(space, gym.spaces.Box):
         low, high = space.low, space.high
@@ -114,7 +115,8 @@ class GymnasiumPyEnvironment(py_environment.PyEnvironment):
                 f"render mode {mode!r} was asked for, but the environment was made with"
                 f" render_mode={self._env.render_mode!r}"
             )
-        return self._env.render()
+        frame: Any = self._env.render()  # rgb_array: one frame
+        return frame
 
     def close(self) -> None:
         self._env.close()

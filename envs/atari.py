@@ -4,6 +4,7 @@ gymnasium's AtariPreprocessing (and ResizeObservation) need OpenCV, which we do 
 (opencv >= 4.11 pulls numpy 2, see constraints.txt). NoopReset + gymnasium's MaxAndSkipObservation
 + AreaResize on ALE's grayscale screen do the same work without it.
 """
+
 from __future__ import annotations
 
 import math
@@ -17,7 +18,8 @@ NOOP = 0  # ALE puts NOOP first in every game's action set
 
 
 def _lives(env: gym.Env) -> int:
-    return env.unwrapped.ale.lives()
+    ale_env: Any = env.unwrapped  # ale_py's AtariEnv
+    return ale_env.ale.lives()
 
 
 class NoopReset(gym.Wrapper):
@@ -66,7 +68,9 @@ class AreaResize(gym.ObservationWrapper):
 
     def __init__(self, env: gym.Env, size: int = 84):
         super().__init__(env)
-        height, width = env.observation_space.shape
+        shape = env.observation_space.shape
+        assert shape is not None and len(shape) == 2, "a grayscale frame: (height, width)"
+        height, width = shape
         self._size = size
         self._row_block, self._row_weights = _area_weights(height, size)
         self._column_block, self._column_weights = _area_weights(width, size)
@@ -137,7 +141,8 @@ class AutoFire(gym.Wrapper):
 
     def __init__(self, env: gym.Env):
         super().__init__(env)
-        meanings = env.unwrapped.get_action_meanings()
+        ale_env: Any = env.unwrapped  # ale_py's AtariEnv
+        meanings = ale_env.get_action_meanings()
         if "FIRE" not in meanings:
             game = env.spec.id if env.spec else type(env.unwrapped).__name__
             raise ValueError(f"auto_fire needs a FIRE action, but {game} has only {meanings}")
@@ -209,8 +214,11 @@ class ChannelsLast(gym.ObservationWrapper):
     def __init__(self, env: gym.Env):
         super().__init__(env)
         space = env.observation_space
+        assert isinstance(space, gym.spaces.Box)
         self.observation_space = gym.spaces.Box(
-            np.moveaxis(space.low, 0, -1), np.moveaxis(space.high, 0, -1), dtype=space.dtype
+            np.moveaxis(space.low, 0, -1),
+            np.moveaxis(space.high, 0, -1),
+            dtype=np.dtype(space.dtype).type,  # type: ignore[arg-type]  # gymnasium's stub: int/float only
         )
 
     def observation(self, observation: np.ndarray) -> np.ndarray:

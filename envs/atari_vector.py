@@ -14,6 +14,7 @@ differently from our wrappers is done here, per step, on whole batches:
 
 Options it cannot honour exactly raise ValueError instead of being dropped.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -72,14 +73,19 @@ def load_vector(
     check_int("num_threads", num_threads, 0)
     options = atari_options_for(env_id, **atari_options)
     if options["skip_start"]:
-        raise ValueError(f"the ale_vector backend cannot skip the start of a game "
-                         f"(skip_start={options['skip_start']}); use skip_start=0 or envs.load")
+        raise ValueError(
+            f"the ale_vector backend cannot skip the start of a game "
+            f"(skip_start={options['skip_start']}); use skip_start=0 or envs.load"
+        )
     if options["auto_fire"] and not options["terminal_on_life_loss"]:
-        raise ValueError("the ale_vector backend presses FIRE after a lost life only on the "
-                         "FIRST step of the agent's next episode, so auto_fire needs "
-                         "terminal_on_life_loss=True (or auto_fire=False)")
-    return AtariVectorPyEnvironment(spec.kwargs, num_envs, seed, max_episode_steps, num_threads,
-                                    options)
+        raise ValueError(
+            "the ale_vector backend presses FIRE after a lost life only on the "
+            "FIRST step of the agent's next episode, so auto_fire needs "
+            "terminal_on_life_loss=True (or auto_fire=False)"
+        )
+    return AtariVectorPyEnvironment(
+        spec.kwargs, num_envs, seed, max_episode_steps, num_threads, options
+    )
 
 
 class AtariVectorPyEnvironment(py_environment.PyEnvironment):
@@ -90,24 +96,41 @@ class AtariVectorPyEnvironment(py_environment.PyEnvironment):
     ended on the last step); info["lives"] holds each game's lives.
     """
 
-    def __init__(self, game_kwargs: dict[str, Any], num_envs: int, seed: int | None,
-                 max_episode_steps: int | None, num_threads: int, options: dict[str, Any]):
+    def __init__(
+        self,
+        game_kwargs: dict[str, Any],
+        num_envs: int,
+        seed: int | None,
+        max_episode_steps: int | None,
+        num_threads: int,
+        options: dict[str, Any],
+    ):
         super().__init__(handle_auto_reset=False)  # AtariVectorEnv resets ended games itself
         self._vector = AtariVectorEnv(
-            game_kwargs["game"], num_envs, num_threads=num_threads,
+            game_kwargs["game"],
+            num_envs,
+            num_threads=num_threads,
             max_num_frames_per_episode=game_kwargs.get("max_num_frames_per_episode", 108_000),
             repeat_action_probability=game_kwargs.get("repeat_action_probability", 0.25),
             full_action_space=game_kwargs.get("full_action_space", False),
             autoreset_mode="NextStep",
-            img_height=options["screen_size"], img_width=options["screen_size"],
-            stack_num=1, frameskip=options["frame_skip"],
+            img_height=options["screen_size"],
+            img_width=options["screen_size"],
+            stack_num=1,
+            frameskip=options["frame_skip"],
             maxpool=options["frame_skip"] > 1,  # as ours: nothing to pool without a skip
-            noop_max=options["noop_max"], use_fire_reset=options["auto_fire"],
-            episodic_life=False, life_loss_info=False, reward_clipping=False)
+            noop_max=options["noop_max"],
+            use_fire_reset=options["auto_fire"],
+            episodic_life=False,
+            life_loss_info=False,
+            reward_clipping=False,
+        )
         actions = list(self._vector.ale.get_action_set())
         if options["auto_fire"] and Action.FIRE not in actions:
-            raise ValueError(f"auto_fire needs a FIRE action, but {game_kwargs['game']} has only "
-                             f"{[action.name for action in actions]}")
+            raise ValueError(
+                f"auto_fire needs a FIRE action, but {game_kwargs['game']} has only "
+                f"{[action.name for action in actions]}"
+            )
         self._restart_action = actions.index(Action.FIRE) if options["auto_fire"] else _NOOP
         self._num_envs = num_envs
         self._seed = seed
@@ -116,9 +139,11 @@ class AtariVectorPyEnvironment(py_environment.PyEnvironment):
         self._life_loss_ends_episode = options["terminal_on_life_loss"]
         size, stack = options["screen_size"], options["frame_stack"]
         self._observation_spec = array_spec.BoundedArraySpec(
-            (size, size, stack), np.uint8, minimum=0, maximum=255, name="observation")
+            (size, size, stack), np.uint8, minimum=0, maximum=255, name="observation"
+        )
         self._action_spec = array_spec.BoundedArraySpec(
-            (), np.int64, minimum=0, maximum=len(actions) - 1, name="action")
+            (), np.int64, minimum=0, maximum=len(actions) - 1, name="action"
+        )
         # Per game: what its last step ended, so that this step is a FIRST.
         self._game_ended = np.zeros(num_envs, bool)  # by ALE: it resets the game on this step
         self._life_lost = np.zeros(num_envs, bool)  # the game goes on: play the restart action
@@ -152,6 +177,7 @@ class AtariVectorPyEnvironment(py_environment.PyEnvironment):
 
     def _reset(self) -> ts.TimeStep:
         seed, self._seed = self._seed, None  # later resets carry on each game's own generator
+        observation: np.ndarray
         observation, info = self._vector.reset(seed=seed)
         self._game_ended[:] = self._life_lost[:] = self._truncated[:] = False
         self._lives[:] = info["lives"]
@@ -160,15 +186,18 @@ class AtariVectorPyEnvironment(py_environment.PyEnvironment):
         self._set_info(np.zeros(self._num_envs, bool))
         return ts.TimeStep(
             np.full(self._num_envs, ts.StepType.FIRST, np.int32),
-            np.zeros(self._num_envs, np.float32), np.ones(self._num_envs, np.float32),
-            self._stack(observation, np.ones(self._num_envs, bool)))
+            np.zeros(self._num_envs, np.float32),
+            np.ones(self._num_envs, np.float32),
+            self._stack(observation, np.ones(self._num_envs, bool)),
+        )
 
     def _step(self, action: types.NestedArray) -> ts.TimeStep:
         first = self._game_ended | self._life_lost | self._truncated
         # A FIRST ignores the agent's action: ALE resets ended games whatever it is sent.
         actions = np.where(first, self._restart_action, np.asarray(action, np.int64))
         observation, reward, terminated, truncated, info = self._vector.step(
-            actions.reshape(self._num_envs))
+            actions.reshape(self._num_envs)
+        )
         lives = info["lives"]
         new_game = self._game_ended  # this step was ALE's reset, not a step of the game
         self._scores[new_game] = 0.0
@@ -193,8 +222,9 @@ class AtariVectorPyEnvironment(py_environment.PyEnvironment):
         # A game that ends on a FIRST step (on the FIRE or NOOP after a lost life) is reported as
         # that FIRST; ALE's reset of it on the next step is a FIRST again.
         last = ~first & (terminated | truncated | life_lost)
-        step_type = np.where(first, ts.StepType.FIRST,
-                             np.where(last, ts.StepType.LAST, ts.StepType.MID)).astype(np.int32)
+        step_type = np.where(
+            first, ts.StepType.FIRST, np.where(last, ts.StepType.LAST, ts.StepType.MID)
+        ).astype(np.int32)
         discount = np.where(last & (terminated | life_lost), 0.0, 1.0).astype(np.float32)
         self._game_ended, self._life_lost, self._truncated = game_over, life_lost, ours_truncated
         reward = reward.astype(np.float32)
@@ -203,8 +233,11 @@ class AtariVectorPyEnvironment(py_environment.PyEnvironment):
         return ts.TimeStep(step_type, reward, discount, self._stack(observation, first))
 
     def _set_info(self, ended: np.ndarray) -> None:
-        self._info = {"episode": {"r": self._scores.copy(), "l": self._lengths.copy()},
-                      "_episode": ended, "lives": self._lives}
+        self._info = {
+            "episode": {"r": self._scores.copy(), "l": self._lengths.copy()},
+            "_episode": ended,
+            "lives": self._lives,
+        }
 
     def _stack(self, observation: np.ndarray, first: np.ndarray) -> np.ndarray:
         """Pushes the newest frames (envs, 1, H, W) onto the stacks (envs, H, W, stack).
@@ -221,4 +254,3 @@ class AtariVectorPyEnvironment(py_environment.PyEnvironment):
         frames[first] = newest[first][..., None]
         self._frames = frames
         return frames
-

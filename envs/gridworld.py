@@ -8,6 +8,7 @@ They have one state more than the 16 cells: END (16), where every episode ends, 
 episode-ending move has a next state whose value is 0. The goal cell is left at once for END
 with reward 0 (the env never acts there: reaching it ends the episode).
 """
+
 from __future__ import annotations
 
 from typing import Any

@@ -1,4 +1,5 @@
 """envs.load: any registered gymnasium id -> a TF-Agents PyEnvironment, preprocessed if Atari."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -111,7 +112,10 @@ def _wrap_atari(env: gym.Env, options: dict[str, Any], max_episode_steps: int | 
 def _check_render_mode(spec: EnvSpec, render_mode: str | None) -> None:
     if render_mode is None:
         return
-    creator = spec.entry_point if callable(spec.entry_point) else load_env_creator(spec.entry_point)
+    entry_point = spec.entry_point
+    if entry_point is None:
+        return
+    creator = entry_point if callable(entry_point) else load_env_creator(entry_point)
     modes = list(getattr(creator, "metadata", {}).get("render_modes", []))
     if render_mode not in modes:
         supported = ", ".join(repr(mode) for mode in modes) or "none"

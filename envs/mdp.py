@@ -2,13 +2,14 @@
 
 The tables are [state][action][next state]; None marks an action that is impossible in a state.
 """
+
 from __future__ import annotations
 
 from typing import Any
 
 import gymnasium as gym
 
-TRANSITION_PROBABILITIES = [  # [s][a][s']
+TRANSITION_PROBABILITIES: list[list[list[float] | None]] = [  # [s][a][s'], None: impossible
     [[0.7, 0.3, 0.0], [1.0, 0.0, 0.0], [0.8, 0.2, 0.0]],
     [[0.0, 1.0, 0.0], None, [0.0, 0.0, 1.0]],
     [None, [0.8, 0.1, 0.1], None],

@@ -1,4 +1,5 @@
 """Atari options: defaults, per-game presets, validation, all before an env is built."""
+
 from __future__ import annotations
 
 import difflib

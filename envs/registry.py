@@ -1,4 +1,5 @@
 """Environment ids: registering ours and ALE's, telling Atari ids apart, unknown-id suggestions."""
+
 from __future__ import annotations
 
 import difflib
@@ -70,7 +71,9 @@ def _suggest(env_id: str, limit: int = 2) -> list[str]:
     so 'Breakout-v9' finds the Breakout ids and 'cartpole' finds 'CartPole-v1'.
     """
     by_name = _ids_by_name(len(gym.registry))
-    name = _ATARI_NAME_SUFFIX.sub("", _ID_PARTS.fullmatch(env_id)["name"]).lower()
+    parts = _ID_PARTS.fullmatch(env_id)
+    assert parts is not None  # the pattern matches any string
+    name = _ATARI_NAME_SUFFIX.sub("", parts["name"]).lower()
     names = [name] if name in by_name else difflib.get_close_matches(name, by_name, n=limit)
     suggestions = [env for close in names for env in by_name[close]]
     return suggestions[:limit]

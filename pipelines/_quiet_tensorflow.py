@@ -7,6 +7,7 @@ environments are gymnasium-native). `install()` puts a finder on sys.meta_path w
 each of the two packages' import with descriptor 2 captured, then replays every captured line
 but those known ones. Importing this module loads nothing heavy.
 """
+
 import importlib.abc
 import importlib.machinery
 import os

@@ -3,6 +3,7 @@
     python -m pipelines.cartpole_reinforce --root_dir=runs/cartpole_reinforce \\
         [--preset=NAME] [--config.<field>=value ...]
 """
+
 from pipelines.common import on_policy_main
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ Needs only the export: the SavedModel and its env.json (which game, preprocessed
 training code or config. Prints one line per episode, then, as the last line, one JSON object
 (mean/std/min/max return, episodes, mean length). On Atari the return is the raw game score.
 """
+
 import json
 import os
 import signal
@@ -23,35 +24,74 @@ from absl import flags
 import envs
 from pipelines.common import cli, export, play, video
 
-POLICY_DIR = flags.DEFINE_string("policy_dir", None, "An exported policy: a run's "
-                                 "policies/greedy_policy (SavedModel + env.json).")
-POLICY = flags.DEFINE_enum("policy", None, ["random"], "Instead of --policy_dir: 'random' plays "
-                           "uniformly random actions on --env (whole games, raw score), the "
-                           "baseline a trained agent's score is read against.")
-ENV = flags.DEFINE_string("env", None, "Environment id; default: the one env.json names. "
-                          "A policy whose observations or actions do not fit it is refused.")
+POLICY_DIR = flags.DEFINE_string(
+    "policy_dir",
+    None,
+    "An exported policy: a run's policies/greedy_policy (SavedModel + env.json).",
+)
+POLICY = flags.DEFINE_enum(
+    "policy",
+    None,
+    ["random"],
+    "Instead of --policy_dir: 'random' plays "
+    "uniformly random actions on --env (whole games, raw score), the "
+    "baseline a trained agent's score is read against.",
+)
+ENV = flags.DEFINE_string(
+    "env",
+    None,
+    "Environment id; default: the one env.json names. "
+    "A policy whose observations or actions do not fit it is refused.",
+)
 NUM_EPISODES = flags.DEFINE_integer("num_episodes", 10, "Episodes to play (>= 1).")
-SEED = flags.DEFINE_integer("seed", 0, "Seeds the environment's first reset; later episodes "
-                            "follow from it, so a seed repeats the whole evaluation.")
-EPSILON = flags.DEFINE_float("epsilon", None, "Probability of a uniformly random action at each "
-                             "step, in [0, 1]; default: the preset's evaluation epsilon recorded "
-                             "in env.json (0, greedy, without one).")
-MAX_EPISODE_STEPS = flags.DEFINE_integer("max_episode_steps", None, "Cut episodes after this "
-                                         "many agent steps; default: env.json's limit.")
-VIDEO = flags.DEFINE_string("video", None, "Record to this .mp4 or .gif: the game's frames, "
-                            "the network's newest input frame beside them (Atari) and the Q "
-                            "value of each chosen action.")
-VIDEO_EPISODES = flags.DEFINE_integer("video_episodes", 1, "How many of the first episodes "
-                                      "--video records (GIF keeps frames in memory: keep short).")
-FPS = flags.DEFINE_float("fps", 0, "Video frames per second; 0: the game's real speed "
-                         "(one frame per agent step: 15 on Atari).")
+SEED = flags.DEFINE_integer(
+    "seed",
+    0,
+    "Seeds the environment's first reset; later episodes "
+    "follow from it, so a seed repeats the whole evaluation.",
+)
+EPSILON = flags.DEFINE_float(
+    "epsilon",
+    None,
+    "Probability of a uniformly random action at each "
+    "step, in [0, 1]; default: the preset's evaluation epsilon recorded "
+    "in env.json (0, greedy, without one).",
+)
+MAX_EPISODE_STEPS = flags.DEFINE_integer(
+    "max_episode_steps",
+    None,
+    "Cut episodes after this many agent steps; default: env.json's limit.",
+)
+VIDEO = flags.DEFINE_string(
+    "video",
+    None,
+    "Record to this .mp4 or .gif: the game's frames, "
+    "the network's newest input frame beside them (Atari) and the Q "
+    "value of each chosen action.",
+)
+VIDEO_EPISODES = flags.DEFINE_integer(
+    "video_episodes",
+    1,
+    "How many of the first episodes --video records (GIF keeps frames in memory: keep short).",
+)
+FPS = flags.DEFINE_float(
+    "fps",
+    0,
+    "Video frames per second; 0: the game's real speed (one frame per agent step: 15 on Atari).",
+)
 
 
-def check_arguments(policy_dir: Optional[str], env_id: Optional[str], num_episodes: int,
-                    video_path: Optional[str] = None, video_episodes: int = 1,
-                    max_episode_steps: Optional[int] = None, fps: float = 0,
-                    epsilon: Optional[float] = None, policy: Optional[str] = None
-                    ) -> Optional[dict]:
+def check_arguments(
+    policy_dir: Optional[str],
+    env_id: Optional[str],
+    num_episodes: int,
+    video_path: Optional[str] = None,
+    video_episodes: int = 1,
+    max_episode_steps: Optional[int] = None,
+    fps: float = 0,
+    epsilon: Optional[float] = None,
+    policy: Optional[str] = None,
+) -> Optional[dict]:
     """Everything that can be checked before an environment or the SavedModel loads (the
     flags' values); returns env.json, or None when it is absent (or the policy is random) and
     env_id names the game."""
@@ -76,8 +116,9 @@ def check_arguments(policy_dir: Optional[str], env_id: Optional[str], num_episod
         if not env_id:
             raise cli.UserError("--policy=random needs --env, the game to play")
         if epsilon is not None:
-            raise cli.UserError("--epsilon has no meaning for --policy=random: every action is "
-                                "random")
+            raise cli.UserError(
+                "--epsilon has no meaning for --policy=random: every action is random"
+            )
         return None
     return read_export(policy_dir, env_id)
 
@@ -98,13 +139,17 @@ def read_export(policy_dir: Optional[str], env_id: Optional[str]) -> Optional[di
         empty = "is empty" if not os.listdir(policy_dir) else "has no saved_model.pb"
         raise cli.UserError(f"--policy_dir={policy_dir} {empty}: not an exported policy{hint}")
     if not os.path.exists(os.path.join(policy_dir, "policy_specs.pbtxt")):
-        raise cli.UserError(f"--policy_dir={policy_dir} has no policy_specs.pbtxt: not a policy "
-                            "exported by TF-Agents' PolicySaver")
+        raise cli.UserError(
+            f"--policy_dir={policy_dir} has no policy_specs.pbtxt: not a policy "
+            "exported by TF-Agents' PolicySaver"
+        )
     env_file = os.path.join(policy_dir, "env.json")
     if not os.path.exists(env_file):
         if env_id is None:
-            raise cli.UserError(f"--policy_dir={policy_dir} has no env.json to say which "
-                                "environment it plays; name it with --env")
+            raise cli.UserError(
+                f"--policy_dir={policy_dir} has no env.json to say which "
+                "environment it plays; name it with --env"
+            )
         return None
     try:
         with open(env_file) as f:
@@ -112,8 +157,10 @@ def read_export(policy_dir: Optional[str], env_id: Optional[str]) -> Optional[di
         if not isinstance(metadata, dict) or not isinstance(metadata.get("env_id"), str):
             raise ValueError("no env_id")
     except ValueError as error:
-        raise cli.UserError(f"{env_file} is not valid ({str(error).splitlines()[0]}); "
-                            "re-export the policy or name the environment with --env")
+        raise cli.UserError(
+            f"{env_file} is not valid ({str(error).splitlines()[0]}); "
+            "re-export the policy or name the environment with --env"
+        )
     return metadata
 
 
@@ -121,16 +168,22 @@ def make_env(policy_dir: Optional[str], env_id: str, metadata, specs):
     """The evaluation environment, refused when the policy's specs (if any) do not fit it."""
     try:  # an unknown id or a bad option in env.json: envs' own message names it
         options, limit = play.env_settings(env_id, metadata, MAX_EPISODE_STEPS.value)
-        env = envs.load(env_id, seed=SEED.value, max_episode_steps=limit,
-                        render_mode="rgb_array" if VIDEO.value else None, **options)
+        env = envs.load(
+            env_id,
+            seed=SEED.value,
+            max_episode_steps=limit,
+            render_mode="rgb_array" if VIDEO.value else None,
+            **options,
+        )
     except ValueError as error:
         raise cli.UserError(str(error))
     mismatch = play.spec_mismatch(specs, env) if specs is not None else None
     if mismatch:
         env.close()
         exported_for = f" (it was exported for '{metadata['env_id']}')" if metadata else ""
-        raise cli.UserError(f"the policy in {policy_dir} does not fit '{env_id}'{exported_for}: "
-                            f"{mismatch}")
+        raise cli.UserError(
+            f"the policy in {policy_dir} does not fit '{env_id}'{exported_for}: {mismatch}"
+        )
     return env, options
 
 
@@ -139,8 +192,9 @@ def load_policy(policy_dir: str):
     try:
         specs = export.read_policy_specs(policy_dir)
     except Exception as error:  # protobuf's or TensorFlow's own parse errors
-        raise cli.UserError(f"cannot read {os.path.join(policy_dir, 'policy_specs.pbtxt')}: "
-                            f"{_first_line(error)}")
+        raise cli.UserError(
+            f"cannot read {os.path.join(policy_dir, 'policy_specs.pbtxt')}: {_first_line(error)}"
+        )
     try:
         return specs, play.ExportedPolicy(policy_dir)
     except Exception as error:
@@ -148,9 +202,17 @@ def load_policy(policy_dir: str):
 
 
 def main(_argv) -> None:
-    metadata = check_arguments(POLICY_DIR.value, ENV.value, NUM_EPISODES.value, VIDEO.value,
-                               VIDEO_EPISODES.value, MAX_EPISODE_STEPS.value, FPS.value,
-                               EPSILON.value, POLICY.value)
+    metadata = check_arguments(
+        POLICY_DIR.value,
+        ENV.value,
+        NUM_EPISODES.value,
+        VIDEO.value,
+        VIDEO_EPISODES.value,
+        MAX_EPISODE_STEPS.value,
+        FPS.value,
+        EPSILON.value,
+        POLICY.value,
+    )
     # Box2D and classic-control games render with pygame. Its init opens the sound card (ALSA
     # errors on a machine without one, for a video without sound) and takes over SIGTERM, so
     # `kill` or `docker stop` would no longer stop the evaluation.
@@ -162,21 +224,30 @@ def main(_argv) -> None:
         env, options = make_env(None, env_id, None, None)
         policy = play.RandomPolicy(env.action_spec(), np.random.default_rng(SEED.value))
         epsilon = 0.0
-        print(f"random policy on {env_id}, {NUM_EPISODES.value} episodes, seed {SEED.value}",
-              flush=True)
+        print(
+            f"random policy on {env_id}, {NUM_EPISODES.value} episodes, seed {SEED.value}",
+            flush=True,
+        )
     else:
         specs, policy = load_policy(policy_dir)
         env, options = make_env(policy_dir, env_id, metadata, specs)
         source = "env.json" if metadata and env_id == metadata["env_id"] else "--env"
-        epsilon = EPSILON.value if EPSILON.value is not None else (metadata or {}).get(
-            "eval_epsilon", 0.0)
-        print(f"policy {policy_dir} (train step {policy.train_step:,}) on {env_id} (from "
-              f"{source}), {NUM_EPISODES.value} episodes, seed {SEED.value}, epsilon "
-              f"{epsilon:g}", flush=True)
+        epsilon = (
+            EPSILON.value
+            if EPSILON.value is not None
+            else (metadata or {}).get("eval_epsilon", 0.0)
+        )
+        print(
+            f"policy {policy_dir} (train step {policy.train_step:,}) on {env_id} (from "
+            f"{source}), {NUM_EPISODES.value} episodes, seed {SEED.value}, epsilon "
+            f"{epsilon:g}",
+            flush=True,
+        )
     recording = None
     if VIDEO.value:
-        recording = video.VideoWriter(VIDEO.value,
-                                      FPS.value or play.real_time_fps(env_id, options, env))
+        recording = video.VideoWriter(
+            VIDEO.value, FPS.value or play.real_time_fps(env_id, options, env)
+        )
     started = time.monotonic()
     episodes = []
     signal.signal(signal.SIGTERM, _exit_on_sigterm)  # so a `kill` removes the partial video too
@@ -188,32 +259,47 @@ def main(_argv) -> None:
         if recording is not None:
             recording.abandon()
         if isinstance(error, KeyboardInterrupt):  # cli's message speaks of checkpoints
-            sys.stderr.write(f"\nstopped after {len(episodes)} of {NUM_EPISODES.value} "
-                             "episodes; no summary, no video\n")
+            sys.stderr.write(
+                f"\nstopped after {len(episodes)} of {NUM_EPISODES.value} "
+                "episodes; no summary, no video\n"
+            )
             sys.exit(130)
         raise
     finally:
         env.close()
     if recording is not None:
         recorded = min(VIDEO_EPISODES.value, NUM_EPISODES.value)
-        print(f"video: {VIDEO.value} ({recorded} episode{'s' * (recorded > 1)}, "
-              f"{recording.frames} frames)")
+        print(
+            f"video: {VIDEO.value} ({recorded} episode{'s' * (recorded > 1)}, "
+            f"{recording.frames} frames)"
+        )
     print(f"{len(episodes)} episodes in {time.monotonic() - started:.1f} s")
-    print(json.dumps(summarize(episodes, env_id, SEED.value, epsilon,
-                               POLICY.value or policy_dir)), flush=True)
+    print(
+        json.dumps(summarize(episodes, env_id, SEED.value, epsilon, POLICY.value or policy_dir)),
+        flush=True,
+    )
 
 
-def play_episodes(policy: play.ExportedPolicy, env, recording: Optional[video.VideoWriter],
-                  episodes: List[play.Episode], epsilon: float) -> None:
+def play_episodes(
+    policy: play.ExportedPolicy,
+    env,
+    recording: Optional[video.VideoWriter],
+    episodes: List[play.Episode],
+    epsilon: float,
+) -> None:
     """Appends --num_episodes episodes to `episodes`, printing a table row for each; the first
     --video_episodes are recorded."""
     print(f"{'episode':>7}  {'return':>10}  {'length':>7}", flush=True)
     rng = np.random.default_rng(SEED.value)
     for number in range(1, NUM_EPISODES.value + 1):
         record = recording is not None and number <= VIDEO_EPISODES.value
-        episode = play.play_episode(policy, env,
-                                    recorder=_recorder(recording, number) if record else None,
-                                    epsilon=epsilon, rng=rng)
+        episode = play.play_episode(
+            policy,
+            env,
+            recorder=_recorder(recording, number) if record else None,
+            epsilon=epsilon,
+            rng=rng,
+        )
         episodes.append(episode)
         print(f"{number:>7}  {episode.score:>10.1f}  {episode.length:>7}", flush=True)
 
@@ -221,16 +307,24 @@ def play_episodes(policy: play.ExportedPolicy, env, recording: Optional[video.Vi
 def summarize(episodes, env_id: str, seed: int, epsilon: float, policy: str) -> dict:
     """The last line's JSON; `policy` is the export's directory, or 'random'."""
     scores = np.array([e.score for e in episodes], np.float64)
-    return {"mean_return": float(scores.mean()), "std_return": float(scores.std()),
-            "min_return": float(scores.min()), "max_return": float(scores.max()),
-            "episodes": len(episodes),
-            "mean_length": float(np.mean([e.length for e in episodes])),
-            "env_id": env_id, "seed": seed, "epsilon": epsilon, "policy": policy}
+    return {
+        "mean_return": float(scores.mean()),
+        "std_return": float(scores.std()),
+        "min_return": float(scores.min()),
+        "max_return": float(scores.max()),
+        "episodes": len(episodes),
+        "mean_length": float(np.mean([e.length for e in episodes])),
+        "env_id": env_id,
+        "seed": seed,
+        "epsilon": epsilon,
+        "policy": policy,
+    }
 
 
 def _recorder(recording: video.VideoWriter, episode_number: int):
     """Appends each step's frame: the game, the network's newest input frame beside it, and a
     caption with the episode, step, score so far and the chosen action's Q value."""
+
     def record(step) -> None:
         side = video.network_view(step.observation, step.frame.shape[0])
         caption = f"ep {episode_number}  step {step.step}  score {step.score:g}"
@@ -239,6 +333,7 @@ def _recorder(recording: video.VideoWriter, episode_number: int):
             if step.q_value is not None:
                 caption += f"  Q={step.q_value:.3f}"
         recording.append(video.compose(step.frame, side, caption))
+
     return record
 
 

@@ -8,6 +8,7 @@ exactly as on several machines; their output is prefixed with the role. The laun
 when the learner does, then stops the server (which checkpoints itself). A collector that dies is
 restarted; Ctrl-C stops everything, each role saving its checkpoint.
 """
+
 import re
 import signal
 import subprocess
@@ -20,19 +21,33 @@ from absl import app, flags
 
 from pipelines.common import cli
 
-PIPELINE = flags.DEFINE_string("pipeline", "cartpole_dqn", "DQN entry point under pipelines/, "
-                               "e.g. cartpole_dqn or breakout_dqn.")
-ROOT_DIR = flags.DEFINE_string("root_dir", None, "Directory of the run (the learner's; the server "
-                               "and collectors keep subfolders in it).")
-COLLECTORS = flags.DEFINE_integer("collectors", 2, "Collector processes.", lower_bound=1,
-                                  upper_bound=64)
-PORT = flags.DEFINE_integer("port", 0, "Replay server port (0 picks a free one).", lower_bound=0,
-                            upper_bound=65535)
-RESTARTS = flags.DEFINE_integer("collector_restarts", 3, "Times a dead collector is restarted.",
-                                lower_bound=0)
+PIPELINE = flags.DEFINE_string(
+    "pipeline",
+    "cartpole_dqn",
+    "DQN entry point under pipelines/, e.g. cartpole_dqn or breakout_dqn.",
+)
+ROOT_DIR = flags.DEFINE_string(
+    "root_dir",
+    None,
+    "Directory of the run (the learner's; the server and collectors keep subfolders in it).",
+)
+COLLECTORS = flags.DEFINE_integer(
+    "collectors", 2, "Collector processes.", lower_bound=1, upper_bound=64
+)
+PORT = flags.DEFINE_integer(
+    "port", 0, "Replay server port (0 picks a free one).", lower_bound=0, upper_bound=65535
+)
+RESTARTS = flags.DEFINE_integer(
+    "collector_restarts", 3, "Times a dead collector is restarted.", lower_bound=0
+)
 
-_DQN_PIPELINES = ("breakout_dqn", "spaceinvaders_dqn", "pong_dqn", "cartpole_dqn",
-                  "lunarlander_dqn")
+_DQN_PIPELINES = (
+    "breakout_dqn",
+    "spaceinvaders_dqn",
+    "pong_dqn",
+    "cartpole_dqn",
+    "lunarlander_dqn",
+)
 _SERVER_START_SECONDS = 180.0
 
 
@@ -42,9 +57,14 @@ class _Role:
     def __init__(self, name: str, command: List[str], on_line=None):
         self.name, self.command = name, command
         # A session of its own: Ctrl-C reaches the launcher alone, which stops each role once.
-        self.process = subprocess.Popen(command, stdout=subprocess.PIPE,
-                                        stderr=subprocess.STDOUT, text=True, bufsize=1,
-                                        start_new_session=True)
+        self.process = subprocess.Popen(
+            command,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            bufsize=1,
+            start_new_session=True,
+        )
         self.last_line = ""
         self._on_line = on_line
         self._thread = threading.Thread(target=self._forward, daemon=True)
@@ -74,8 +94,17 @@ class _Role:
 
 
 def _pipeline_command(role: str, config_args: List[str], *extra: str) -> List[str]:
-    return ([sys.executable, "-m", f"pipelines.{PIPELINE.value}", f"--role={role}",
-             f"--root_dir={ROOT_DIR.value}"] + list(extra) + config_args)
+    return (
+        [
+            sys.executable,
+            "-m",
+            f"pipelines.{PIPELINE.value}",
+            f"--role={role}",
+            f"--root_dir={ROOT_DIR.value}",
+        ]
+        + list(extra)
+        + config_args
+    )
 
 
 def _start_server(config_args: List[str]) -> tuple:
@@ -88,8 +117,10 @@ def _start_server(config_args: List[str]) -> tuple:
         if match:
             port["value"] = int(match.group(1))
             ready.set()
-    server = _Role("replay", _pipeline_command("replay", config_args, f"--port={PORT.value}"),
-                   on_line=watch)
+
+    server = _Role(
+        "replay", _pipeline_command("replay", config_args, f"--port={PORT.value}"), on_line=watch
+    )
     deadline = time.monotonic() + _SERVER_START_SECONDS
     while not ready.wait(0.5):
         if server.process.poll() is not None or time.monotonic() > deadline:
@@ -107,9 +138,13 @@ def main(config_args: List[str]) -> int:
     server, port = _start_server(config_args)
     address = f"--replay_server=localhost:{port}"
     learner = _Role("learner", _pipeline_command("train", config_args, address))
-    collectors = [_Role(f"collector {task}", _pipeline_command("collect", config_args, address,
-                                                               f"--task={task}"))
-                  for task in range(COLLECTORS.value)]
+    collectors = [
+        _Role(
+            f"collector {task}",
+            _pipeline_command("collect", config_args, address, f"--task={task}"),
+        )
+        for task in range(COLLECTORS.value)
+    ]
     restarts = [0] * len(collectors)
     code = None
     try:
@@ -119,8 +154,9 @@ def main(config_args: List[str]) -> int:
                 died = collector.process.poll()
                 if code is None and died not in (None, 0) and restarts[task] < RESTARTS.value:
                     restarts[task] += 1
-                    print(f"[launch] collector {task} exited with {died}; restarting it",
-                          flush=True)
+                    print(
+                        f"[launch] collector {task} exited with {died}; restarting it", flush=True
+                    )
                     collectors[task] = _Role(collector.name, collector.command)
     except KeyboardInterrupt:
         print("[launch] stopping: each role saves its checkpoint", flush=True)
@@ -139,8 +175,10 @@ def main(config_args: List[str]) -> int:
 def _split_config_args(argv: List[str]) -> tuple:
     """--preset=NAME and --config.* go to every role untouched; the rest are the launcher's own
     flags."""
+
     def passed_on(arg: str) -> bool:
         return arg.startswith(("--config.", "--preset="))
+
     config_args = [arg for arg in argv[1:] if passed_on(arg)]
     return [argv[0]] + [arg for arg in argv[1:] if not passed_on(arg)], config_args
 
@@ -152,4 +190,5 @@ if __name__ == "__main__":
         if len(argv) > 1:
             cli.fail(f"unexpected arguments: {' '.join(argv[1:])}")
         sys.exit(main(passed_on))
+
     app.run(run_launcher, argv=own_argv, flags_parser=cli.parse_flags)

@@ -6,6 +6,7 @@
 Reads the TensorBoard event files a run writes (root_dir/eval, root_dir/train); works on a
 run that is still training. Legend entries are the run directory names.
 """
+
 import os
 import tempfile
 
@@ -13,11 +14,13 @@ from absl import flags
 
 from pipelines.common import cli, curves, export
 
-ROOT_DIRS = flags.DEFINE_multi_string("root_dir", None, "A run directory; repeat the flag to "
-                                      "overlay several runs.")
+ROOT_DIRS = flags.DEFINE_multi_string(
+    "root_dir", None, "A run directory; repeat the flag to overlay several runs."
+)
 OUT = flags.DEFINE_string("out", None, "Where to write the figure: .png (or .pdf, .svg).")
-SMOOTHING = flags.DEFINE_float("smoothing", 0.6, "TensorBoard-style smoothing of the loss, "
-                               "in [0, 1); 0 draws it as logged.")
+SMOOTHING = flags.DEFINE_float(
+    "smoothing", 0.6, "TensorBoard-style smoothing of the loss, in [0, 1); 0 draws it as logged."
+)
 
 
 def check_arguments() -> None:
@@ -29,14 +32,17 @@ def check_arguments() -> None:
         raise cli.UserError(f"--smoothing must be in [0, 1), got {SMOOTHING.value}")
     extension = os.path.splitext(OUT.value)[1].lower().lstrip(".")
     if extension not in ("png", "pdf", "svg"):
-        raise cli.UserError(f"--out={OUT.value}: the format is chosen by the extension, "
-                            f".png, .pdf or .svg; got '{extension or 'no extension'}'")
+        raise cli.UserError(
+            f"--out={OUT.value}: the format is chosen by the extension, "
+            f".png, .pdf or .svg; got '{extension or 'no extension'}'"
+        )
     folder = os.path.dirname(os.path.abspath(OUT.value))
     if not os.path.isdir(folder):
         raise cli.UserError(f"--out={OUT.value}: directory {folder} does not exist")
     if cli.unwritable(folder):
-        raise cli.UserError(f"--out={OUT.value}: cannot write to {folder}: "
-                            f"{cli.unwritable(folder)}")
+        raise cli.UserError(
+            f"--out={OUT.value}: cannot write to {folder}: {cli.unwritable(folder)}"
+        )
     seen = set()
     for root_dir in ROOT_DIRS.value:
         if not os.path.isdir(root_dir):
@@ -45,24 +51,31 @@ def check_arguments() -> None:
             raise cli.UserError(f"--root_dir={root_dir} is given twice")
         seen.add(os.path.realpath(root_dir))
         if not curves.has_event_files(root_dir):
-            raise cli.UserError(f"--root_dir={root_dir} has no TensorBoard event files "
-                                "(expected eval/ or train/events.out.tfevents.*): not a run "
-                                "directory, or a run that has not started")
+            raise cli.UserError(
+                f"--root_dir={root_dir} has no TensorBoard event files "
+                "(expected eval/ or train/events.out.tfevents.*): not a run "
+                "directory, or a run that has not started"
+            )
 
 
 def main(_argv) -> None:
     check_arguments()
-    runs = [curves.read_run(root_dir, name) for root_dir, name
-            in zip(ROOT_DIRS.value, curves.run_names(ROOT_DIRS.value))]
+    runs = [
+        curves.read_run(root_dir, name)
+        for root_dir, name in zip(ROOT_DIRS.value, curves.run_names(ROOT_DIRS.value))
+    ]
     for root_dir, run in zip(ROOT_DIRS.value, runs):
         if not run.points():
-            raise cli.UserError(f"--root_dir={root_dir}: its event files hold no eval return, "
-                                "game score or loss yet (they come every eval_interval and "
-                                "summary_interval env steps)")
+            raise cli.UserError(
+                f"--root_dir={root_dir}: its event files hold no eval return, "
+                "game score or loss yet (they come every eval_interval and "
+                "summary_interval env steps)"
+            )
     figure = curves.make_figure(runs, SMOOTHING.value)
     folder, name = os.path.split(os.path.abspath(OUT.value))
-    handle, staging = tempfile.mkstemp(prefix=f".{name}.", suffix=os.path.splitext(name)[1],
-                                       dir=folder)
+    handle, staging = tempfile.mkstemp(
+        prefix=f".{name}.", suffix=os.path.splitext(name)[1], dir=folder
+    )
     os.close(handle)
     try:  # written beside and renamed: a viewer never sees half a file
         figure.savefig(staging)
@@ -71,8 +84,10 @@ def main(_argv) -> None:
         if os.path.exists(staging):
             os.remove(staging)
     for run in runs:
-        print(f"{run.name}: {len(run.eval_return[0])} eval points, "
-              f"{len(run.train_score[0])} game-score points, {len(run.loss[0])} loss points")
+        print(
+            f"{run.name}: {len(run.eval_return[0])} eval points, "
+            f"{len(run.train_score[0])} game-score points, {len(run.loss[0])} loss points"
+        )
     print(f"wrote {OUT.value}")
 
 

@@ -1,5 +1,6 @@
 """`make` on a machine without Python 3.11: one line saying what is needed and how to get it,
 before any venv is made."""
+
 import os
 import shutil
 import subprocess
@@ -14,8 +15,13 @@ def test_make_without_python_3_11_says_what_is_needed(tmp_path):
     wrong.write_text("#!/bin/sh\nexit 1\n")
     wrong.chmod(0o755)
     for python in ("python3.11-not-on-this-path", str(wrong)):
-        done = subprocess.run(["make", "install", f"PYTHON={python}"], cwd=tmp_path,
-                              capture_output=True, text=True, timeout=60)
+        done = subprocess.run(
+            ["make", "install", f"PYTHON={python}"],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert done.returncode != 0
         first = done.stderr.splitlines()[0]
         assert first.startswith("error: Python 3.11 is needed (TensorFlow 2.15 and Reverb 0.14")

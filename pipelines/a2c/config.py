@@ -1,4 +1,5 @@
 """The A2C presets: PpoConfig values that make PPO's update A2C's (see pipelines.a2c)."""
+
 from typing import Callable, Dict
 
 from pipelines.ppo import config as ppo_config
@@ -9,15 +10,33 @@ def cartpole() -> PpoConfig:
     """CartPole-v1: 8 environments x 5 steps per update, RMSprop 7e-4, n-step returns, no
     entropy bonus (rl-baselines3-zoo's CartPole A2C)."""
     return PpoConfig(
-        name="cartpole_a2c", env_id="CartPole-v1",
-        num_env_steps=200_000, num_parallel_envs=8, rollout_length=5,
-        eval_interval=20_000, eval_episodes=10, checkpoint_interval=20_000,
+        name="cartpole_a2c",
+        env_id="CartPole-v1",
+        num_env_steps=200_000,
+        num_parallel_envs=8,
+        rollout_length=5,
+        eval_interval=20_000,
+        eval_episodes=10,
+        checkpoint_interval=20_000,
         summary_interval=2_000,
-        num_epochs=1, num_minibatches=1, optimizer="rmsprop", learning_rate=7e-4,
-        anneal_learning_rate=False, importance_ratio_clipping=0.0, value_clipping=0.0,
-        gamma=0.99, lambda_value=1.0, entropy_regularization=0.0, value_pred_loss_coef=0.5,
-        gradient_clipping=0.5, conv_layer_params=(), fc_layer_params=(64, 64),
-        max_episode_steps=0, clip_rewards=False, terminal_on_life_loss=False)
+        num_epochs=1,
+        num_minibatches=1,
+        optimizer="rmsprop",
+        learning_rate=7e-4,
+        anneal_learning_rate=False,
+        importance_ratio_clipping=0.0,
+        value_clipping=0.0,
+        gamma=0.99,
+        lambda_value=1.0,
+        entropy_regularization=0.0,
+        value_pred_loss_coef=0.5,
+        gradient_clipping=0.5,
+        conv_layer_params=(),
+        fc_layer_params=(64, 64),
+        max_episode_steps=0,
+        clip_rewards=False,
+        terminal_on_life_loss=False,
+    )
 
 
 def breakout() -> PpoConfig:
@@ -25,14 +44,29 @@ def breakout() -> PpoConfig:
     square root, as OpenAI Baselines' A2C), entropy 0.01, value loss 0.25, the Nature CNN, 10M
     env steps (rl-baselines3-zoo's Atari A2C)."""
     return PpoConfig(
-        name="breakout_a2c", env_id="BreakoutNoFrameskip-v4",
-        num_env_steps=10_000_000, num_parallel_envs=16, rollout_length=5,
-        eval_interval=250_000, eval_episodes=8, checkpoint_interval=100_000,
+        name="breakout_a2c",
+        env_id="BreakoutNoFrameskip-v4",
+        num_env_steps=10_000_000,
+        num_parallel_envs=16,
+        rollout_length=5,
+        eval_interval=250_000,
+        eval_episodes=8,
+        checkpoint_interval=100_000,
         summary_interval=10_000,
-        num_epochs=1, num_minibatches=1, optimizer="rmsprop", learning_rate=7e-4,
-        anneal_learning_rate=False, importance_ratio_clipping=0.0, value_clipping=0.0,
-        gamma=0.99, lambda_value=1.0, entropy_regularization=0.01, value_pred_loss_coef=0.25,
-        gradient_clipping=0.5, env_backend="ale_vector")
+        num_epochs=1,
+        num_minibatches=1,
+        optimizer="rmsprop",
+        learning_rate=7e-4,
+        anneal_learning_rate=False,
+        importance_ratio_clipping=0.0,
+        value_clipping=0.0,
+        gamma=0.99,
+        lambda_value=1.0,
+        entropy_regularization=0.01,
+        value_pred_loss_coef=0.25,
+        gradient_clipping=0.5,
+        env_backend="ale_vector",
+    )
 
 
 def presets(pipeline: str) -> Dict[str, Callable[[], PpoConfig]]:
@@ -45,9 +79,13 @@ def validate(config: PpoConfig) -> None:
     ppo_config.validate(config)
     for field in ["num_epochs", "num_minibatches"]:
         if getattr(config, field) != 1:
-            raise ValueError(f"A2C makes one update per rollout: config.{field} must be 1, got "
-                             f"{getattr(config, field)} (for several, use a PPO entry point)")
+            raise ValueError(
+                f"A2C makes one update per rollout: config.{field} must be 1, got "
+                f"{getattr(config, field)} (for several, use a PPO entry point)"
+            )
     for field in ["importance_ratio_clipping", "value_clipping"]:
         if getattr(config, field) != 0:
-            raise ValueError(f"A2C does not clip: config.{field} must be 0, got "
-                             f"{getattr(config, field)} (for clipping, use a PPO entry point)")
+            raise ValueError(
+                f"A2C does not clip: config.{field} must be 0, got "
+                f"{getattr(config, field)} (for clipping, use a PPO entry point)"
+            )

@@ -1,4 +1,5 @@
 """A TF policy acting for a BatchedPyEnvironment with numpy in and out."""
+
 import numpy as np
 import tensorflow as tf
 from tf_agents.policies import py_tf_eager_policy
@@ -17,5 +18,7 @@ class BatchedPyPolicy(py_tf_eager_policy.PyTFEagerPolicy):
 
     def _action(self, time_step, policy_state, seed=None):
         policy_step = super()._action(time_step, policy_state, seed)
-        return policy_step._replace(action=tf.nest.map_structure(np.asarray, policy_step.action),
-                                    info=tf.nest.map_structure(np.asarray, policy_step.info))
+        return policy_step._replace(
+            action=tf.nest.map_structure(np.asarray, policy_step.action),
+            info=tf.nest.map_structure(np.asarray, policy_step.info),
+        )

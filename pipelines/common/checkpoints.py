@@ -6,6 +6,7 @@ a damaged newest checkpoint ends in a traceback although the one before it is in
 ckpt-* on disk is a candidate, newest first; each is read in full (every tensor, which checks
 its CRCs) before it is restored, and any fallback is said in one line.
 """
+
 import glob
 import os
 import re
@@ -46,9 +47,11 @@ def open_checkpointer(directory: str, **objects) -> Checkpointer:
         root_dir = os.path.dirname(os.path.abspath(directory))
         left = [mark for mark in _FINISHED_MARKS if os.path.exists(os.path.join(root_dir, mark))]
         if left:
-            raise UserError(f"{root_dir} holds a run that has trained ({' and '.join(left)}) but "
-                            f"no checkpoint in {directory}; refusing to train it again from "
-                            "zero over it: use another --root_dir")
+            raise UserError(
+                f"{root_dir} holds a run that has trained ({' and '.join(left)}) but "
+                f"no checkpoint in {directory}; refusing to train it again from "
+                "zero over it: use another --root_dir"
+            )
         return checkpointer
     named = tf.train.latest_checkpoint(directory)
     damaged: List[str] = []
@@ -60,14 +63,22 @@ def open_checkpointer(directory: str, **objects) -> Checkpointer:
         checkpointer.checkpoint.restore(prefix)
         cli.note_checkpoints(number)
         if damaged or named != prefix:
-            reason = "; ".join(damaged) if damaged else (
-                f"the state file {os.path.join(directory, 'checkpoint')} is missing" if named is None
-                else f"the state file names {os.path.basename(named)}")
+            reason = (
+                "; ".join(damaged)
+                if damaged
+                else (
+                    f"the state file {os.path.join(directory, 'checkpoint')} is missing"
+                    if named is None
+                    else f"the state file names {os.path.basename(named)}"
+                )
+            )
             print(f"checkpoints: {reason}; resuming from {os.path.basename(prefix)}", flush=True)
         return checkpointer
-    raise UserError(f"no readable checkpoint in {directory}: {'; '.join(damaged)}. Restore them "
-                    "from a backup, or move the run aside and start again with another "
-                    "--root_dir")
+    raise UserError(
+        f"no readable checkpoint in {directory}: {'; '.join(damaged)}. Restore them "
+        "from a backup, or move the run aside and start again with another "
+        "--root_dir"
+    )
 
 
 def _candidates(directory: str) -> List[Tuple[int, str]]:

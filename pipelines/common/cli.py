@@ -1,4 +1,5 @@
 """What every entry point shares: run-identity flags, the config flag, and one-line errors."""
+
 import dataclasses
 import difflib
 import logging
@@ -64,8 +65,12 @@ def define_config(presets: Dict[str, Callable]) -> PresetConfig:
     chosen preset; an unknown preset or field fails in one line."""
     names = list(presets)
     preset_flag = flags.DEFINE_enum(
-        "preset", names[0], names, "Named settings, overridable with --config.<field>=value: "
-        + "; ".join(f"{name}: {_provenance(presets[name])}" for name in names))
+        "preset",
+        names[0],
+        names,
+        "Named settings, overridable with --config.<field>=value: "
+        + "; ".join(f"{name}: {_provenance(presets[name])}" for name in names),
+    )
     chosen = flag_in_argv(sys.argv[1:], "preset", names[0])
     # An unknown name: absl refuses it, listing the valid ones, when it parses the flags.
     preset = choose_preset(presets, chosen if chosen in presets else names[0])
@@ -96,9 +101,14 @@ def parse_flags(argv):
 
 # Known, harmless messages TensorFlow and TF-Agents log on every run (policy export, deprecations
 # inside TF-Agents). Real warnings and errors stay visible.
-_NOISE = ("is not a valid tf.function parameter name", "with back_prop=False is deprecated",
-          "contains input name(s)", "Found untraced functions", "Assets written to",
-          "Writing fingerprint to")
+_NOISE = (
+    "is not a valid tf.function parameter name",
+    "with back_prop=False is deprecated",
+    "contains input name(s)",
+    "Found untraced functions",
+    "Assets written to",
+    "Writing fingerprint to",
+)
 
 
 class _DropKnownNoise(logging.Filter):
@@ -134,14 +144,19 @@ def _stopped_message() -> str:
     if not _checkpoints["opened"]:
         return "stopped."
     if _checkpoints["step"] is None:
-        return ("stopped before the run's first checkpoint: nothing of it was saved; the same "
-                "command starts it again.")
-    return (f"stopped; the checkpoint at env step {_checkpoints['step']:,} is intact. Run the "
-            "same command to resume.")
+        return (
+            "stopped before the run's first checkpoint: nothing of it was saved; the same "
+            "command starts it again."
+        )
+    return (
+        f"stopped; the checkpoint at env step {_checkpoints['step']:,} is intact. Run the "
+        "same command to resume."
+    )
 
 
 def run(main: Callable) -> None:
     """app.run with one-line errors for bad flags and UserError, and a clean Ctrl-C."""
+
     def guarded_main(argv):
         if len(argv) > 1:
             fail(f"unexpected arguments: {' '.join(argv[1:])}")
@@ -153,6 +168,7 @@ def run(main: Callable) -> None:
         except KeyboardInterrupt:
             sys.stderr.write(f"\n{_stopped_message()}\n")
             sys.exit(130)
+
     app.run(guarded_main, flags_parser=parse_flags)
 
 
@@ -174,6 +190,7 @@ def unwritable(folder: str) -> Optional[str]:
     """Why no file can be created in `folder` (the system's reason), or None. Tried for real:
     permission bits alone do not tell (root ignores them; read-only mounts, /proc)."""
     import tempfile
+
     try:
         tempfile.NamedTemporaryFile(dir=folder).close()
     except OSError as error:

@@ -7,8 +7,9 @@ def check_video_interval(config) -> None:
     if config.video_interval < 0:
         raise ValueError(f"config.video_interval must be >= 0, got {config.video_interval}")
     if config.video_interval and not config.eval_interval:
-        raise ValueError("config.video_interval records evaluation games: set "
-                         "config.eval_interval too")
+        raise ValueError(
+            "config.video_interval records evaluation games: set config.eval_interval too"
+        )
 
 
 ACTIVATIONS = ("relu", "elu", "tanh")
@@ -17,5 +18,6 @@ ACTIVATIONS = ("relu", "elu", "tanh")
 def check_activation(config) -> None:
     """Raises ValueError (one line) for an activation the networks do not offer."""
     if config.activation not in ACTIVATIONS:
-        raise ValueError(f"config.activation must be one of {', '.join(ACTIVATIONS)}, got "
-                         f"'{config.activation}'")
+        raise ValueError(
+            f"config.activation must be one of {', '.join(ACTIVATIONS)}, got '{config.activation}'"
+        )

@@ -1,5 +1,6 @@
 """Learning curves from runs' TensorBoard event files: eval return and training loss against env
 steps, several runs overlaid, drawn with matplotlib's Agg backend (no display needed)."""
+
 import dataclasses
 import glob
 import os
@@ -44,8 +45,8 @@ def event_files(log_dir: str) -> List[str]:
         # orders two files a process opened within the same second.
         parts = os.path.basename(path).split(".")
         stamp, number = parts[3], parts[-2] if parts[-1] == "v2" else "0"
-        return (int(stamp) if stamp.isdigit() else 0, int(number) if number.isdigit() else 0,
-                path)
+        return (int(stamp) if stamp.isdigit() else 0, int(number) if number.isdigit() else 0, path)
+
     return sorted(paths, key=started)
 
 
@@ -70,8 +71,10 @@ def read_scalars(log_dir: str) -> Dict[str, Curve]:
                     for step in [s for s in tag_points if s >= event.step]:
                         del tag_points[step]
                 tag_points[event.step] = number
-    return {tag: (np.array(sorted(p), np.int64), np.array([p[s] for s in sorted(p)], np.float64))
-            for tag, p in points.items()}
+    return {
+        tag: (np.array(sorted(p), np.int64), np.array([p[s] for s in sorted(p)], np.float64))
+        for tag, p in points.items()
+    }
 
 
 def wall_times(log_dir: str, tag: str) -> Dict[int, float]:
@@ -110,6 +113,7 @@ def read_run(root_dir: str, name: str) -> RunCurves:
 
     def curve(key: Tuple[str, str]) -> Curve:
         return by_dir[key[0]].get(key[1], empty)
+
     return RunCurves(name, curve(EVAL_RETURN), curve(TRAIN_SCORE), curve(LOSS))
 
 
@@ -147,8 +151,9 @@ def make_figure(runs: Sequence[RunCurves], smoothing: float = 0.6) -> plt.Figure
     Return is the greedy policy's eval return; a run that never evaluated shows its training
     game score instead (dashed). Loss is drawn faint as logged and solid smoothed.
     """
-    figure, (top, bottom) = plt.subplots(2, 1, sharex=True, figsize=FIGURE_SIZE, dpi=DPI,
-                                         constrained_layout=True)
+    figure, (top, bottom) = plt.subplots(
+        2, 1, sharex=True, figsize=FIGURE_SIZE, dpi=DPI, constrained_layout=True
+    )
     colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
     for i, run in enumerate(runs):
         colour = colours[i % len(colours)]
@@ -157,8 +162,13 @@ def make_figure(runs: Sequence[RunCurves], smoothing: float = 0.6) -> plt.Figure
             top.plot(steps, values, color=colour, marker="o", markersize=3, label=run.name)
         elif len(run.train_score[0]):
             steps, values = run.train_score
-            top.plot(steps, values, color=colour, linestyle="--",
-                     label=f"{run.name} (training game score)")
+            top.plot(
+                steps,
+                values,
+                color=colour,
+                linestyle="--",
+                label=f"{run.name} (training game score)",
+            )
         steps, values = run.loss
         if len(steps):
             if smoothing > 0:
@@ -178,6 +188,13 @@ def make_figure(runs: Sequence[RunCurves], smoothing: float = 0.6) -> plt.Figure
         if axes.get_legend_handles_labels()[0]:
             axes.legend(loc="best", fontsize="small")
         else:
-            axes.text(0.5, 0.5, "no points logged", transform=axes.transAxes, ha="center",
-                      va="center", color="grey")
+            axes.text(
+                0.5,
+                0.5,
+                "no points logged",
+                transform=axes.transAxes,
+                ha="center",
+                va="center",
+                color="grey",
+            )
     return figure

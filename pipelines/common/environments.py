@@ -3,6 +3,7 @@
 A config passed here needs the fields env_id, max_episode_steps, frame_stack, clip_rewards and
 terminal_on_life_loss (every preset dataclass has them).
 """
+
 from typing import Dict, List
 
 from tf_agents.environments import batched_py_environment, py_environment
@@ -15,17 +16,22 @@ def env_options(config, training: bool) -> Dict:
     if not envs.is_atari(config.env_id):
         for field in ("clip_rewards", "terminal_on_life_loss"):
             if getattr(config, field, False):
-                raise ValueError(f"config.{field} is for Atari games, and '{config.env_id}' is "
-                                 f"not one: set config.{field}=false")
+                raise ValueError(
+                    f"config.{field} is for Atari games, and '{config.env_id}' is "
+                    f"not one: set config.{field}=false"
+                )
         return {}
     return envs.atari_options_for(
-        config.env_id, frame_stack=config.frame_stack,
+        config.env_id,
+        frame_stack=config.frame_stack,
         clip_rewards=config.clip_rewards and training,
-        terminal_on_life_loss=config.terminal_on_life_loss and training)
+        terminal_on_life_loss=config.terminal_on_life_loss and training,
+    )
 
 
-def make_environments(config, count: int, seed: int, training: bool,
-                      backend: str = "python") -> List:
+def make_environments(
+    config, count: int, seed: int, training: bool, backend: str = "python"
+) -> List:
     """`count` PyEnvironments seeded seed, seed+1, ...; evaluation ones score the raw game.
 
     backend 'ale_vector' makes them one batched PyEnvironment (envs.load_vector), in a list of one.
@@ -34,14 +40,20 @@ def make_environments(config, count: int, seed: int, training: bool,
     max_episode_steps = config.max_episode_steps or None
     if backend == "ale_vector":
         if options.get("skip_start"):
-            raise ValueError(f"config.env_backend=ale_vector cannot skip the idle start of "
-                             f"{config.env_id} ({options['skip_start']} agent steps at reset and "
-                             "after each lost life): use config.env_backend=python")
-        return [envs.load_vector(config.env_id, count, seed=seed,
-                                 max_episode_steps=max_episode_steps, **options)]
-    return [envs.load(config.env_id, seed=seed + i, max_episode_steps=max_episode_steps,
-                      **options)
-            for i in range(count)]
+            raise ValueError(
+                f"config.env_backend=ale_vector cannot skip the idle start of "
+                f"{config.env_id} ({options['skip_start']} agent steps at reset and "
+                "after each lost life): use config.env_backend=python"
+            )
+        return [
+            envs.load_vector(
+                config.env_id, count, seed=seed, max_episode_steps=max_episode_steps, **options
+            )
+        ]
+    return [
+        envs.load(config.env_id, seed=seed + i, max_episode_steps=max_episode_steps, **options)
+        for i in range(count)
+    ]
 
 
 def batch(environments: List) -> py_environment.PyEnvironment:
@@ -53,9 +65,13 @@ def batch(environments: List) -> py_environment.PyEnvironment:
 
 def env_metadata(config) -> Dict:
     """What pipelines.evaluate needs to rebuild the evaluation environment (env.json)."""
-    return {"env_id": config.env_id, "env_options": env_options(config, training=False),
-            "max_episode_steps": config.max_episode_steps or None, "config_name": config.name,
-            "eval_epsilon": getattr(config, "eval_epsilon", 0.0)}
+    return {
+        "env_id": config.env_id,
+        "env_options": env_options(config, training=False),
+        "max_episode_steps": config.max_episode_steps or None,
+        "config_name": config.name,
+        "eval_epsilon": getattr(config, "eval_epsilon", 0.0),
+    }
 
 
 class GameScores:

@@ -1,4 +1,5 @@
 """Greedy-policy evaluation over a batch of environments, one episode each."""
+
 from typing import Dict, List, Optional
 
 import numpy as np
@@ -32,16 +33,20 @@ def evaluate(policy, environments: List, max_steps: int = 1_000_000) -> Dict[str
         done |= time_step.is_last()
         if done.all():
             break
-    return {"mean": float(returns.mean()), "std": float(returns.std()),
-            "min": float(returns.min()), "max": float(returns.max()),
-            "episodes": count, "mean_length": float(lengths.mean())}
+    return {
+        "mean": float(returns.mean()),
+        "std": float(returns.std()),
+        "min": float(returns.min()),
+        "max": float(returns.max()),
+        "episodes": count,
+        "mean_length": float(lengths.mean()),
+    }
 
 
 class Evaluations:
     """The evaluations of a run: each one scored, logged to TensorBoard and remembered."""
 
-    def __init__(self, policy, environments: List, summary_dir: str, max_steps: int,
-                 videos=None):
+    def __init__(self, policy, environments: List, summary_dir: str, max_steps: int, videos=None):
         """videos: a training_video.TrainingVideos that records a game when one is due."""
         self._policy, self._environments, self._max_steps = policy, environments, max_steps
         self._videos = videos
@@ -83,6 +88,8 @@ class StopRule:
         """Why training stopped, for the run's output."""
         text = f"evaluation reached {evaluation['mean']:.1f}"
         if self.confirmed is not None:
-            text += (f", confirmed over {self.confirmed['episodes']} more episodes at "
-                     f"{self.confirmed['mean']:.1f}")
+            text += (
+                f", confirmed over {self.confirmed['episodes']} more episodes at "
+                f"{self.confirmed['mean']:.1f}"
+            )
         return text + f" >= config.stop_at_eval_return={self._threshold:g}"

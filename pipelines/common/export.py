@@ -1,4 +1,5 @@
 """Exports a policy as a SavedModel (TF-Agents' PolicySaver) with the metadata to replay it."""
+
 import json
 import os
 import shutil

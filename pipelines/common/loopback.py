@@ -6,6 +6,7 @@ It has no option to bind elsewhere, so a process that hosts a server restarts it
 `loopback_bind.c` preloaded, which turns wildcard binds into binds on 127.0.0.1. Users who need
 collectors on other machines opt out with --replay_expose.
 """
+
 import hashlib
 import os
 import subprocess
@@ -40,21 +41,25 @@ def build_library() -> str:
     if problem:
         # A read-only or missing HOME: this process's own private folder instead, uncached (a
         # shared temporary path could hold a library planted by another user).
-        path = os.path.join(tempfile.mkdtemp(prefix="atari-rl-pipelines-"),
-                            os.path.basename(path))
+        path = os.path.join(tempfile.mkdtemp(prefix="atari-rl-pipelines-"), os.path.basename(path))
     compiler = os.environ.get("CC", "cc")
     handle, staging = tempfile.mkstemp(suffix=".so", dir=os.path.dirname(path))
     os.close(handle)
     try:
-        result = subprocess.run([compiler, "-shared", "-fPIC", "-O2", "-o", staging, _SOURCE,
-                                 "-ldl"], capture_output=True, text=True)
+        result = subprocess.run(
+            [compiler, "-shared", "-fPIC", "-O2", "-o", staging, _SOURCE, "-ldl"],
+            capture_output=True,
+            text=True,
+        )
     except OSError:
         result = None
     if result is None or result.returncode != 0:
         os.unlink(staging)
-        raise UserError(f"cannot build the shim that keeps the Reverb port on loopback (C "
-                        f"compiler '{compiler}' missing or failing); install gcc, or pass "
-                        "--replay_expose to serve on every network interface knowingly")
+        raise UserError(
+            f"cannot build the shim that keeps the Reverb port on loopback (C "
+            f"compiler '{compiler}' missing or failing); install gcc, or pass "
+            "--replay_expose to serve on every network interface knowingly"
+        )
     os.chmod(staging, 0o755)
     os.replace(staging, path)
     return path
@@ -68,13 +73,17 @@ def confine_to_loopback() -> None:
     """
     if os.environ.get(_CONFINED):
         if not _shim_loaded():  # e.g. a loader that ignores LD_PRELOAD
-            raise UserError("could not keep the Reverb port on loopback (LD_PRELOAD ignored); "
-                            "pass --replay_expose to serve on every network interface knowingly")
+            raise UserError(
+                "could not keep the Reverb port on loopback (LD_PRELOAD ignored); "
+                "pass --replay_expose to serve on every network interface knowingly"
+            )
         return
     spec = getattr(sys.modules["__main__"], "__spec__", None)
     if spec is None:
-        raise UserError("run the pipeline as `python -m pipelines.<name>` (needed to keep the "
-                        "Reverb port on loopback), or pass --replay_expose")
+        raise UserError(
+            "run the pipeline as `python -m pipelines.<name>` (needed to keep the "
+            "Reverb port on loopback), or pass --replay_expose"
+        )
     library = build_library()
     preload = " ".join(filter(None, [library, os.environ.get("LD_PRELOAD")]))
     environment = dict(os.environ, LD_PRELOAD=preload, **{_CONFINED: "1"})

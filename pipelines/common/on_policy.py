@@ -5,6 +5,7 @@ env steps.
 A config passed here needs the fields name, num_env_steps, eval_interval, checkpoint_interval,
 summary_interval and max_episode_steps (the REINFORCE and PPO presets have them).
 """
+
 import dataclasses
 import time
 from typing import Callable, Dict, List, Optional
@@ -14,14 +15,24 @@ import tensorflow as tf
 from tf_agents.environments import py_environment
 from tf_agents.specs import tensor_spec
 
-from pipelines.common import (checkpoints, environments, evaluation, export, progress, run_dir,
-                              run_summary, stop_request, training_video)
+from pipelines.common import (
+    checkpoints,
+    environments,
+    evaluation,
+    export,
+    progress,
+    run_dir,
+    run_summary,
+    stop_request,
+    training_video,
+)
 from pipelines.common.cli import UserError
 
 
 @dataclasses.dataclass
 class Iteration:
     """What one collect-then-train iteration did."""
+
     env_steps: int  # env steps it adds to the run's count
     losses: Dict[str, float]  # TensorBoard's Losses/<name>; "loss" is also on the progress line
 
@@ -29,6 +40,7 @@ class Iteration:
 @dataclasses.dataclass
 class Start:
     """What every on-policy run begins with, before its networks."""
+
     run: run_dir.RunDir
     started: float  # time.monotonic() at the start
     train_envs: List
@@ -47,22 +59,36 @@ def start(config, root_dir: str, validate: Callable) -> Start:
     try:
         validate(config)
         train_envs = environments.make_environments(
-            config, config.num_parallel_envs, config.seed, training=True,
-            backend=getattr(config, "env_backend", "python"))  # REINFORCE has no choice
-        eval_envs = (environments.make_environments(config, config.eval_episodes,
-                                                    config.seed + 10_000, training=False)
-                     if config.eval_interval else [])
+            config,
+            config.num_parallel_envs,
+            config.seed,
+            training=True,
+            backend=getattr(config, "env_backend", "python"),
+        )  # REINFORCE has no choice
+        eval_envs = (
+            environments.make_environments(
+                config, config.eval_episodes, config.seed + 10_000, training=False
+            )
+            if config.eval_interval
+            else []
+        )
     except ValueError as error:
         raise UserError(str(error)) from None
     run = run_dir.RunDir(root_dir, config)
     started = time.monotonic()
     tf.keras.utils.set_random_seed(config.seed)
     collect_env = environments.batch(train_envs)
-    return Start(run, started, train_envs, eval_envs, collect_env,
-                 tensor_spec.from_spec(collect_env.time_step_spec()),
-                 tensor_spec.from_spec(collect_env.action_spec()),
-                 tf.Variable(0, dtype=tf.int64, name="train_step"),
-                 tf.Variable(0, dtype=tf.int64, name="env_step"))
+    return Start(
+        run,
+        started,
+        train_envs,
+        eval_envs,
+        collect_env,
+        tensor_spec.from_spec(collect_env.time_step_spec()),
+        tensor_spec.from_spec(collect_env.action_spec()),
+        tf.Variable(0, dtype=tf.int64, name="train_step"),
+        tf.Variable(0, dtype=tf.int64, name="env_step"),
+    )
 
 
 class EnvStepDecay(tf.keras.optimizers.schedules.LearningRateSchedule):
@@ -93,16 +119,29 @@ class OnPolicyLoop:
     collects afresh with the restored weights.
     """
 
-    def __init__(self, config, run: run_dir.RunDir, iterate: Callable[[], Iteration],
-                 checkpointer: checkpoints.Checkpointer, env_step: tf.Variable, scores,
-                 eval_policy, eval_envs: List, learning_rate: Optional[EnvStepDecay] = None):
+    def __init__(
+        self,
+        config,
+        run: run_dir.RunDir,
+        iterate: Callable[[], Iteration],
+        checkpointer: checkpoints.Checkpointer,
+        env_step: tf.Variable,
+        scores,
+        eval_policy,
+        eval_envs: List,
+        learning_rate: Optional[EnvStepDecay] = None,
+    ):
         """scores: an object whose drain() gives the (scores, lengths) of the training games
         finished since the last call (environments.GameScores or alike)."""
         self._config, self._iterate = config, iterate
         self._checkpointer, self._env_step, self._scores = checkpointer, env_step, scores
-        self._evaluations = evaluation.Evaluations(eval_policy, eval_envs, run.join("eval"),
-                                                   config.max_episode_steps or 1_000_000,
-                                                   training_video.for_run(config, run))
+        self._evaluations = evaluation.Evaluations(
+            eval_policy,
+            eval_envs,
+            run.join("eval"),
+            config.max_episode_steps or 1_000_000,
+            training_video.for_run(config, run),
+        )
         self._learning_rate = learning_rate
         self._summaries = tf.summary.create_file_writer(run.join("train"))
         self.resumed_from = int(env_step.numpy())
@@ -159,8 +198,11 @@ class OnPolicyLoop:
             self._checkpointer.save(global_step=step)
 
     def _figures(self) -> Dict[str, Optional[float]]:
-        return {"loss": self._losses.get("loss"), "game": self._last_score,
-                "eval": self.last_eval["mean"] if self.last_eval else None}
+        return {
+            "loss": self._losses.get("loss"),
+            "game": self._last_score,
+            "eval": self.last_eval["mean"] if self.last_eval else None,
+        }
 
     def _write_summaries(self, step: int) -> None:
         game_scores, game_lengths = self._scores.drain()
@@ -176,17 +218,32 @@ class OnPolicyLoop:
                 tf.summary.scalar("Metrics/LearningRate", self._learning_rate())
 
 
-def finish(config, run: run_dir.RunDir, loop: OnPolicyLoop, policy, train_step: tf.Variable,
-           env_step: tf.Variable, started: float, policy_dir: str) -> Dict:
+def finish(
+    config,
+    run: run_dir.RunDir,
+    loop: OnPolicyLoop,
+    policy,
+    train_step: tf.Variable,
+    env_step: tf.Variable,
+    started: float,
+    policy_dir: str,
+) -> Dict:
     """Exports the greedy policy, writes summary.json (DQN's keys) and prints the last line."""
     stop_request.check()  # a stop during the final evaluation: no export, no summary
-    export.export_policy(policy, train_step, run.join(policy_dir),
-                         environments.env_metadata(config))
+    export.export_policy(
+        policy, train_step, run.join(policy_dir), environments.env_metadata(config)
+    )
     stop_request.check()  # during the export: the rerun evaluates and exports again
-    return run_summary.write(run, config, int(env_step.numpy()), int(train_step.numpy()),
-                             time.monotonic() - started, loop.resumed_from, loop.last_eval,
-                             policy_dir)
-
+    return run_summary.write(
+        run,
+        config,
+        int(env_step.numpy()),
+        int(train_step.numpy()),
+        time.monotonic() - started,
+        loop.resumed_from,
+        loop.last_eval,
+        policy_dir,
+    )
 
 
 def next_multiple(step: int, interval: int) -> int:

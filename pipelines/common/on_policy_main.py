@@ -3,6 +3,7 @@
 TensorFlow is imported only after the flags and the config are checked, so a bad one fails at
 once.
 """
+
 import importlib
 from typing import Optional
 
@@ -10,8 +11,12 @@ from absl import flags
 
 from pipelines.common import cli, run_dir, stop_request
 
-ROOT_DIR = flags.DEFINE_string("root_dir", None, "Directory of the run: checkpoints, summaries, "
-                               "exported policies. Rerunning on the same directory resumes.")
+ROOT_DIR = flags.DEFINE_string(
+    "root_dir",
+    None,
+    "Directory of the run: checkpoints, summaries, "
+    "exported policies. Rerunning on the same directory resumes.",
+)
 
 
 def run_pipeline(pipeline: str, package: str, train_package: Optional[str] = None) -> None:
@@ -34,4 +39,5 @@ def run_pipeline(pipeline: str, package: str, train_package: Optional[str] = Non
         stop_request.install()
         train = importlib.import_module(f"{train_package or package}.train")
         train.train(config_flag.value, root_dir=ROOT_DIR.value)
+
     cli.run(main)

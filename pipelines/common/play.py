@@ -1,4 +1,5 @@
 """An exported greedy policy (SavedModel + env.json) playing whole episodes, one at a time."""
+
 import dataclasses
 from typing import Any, Callable, Dict, Optional, Tuple
 
@@ -20,6 +21,7 @@ class Episode:
 class Step:
     """One state of a recorded episode: what the game shows, what the network sees, and what the
     policy chose there (None in the last state)."""
+
     frame: np.ndarray  # env.render(), the game's RGB frame
     observation: np.ndarray  # the network's input
     action: Optional[int]
@@ -41,17 +43,22 @@ def spec_mismatch(policy_specs: Dict[str, Any], env) -> Optional[str]:
     wanted_obs = policy_specs["time_step_spec"].observation
     wanted_action = policy_specs["action_spec"]
     got_obs, got_action = env.observation_spec(), env.action_spec()
-    obs_fits = (tuple(wanted_obs.shape) == tuple(got_obs.shape)
-                and np.dtype(wanted_obs.dtype) == np.dtype(got_obs.dtype))
-    action_fits = (tuple(wanted_action.shape) == tuple(got_action.shape)
-                   and np.dtype(wanted_action.dtype) == np.dtype(got_action.dtype)
-                   and np.array_equal(wanted_action.minimum, got_action.minimum)
-                   and np.array_equal(wanted_action.maximum, got_action.maximum))
+    obs_fits = tuple(wanted_obs.shape) == tuple(got_obs.shape) and np.dtype(
+        wanted_obs.dtype
+    ) == np.dtype(got_obs.dtype)
+    action_fits = (
+        tuple(wanted_action.shape) == tuple(got_action.shape)
+        and np.dtype(wanted_action.dtype) == np.dtype(got_action.dtype)
+        and np.array_equal(wanted_action.minimum, got_action.minimum)
+        and np.array_equal(wanted_action.maximum, got_action.maximum)
+    )
     if obs_fits and action_fits:
         return None
-    return (f"it takes observations {describe(wanted_obs)} and actions {describe(wanted_action)};"
-            f" the environment gives observations {describe(got_obs)} and actions "
-            f"{describe(got_action)}")
+    return (
+        f"it takes observations {describe(wanted_obs)} and actions {describe(wanted_action)};"
+        f" the environment gives observations {describe(got_obs)} and actions "
+        f"{describe(got_action)}"
+    )
 
 
 class ExportedPolicy:
@@ -72,12 +79,14 @@ class ExportedPolicy:
 
     def action(self, time_step, state):
         """(action, next state, batched time step) for one unbatched time step."""
-        batch = tf.nest.map_structure(lambda x: tf.convert_to_tensor(np.asarray(x)[None]),
-                                      time_step)
+        batch = tf.nest.map_structure(
+            lambda x: tf.convert_to_tensor(np.asarray(x)[None]), time_step
+        )
         policy_step = self._model.action(batch, state)
         return int(policy_step.action.numpy()[0]), policy_step.state, batch
 
     def q_values(self, batch) -> np.ndarray:
+        assert self._q_values is not None, "the export has no Q values (has_q_values)"
         return self._q_values(batch).numpy()[0]
 
 
@@ -97,19 +106,26 @@ class RandomPolicy:
         return int(self._rng.integers(self._low, self._high + 1)), state, None
 
 
-def play_episode(policy: ExportedPolicy, env, max_steps: int = 10_000_000,
-                 recorder: Optional[Callable[[Step], None]] = None, epsilon: float = 0.0,
-                 rng: Optional[np.random.Generator] = None) -> Episode:
+def play_episode(
+    policy: ExportedPolicy,
+    env,
+    max_steps: int = 10_000_000,
+    recorder: Optional[Callable[[Step], None]] = None,
+    epsilon: float = 0.0,
+    rng: Optional[np.random.Generator] = None,
+) -> Episode:
     """Plays one episode from a fresh reset, taking a uniformly random action with probability
     `epsilon` (drawn from `rng`). A recorder sees every state before the action taken in it, and
     the last state (action None); the env must then render rgb_array."""
+    if epsilon and rng is None:
+        raise ValueError("epsilon > 0 needs rng, the generator of the random actions")
     time_step = env.reset()
     state = policy.initial_state()
     action_spec = env.action_spec()
     steps, rewards = 0, 0.0
     while not time_step.is_last() and steps < max_steps:
         action, state, batch = policy.action(time_step, state)
-        if epsilon and rng.random() < epsilon:
+        if epsilon and rng is not None and rng.random() < epsilon:
             action = int(rng.integers(action_spec.minimum, action_spec.maximum + 1))
         if recorder:
             q_value = None
@@ -126,8 +142,9 @@ def play_episode(policy: ExportedPolicy, env, max_steps: int = 10_000_000,
     return Episode(score, steps)
 
 
-def env_settings(env_id: str, metadata: Optional[Dict[str, Any]],
-                 max_episode_steps: Optional[int]) -> Tuple[Dict[str, Any], Optional[int]]:
+def env_settings(
+    env_id: str, metadata: Optional[Dict[str, Any]], max_episode_steps: Optional[int]
+) -> Tuple[Dict[str, Any], Optional[int]]:
     """(envs.load options, time limit) to evaluate on env_id: env.json's preprocessing and limit
     for env.json's own game.
 
@@ -142,8 +159,11 @@ def env_settings(env_id: str, metadata: Optional[Dict[str, Any]],
         limit = metadata.get("max_episode_steps")
     elif metadata is not None and envs.is_atari(env_id) and envs.is_atari(metadata["env_id"]):
         saved = metadata.get("env_options") or {}
-        options = {key: saved[key] for key in ("frame_stack", "frame_skip", "screen_size",
-                                               "noop_max") if key in saved}
+        options = {
+            key: saved[key]
+            for key in ("frame_stack", "frame_skip", "screen_size", "noop_max")
+            if key in saved
+        }
     return options, max_episode_steps or limit
 
 

@@ -1,4 +1,5 @@
 """A one-line progress report: env steps, steps/s, ETA and the latest figures of the run."""
+
 import sys
 import time
 from typing import Dict, Optional
@@ -12,8 +13,14 @@ def _clock(seconds: float) -> str:
 class Progress:
     """Redraws one line on a terminal; elsewhere (logs, CI) prints a line every `log_seconds`."""
 
-    def __init__(self, name: str, total_steps: int, start_step: int, log_seconds: float = 10.0,
-                 stream=sys.stdout):
+    def __init__(
+        self,
+        name: str,
+        total_steps: int,
+        start_step: int,
+        log_seconds: float = 10.0,
+        stream=sys.stdout,
+    ):
         self._name = name
         self._total = total_steps
         self._start_step = start_step
@@ -34,8 +41,12 @@ class Progress:
         self._last_print = now
         rate = self.steps_per_second(step)
         eta = (self._total - step) / rate if rate > 0 else 0
-        parts = [f"{self._name}", f"{step:,}/{self._total:,} env steps",
-                 f"{rate:,.0f} steps/s", f"ETA {_clock(eta)}"]
+        parts = [
+            f"{self._name}",
+            f"{step:,}/{self._total:,} env steps",
+            f"{rate:,.0f} steps/s",
+            f"ETA {_clock(eta)}",
+        ]
         parts += [f"{key} {value:.4g}" for key, value in figures.items() if value is not None]
         line = " | ".join(parts)
         if self._tty:

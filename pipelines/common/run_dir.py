@@ -1,4 +1,5 @@
 """The run directory: checks it is usable, locks it, and guards resumes against changed settings."""
+
 import dataclasses
 import fcntl
 import glob
@@ -13,8 +14,14 @@ CONFIG_FILE = "config.json"
 # Run controls that may change between a run and its resume; everything else is a hyperparameter.
 # num_env_steps may change too: a larger budget trains on, one the run has already spent ends it
 # (final evaluation, export, summary.json) without training.
-RESUMABLE_CHANGES = {"eval_interval", "eval_episodes", "checkpoint_interval", "summary_interval",
-                     "num_env_steps", "video_interval"}
+RESUMABLE_CHANGES = {
+    "eval_interval",
+    "eval_episodes",
+    "checkpoint_interval",
+    "summary_interval",
+    "num_env_steps",
+    "video_interval",
+}
 # Subfolders the other processes of a scaled-out run keep in the learner's root_dir.
 ROLE_FOLDERS = ("replay_server", "collector-")
 
@@ -41,9 +48,11 @@ def _umask() -> int:
 def has_trained(path: str) -> bool:
     """Whether the run directory holds anything training made: a checkpoint, an export or a
     summary.json."""
-    return bool(glob.glob(os.path.join(path, "checkpoints", "ckpt-*"))
-                or os.path.exists(os.path.join(path, "summary.json"))
-                or os.path.exists(os.path.join(path, "policies")))
+    return bool(
+        glob.glob(os.path.join(path, "checkpoints", "ckpt-*"))
+        or os.path.exists(os.path.join(path, "summary.json"))
+        or os.path.exists(os.path.join(path, "policies"))
+    )
 
 
 def check_not_busy(root_dir: str) -> None:
@@ -91,22 +100,30 @@ class RunDir:
     def _check_resume(self, new: Dict[str, Any], defaults: Dict[str, Any]) -> bool:
         config_path = os.path.join(self.path, CONFIG_FILE)
         if not os.path.exists(config_path):
-            if any(name != ".lock" and not name.startswith(ROLE_FOLDERS)
-                   for name in os.listdir(self.path)):
-                raise UserError(f"--root_dir {self.path} is not empty and holds no run; "
-                                "choose an empty or new directory")
+            if any(
+                name != ".lock" and not name.startswith(ROLE_FOLDERS)
+                for name in os.listdir(self.path)
+            ):
+                raise UserError(
+                    f"--root_dir {self.path} is not empty and holds no run; "
+                    "choose an empty or new directory"
+                )
             return False
         old = _read_config(config_path)
         if not has_trained(self.path):
             return False  # an attempt that never trained: its config.json is replaced
         if old.get("name") != new["name"]:
-            raise UserError(f"--root_dir holds a '{old.get('name')}' run, not '{new['name']}'; "
-                            "use another --root_dir")
+            raise UserError(
+                f"--root_dir holds a '{old.get('name')}' run, not '{new['name']}'; "
+                "use another --root_dir"
+            )
         # A run older than presets is told apart by its settings alone (compared below).
         if "preset" in old and old["preset"] != new.get("preset", ""):
-            raise UserError(f"--root_dir holds a run of preset '{old.get('preset', '')}', not "
-                            f"'{new.get('preset', '')}'; resume it with its own --preset or use "
-                            "another --root_dir")
+            raise UserError(
+                f"--root_dir holds a run of preset '{old.get('preset', '')}', not "
+                f"'{new.get('preset', '')}'; resume it with its own --preset or use "
+                "another --root_dir"
+            )
         new_json = _jsonable_dict(new)
         for field, value in sorted(new_json.items()):
             before = old.get(field)
@@ -114,8 +131,10 @@ class RunDir:
                 continue
             if field not in old and value == defaults[field]:
                 continue  # a field newer than the run, at the default that keeps old behaviour
-            raise UserError(f"refusing to resume: config.{field} was {before!r}, now {value!r} "
-                            "(only num_env_steps may change); use a new --root_dir")
+            raise UserError(
+                f"refusing to resume: config.{field} was {before!r}, now {value!r} "
+                "(only num_env_steps may change); use a new --root_dir"
+            )
         return True
 
     def join(self, *parts: str) -> str:
@@ -128,12 +147,16 @@ def _read_config(path: str) -> Dict[str, Any]:
         with open(path, "rb") as f:
             old = json.loads(f.read().decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as error:
-        raise UserError(f"{path} is damaged ({str(error).splitlines()[0]}): restore it from a "
-                        "backup, or move the run aside and use another --root_dir") from None
+        raise UserError(
+            f"{path} is damaged ({str(error).splitlines()[0]}): restore it from a "
+            "backup, or move the run aside and use another --root_dir"
+        ) from None
     if not isinstance(old, dict):
-        raise UserError(f"{path} is damaged (a JSON {type(old).__name__}, not an object of "
-                        "config fields): restore it from a backup, or move the run aside and use "
-                        "another --root_dir")
+        raise UserError(
+            f"{path} is damaged (a JSON {type(old).__name__}, not an object of "
+            "config fields): restore it from a backup, or move the run aside and use "
+            "another --root_dir"
+        )
     return old
 
 

@@ -1,4 +1,5 @@
 """root_dir/summary.json, the same keys for every pipeline, and the run's last line."""
+
 import json
 import os
 from typing import Dict, Optional
@@ -6,9 +7,17 @@ from typing import Dict, Optional
 from pipelines.common import run_dir
 
 
-def write(run: run_dir.RunDir, config, env_steps: int, train_steps: int,
-          wall_seconds: float, resumed_from: int, final_eval: Optional[Dict],
-          policy_dir: str, **extra) -> Dict:
+def write(
+    run: run_dir.RunDir,
+    config,
+    env_steps: int,
+    train_steps: int,
+    wall_seconds: float,
+    resumed_from: int,
+    final_eval: Optional[Dict],
+    policy_dir: str,
+    **extra,
+) -> Dict:
     """Writes summary.json atomically (extra keys after the common ones), prints
     `done: ...` and returns the summary."""
     summary = {
@@ -18,8 +27,9 @@ def write(run: run_dir.RunDir, config, env_steps: int, train_steps: int,
         "train_steps": train_steps,
         "wall_seconds": round(wall_seconds, 1),
         "env_steps_per_second": round((env_steps - resumed_from) / wall_seconds, 1),
-        "final_eval": ({key: final_eval[key] for key in ("mean", "std", "episodes")}
-                       if final_eval else None),
+        "final_eval": (
+            {key: final_eval[key] for key in ("mean", "std", "episodes")} if final_eval else None
+        ),
         "resumed_from_env_step": resumed_from,
         **extra,
     }
@@ -27,14 +37,18 @@ def write(run: run_dir.RunDir, config, env_steps: int, train_steps: int,
     collectors = summary.get("env_steps_per_collector")
     source = f" from {len(collectors)} collectors" if collectors is not None else ""
     final = format(final_eval["mean"], ".1f") if final_eval else "off"
-    print(f"done: {env_steps:,} env steps{source}, {train_steps:,} train steps, "
-          f"{summary['env_steps_per_second']:,.0f} env steps/s; final eval {final}; "
-          f"policy in {run.join(policy_dir)}", flush=True)
+    print(
+        f"done: {env_steps:,} env steps{source}, {train_steps:,} train steps, "
+        f"{summary['env_steps_per_second']:,.0f} env steps/s; final eval {final}; "
+        f"policy in {run.join(policy_dir)}",
+        flush=True,
+    )
     return summary
 
 
-def already_finished(run: run_dir.RunDir, env_step: int, num_env_steps: int,
-                     stopped_by_rule: bool = False) -> Optional[Dict]:
+def already_finished(
+    run: run_dir.RunDir, env_step: int, num_env_steps: int, stopped_by_rule: bool = False
+) -> Optional[Dict]:
     """summary.json of a run that finished at the restored env step and has nothing left to
     train, after saying so; None when there is training to do or the run was stopped before its
     end (a smaller budget then ends it with a final evaluation and export). Its summary.json is
@@ -50,7 +64,10 @@ def already_finished(run: run_dir.RunDir, env_step: int, num_env_steps: int,
         return None
     final = summary.get("final_eval") or {}
     score = format(final["mean"], ".1f") if "mean" in final else "off"
-    print(f"done: this run finished at {env_step:,} env steps (final eval {score}), as "
-          f"{os.path.join(run.path, 'summary.json')} says; nothing to train: raise "
-          "--config.num_env_steps to train on", flush=True)
+    print(
+        f"done: this run finished at {env_step:,} env steps (final eval {score}), as "
+        f"{os.path.join(run.path, 'summary.json')} says; nothing to train: raise "
+        "--config.num_env_steps to train on",
+        flush=True,
+    )
     return summary

@@ -7,6 +7,7 @@ handler here is installed, the first Ctrl-C or SIGTERM only records the request;
 `check()` between steps, which raises KeyboardInterrupt there, in plain Python. A second signal
 stops at once, for a loop that is stuck.
 """
+
 import signal
 import sys
 
@@ -18,8 +19,7 @@ def _handle(_signum, _frame) -> None:
     if _requested:
         raise KeyboardInterrupt
     _requested = True
-    sys.stderr.write("\nstopping at the next step, checkpoint first "
-                     "(Ctrl-C again stops at once)\n")
+    sys.stderr.write("\nstopping at the next step, checkpoint first (Ctrl-C again stops at once)\n")
     sys.stderr.flush()
 
 

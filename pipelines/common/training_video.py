@@ -1,6 +1,7 @@
 """Videos of the agent while it trains: every config.video_interval env steps, the evaluation
 that follows also records one game, played by the evaluation policy, to
 root_dir/videos/<env_step>.mp4 (as SB3's VecVideoRecorder and CleanRL's --capture_video)."""
+
 import os
 from typing import Optional
 
@@ -33,9 +34,13 @@ class TrainingVideos:
         path."""
         config = self._config
         options = environments.env_options(config, training=False)
-        env = envs.load(config.env_id, seed=config.seed + 20_000 + step,
-                        max_episode_steps=config.max_episode_steps or None,
-                        render_mode="rgb_array", **options)
+        env = envs.load(
+            config.env_id,
+            seed=config.seed + 20_000 + step,
+            max_episode_steps=config.max_episode_steps or None,
+            render_mode="rgb_array",
+            **options,
+        )
         os.makedirs(self._directory, exist_ok=True)
         path = os.path.join(self._directory, f"{step}.mp4")
         writer = video.VideoWriter(path, play.real_time_fps(config.env_id, options, env))

@@ -1,5 +1,6 @@
 """Evaluation videos: the game's own RGB frames, optionally beside what the network sees, with a
 caption line, written as MP4 (imageio-ffmpeg's bundled ffmpeg) or GIF (Pillow)."""
+
 import os
 import tempfile
 from typing import List, Optional
@@ -19,8 +20,10 @@ def check_path(path: str) -> None:
     """Raises ValueError unless `path` is an .mp4 or .gif file in a directory that exists."""
     extension = os.path.splitext(path)[1].lower()
     if extension not in FORMATS:
-        raise ValueError(f"--video={path}: the video format is chosen by the extension, "
-                         f"{' or '.join(FORMATS)}; got '{extension or 'no extension'}'")
+        raise ValueError(
+            f"--video={path}: the video format is chosen by the extension, "
+            f"{' or '.join(FORMATS)}; got '{extension or 'no extension'}'"
+        )
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
         raise ValueError(f"--video={path}: directory {folder} does not exist")
@@ -38,12 +41,13 @@ def network_view(observation: np.ndarray, height: int) -> Optional[np.ndarray]:
         return None
     newest = observation[..., -1]
     width = round(newest.shape[1] * height / newest.shape[0])
-    scaled = Image.fromarray(newest).resize((width, height), Image.NEAREST)
+    scaled = Image.fromarray(newest).resize((width, height), Image.Resampling.NEAREST)
     return np.repeat(np.asarray(scaled)[..., None], 3, axis=-1)
 
 
-def compose(frame: np.ndarray, side: Optional[np.ndarray] = None,
-            caption: Optional[str] = None) -> np.ndarray:
+def compose(
+    frame: np.ndarray, side: Optional[np.ndarray] = None, caption: Optional[str] = None
+) -> np.ndarray:
     """The game frame, `side` to its right (same height), `caption` on a strip below; padded to
     even width and height, which H.264 in yuv420p needs."""
     picture = frame if side is None else np.concatenate([frame, side], axis=1)
@@ -84,14 +88,23 @@ class VideoWriter:
         self._gif_frames: List[Image.Image] = []
         self._mp4 = None
         if not self._gif:
-            self._mp4 = imageio.get_writer(self._staging, format="FFMPEG", mode="I", fps=fps,
-                                           codec="libx264", pixelformat="yuv420p",
-                                           macro_block_size=2)
+            self._mp4 = imageio.get_writer(
+                self._staging,
+                format="FFMPEG",
+                mode="I",
+                fps=fps,
+                codec="libx264",
+                pixelformat="yuv420p",
+                macro_block_size=2,
+            )
 
     def append(self, frame: np.ndarray) -> None:
         if self._gif:
-            self._gif_frames.append(Image.fromarray(frame).convert("P", palette=Image.ADAPTIVE))
+            self._gif_frames.append(
+                Image.fromarray(frame).convert("P", palette=Image.Palette.ADAPTIVE)
+            )
         else:
+            assert self._mp4 is not None
             self._mp4.append_data(frame)
         self.frames += 1
 
@@ -103,9 +116,14 @@ class VideoWriter:
             if self.frames == 0:
                 raise ValueError("no frames to write")
             if self._gif:
-                self._gif_frames[0].save(self._staging, format="GIF", save_all=True,
-                                         append_images=self._gif_frames[1:], loop=0,
-                                         duration=round(1000 / self._fps))
+                self._gif_frames[0].save(
+                    self._staging,
+                    format="GIF",
+                    save_all=True,
+                    append_images=self._gif_frames[1:],
+                    loop=0,
+                    duration=round(1000 / self._fps),
+                )
             export.publish(self._staging, self.path)
         finally:
             self._gif_frames = []

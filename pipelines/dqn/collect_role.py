@@ -4,6 +4,7 @@ It pulls the weights (and the global env step, which sets epsilon) every weights
 its own env steps, reports the steps it wrote to the learner through the server, and exits when
 the learner has finished. It keeps no state of its own: killed, it is simply restarted.
 """
+
 import os
 
 import reverb
@@ -24,9 +25,15 @@ _ROUNDS_PER_REPORT = 8
 # learner has finished.
 _FLUSH_TIMEOUT_MS = 2_000
 # What a vanished or restarting server raises in a client.
-SERVER_ERRORS = (tf.errors.UnavailableError, tf.errors.CancelledError, tf.errors.AbortedError,
-                 tf.errors.DeadlineExceededError, reverb.errors.DeadlineExceededError,
-                 RuntimeError, ConnectionError)
+SERVER_ERRORS = (
+    tf.errors.UnavailableError,
+    tf.errors.CancelledError,
+    tf.errors.AbortedError,
+    tf.errors.DeadlineExceededError,
+    reverb.errors.DeadlineExceededError,
+    RuntimeError,
+    ConnectionError,
+)
 
 
 def folder(task: int) -> str:
@@ -39,18 +46,28 @@ class Collector:
     def __init__(self, config: DqnConfig, address: str, task: int):
         self._config, self._address, self._task = config, address, task
         train_envs = environments.make_environments(
-            config, config.num_parallel_envs, seed=config.seed + 1_000 * (task + 1),
-            training=True, backend=config.env_backend)
+            config,
+            config.num_parallel_envs,
+            seed=config.seed + 1_000 * (task + 1),
+            training=True,
+            backend=config.env_backend,
+        )
         self._env = environments.batch(train_envs)
         self.scores = environments.GameScores(train_envs)
         self.train_step = tf.Variable(0, dtype=tf.int64)
         self.env_step = tf.Variable(0, dtype=tf.int64)
-        agent, self.epsilon = build_agent(config, self._env.time_step_spec(),
-                                          self._env.action_spec(), self.train_step, self.env_step)
+        agent, self.epsilon = build_agent(
+            config,
+            self._env.time_step_spec(),
+            self._env.action_spec(),
+            self.train_step,
+            self.env_step,
+        )
         self._collect_data_spec = agent.collect_data_spec
         self._policy = batched_policy.BatchedPyPolicy(agent.collect_policy)
-        self._variables = distributed.shared_variables(agent.collect_policy, self.train_step,
-                                                       self.env_step, tf.Variable(False))
+        self._variables = distributed.shared_variables(
+            agent.collect_policy, self.train_step, self.env_step, tf.Variable(False)
+        )
         self.steps = 0  # env steps this collector wrote, since it started
         self.connect(replay.connect(address))
 
@@ -61,13 +78,17 @@ class Collector:
         self.shared = distributed.SharedVariables(self._address, self._variables)
         self.shared.pull()
         frame_stack = self._config.frame_stack if envs.is_atari(self._config.env_id) else 1
-        self._writer = replay.FrameReplayWriter(client, self._config.num_parallel_envs,
-                                                frame_stack, self._config.n_step)
+        self._writer = replay.FrameReplayWriter(
+            client, self._config.num_parallel_envs, frame_stack, self._config.n_step
+        )
         self._counter = py_metrics.EnvironmentSteps()
         self._actor = actor.Actor(
-            self._env, self._policy, self.train_step,
+            self._env,
+            self._policy,
+            self.train_step,
             steps_per_run=_ROUNDS_PER_REPORT * self._config.num_parallel_envs,
-            observers=[self._writer, self.scores, self._counter])
+            observers=[self._writer, self.scores, self._counter],
+        )
 
     def collect(self) -> bool:
         """Collects one batch of steps into the server; False once the learner has finished."""
@@ -104,12 +125,14 @@ def collect(config: DqnConfig, root_dir: str, replay_server: str, task: int) -> 
     if not root_dir:
         raise UserError("--root_dir is required")
     run = run_dir.RunDir(os.path.join(root_dir, folder(task)), config)
-    distributed.watch_server(replay_server, f"collector {task}",
-                             "start it again once the server is back")
+    distributed.watch_server(
+        replay_server, f"collector {task}", "start it again once the server is back"
+    )
     summaries = tf.summary.create_file_writer(run.join("train"))
     # The run's env steps (as of the last pull), the collector's own steps among the figures.
-    bar = progress.Progress(f"{config.name} collector {task}", config.num_env_steps,
-                            int(collector.env_step.numpy()))
+    bar = progress.Progress(
+        f"{config.name} collector {task}", config.num_env_steps, int(collector.env_step.numpy())
+    )
     next_summary = config.summary_interval
     while True:
         stop_request.check()
@@ -117,18 +140,28 @@ def collect(config: DqnConfig, root_dir: str, replay_server: str, task: int) -> 
             if not collector.collect():
                 break
         except SERVER_ERRORS:
-            print(f"collector {task}: lost the replay server at {replay_server}; reconnecting "
-                  f"(up to {distributed.RECONNECT_SECONDS:.0f} s)", flush=True)
+            print(
+                f"collector {task}: lost the replay server at {replay_server}; reconnecting "
+                f"(up to {distributed.RECONNECT_SECONDS:.0f} s)",
+                flush=True,
+            )
             client = distributed.wait_for_server(replay_server)
             if client is None:
-                raise UserError(f"replay server {replay_server} unreachable for "
-                                f"{distributed.RECONNECT_SECONDS:.0f} s; collector {task} stops")
+                raise UserError(
+                    f"replay server {replay_server} unreachable for "
+                    f"{distributed.RECONNECT_SECONDS:.0f} s; collector {task} stops"
+                )
             collector.connect(client)
             continue
         global_step = int(collector.env_step.numpy())
-        bar.update(global_step, {"own env steps": collector.steps,
-                                 "ε": float(collector.epsilon()),
-                                 "weights of train step": int(collector.train_step.numpy())})
+        bar.update(
+            global_step,
+            {
+                "own env steps": collector.steps,
+                "ε": float(collector.epsilon()),
+                "weights of train step": int(collector.train_step.numpy()),
+            },
+        )
         if collector.steps >= next_summary:
             next_summary = collector.steps + config.summary_interval
             scores, lengths = collector.scores.drain()
@@ -139,5 +172,7 @@ def collect(config: DqnConfig, root_dir: str, replay_server: str, task: int) -> 
                 tf.summary.scalar("Metrics/Epsilon", collector.epsilon())
     bar.close()
     summaries.flush()
-    print(f"collector {task}: the learner has finished; wrote {collector.steps:,} env steps",
-          flush=True)
+    print(
+        f"collector {task}: the learner has finished; wrote {collector.steps:,} env steps",
+        flush=True,
+    )

@@ -3,6 +3,7 @@
 Units: an "env step" is one agent step (on Atari one agent step = frame_skip = 4 frames);
 a "train step" is one gradient update on one batch.
 """
+
 import dataclasses
 import functools
 from typing import Callable, Dict, Tuple
@@ -206,8 +207,9 @@ def lunarlander() -> DqnConfig:
     )
 
 
-def atari_fast(env_id: str, name: str, stop_at_eval_return: float = 0.0,
-               env_backend: str = "ale_vector") -> DqnConfig:
+def atari_fast(
+    env_id: str, name: str, stop_at_eval_return: float = 0.0, env_backend: str = "ale_vector"
+) -> DqnConfig:
     """Tianshou's Atari DQN recipe (examples/atari/atari_dqn.py), a tenth of a train step per env
     step: Pong here stopped at a confirmed +19 after 0.95M env steps (1 h 54 min on 2 cores) and
     scored 19.0 over 10 fresh games (docs/atari.md).
@@ -301,13 +303,27 @@ def homl_cartpole() -> DqnConfig:
     keeps the best weights it saw; this exports the last.
     """
     return DqnConfig(
-        name="cartpole_dqn", env_id="CartPole-v1",
-        num_env_steps=40_000, initial_collect_steps=1_000, num_parallel_envs=1,
-        update_period=50, target_update_period=50,  # the target is the online net of the step before
-        eval_interval=5_000, eval_episodes=20, checkpoint_interval=10_000,
-        replay_capacity=2_000, batch_size=32, learning_rate=1e-2, gamma=0.95,
-        huber_loss=False, epsilon_end=0.01, epsilon_decay_steps=30_000,
-        fc_layer_params=(32, 32), activation="elu", max_episode_steps=200)
+        name="cartpole_dqn",
+        env_id="CartPole-v1",
+        num_env_steps=40_000,
+        initial_collect_steps=1_000,
+        num_parallel_envs=1,
+        update_period=50,
+        target_update_period=50,  # the target is the online net of the step before
+        eval_interval=5_000,
+        eval_episodes=20,
+        checkpoint_interval=10_000,
+        replay_capacity=2_000,
+        batch_size=32,
+        learning_rate=1e-2,
+        gamma=0.95,
+        huber_loss=False,
+        epsilon_end=0.01,
+        epsilon_decay_steps=30_000,
+        fc_layer_params=(32, 32),
+        activation="elu",
+        max_episode_steps=200,
+    )
 
 
 def lab_report(env_id: str, name: str) -> DqnConfig:
@@ -315,8 +331,14 @@ def lab_report(env_id: str, name: str) -> DqnConfig:
     after 1 h 23 min, LunarLander 127 after 1 h 4 min, at ~12 env steps/s): the settings it
     states, on this package's fast preset for the game."""
     config = cartpole() if env_id == "CartPole-v1" else lunarlander()
-    return dataclasses.replace(config, name=name, fc_layer_params=(32, 32), learning_rate=2e-4,
-                               learning_rate_end=0.0, batch_size=128)
+    return dataclasses.replace(
+        config,
+        name=name,
+        fc_layer_params=(32, 32),
+        learning_rate=2e-4,
+        learning_rate_end=0.0,
+        batch_size=128,
+    )
 
 
 def blog_lunarlander() -> DqnConfig:
@@ -324,13 +346,25 @@ def blog_lunarlander() -> DqnConfig:
     1 to 0.1 over 100k env steps, a train step every 4 env steps, a target update every 10k env
     steps, a 100k replay; 500k env steps, one environment."""
     return DqnConfig(
-        name="lunarlander_dqn", env_id="LunarLander-v3",
-        num_env_steps=500_000, initial_collect_steps=10_000, num_parallel_envs=1,
-        update_period=4, target_update_period=10_000,
-        eval_interval=25_000, eval_episodes=10, checkpoint_interval=50_000,
-        replay_capacity=100_000, batch_size=64, learning_rate=1e-3, gamma=0.99,
-        huber_loss=True, epsilon_end=0.1, epsilon_decay_steps=100_000,
-        fc_layer_params=(150, 120))
+        name="lunarlander_dqn",
+        env_id="LunarLander-v3",
+        num_env_steps=500_000,
+        initial_collect_steps=10_000,
+        num_parallel_envs=1,
+        update_period=4,
+        target_update_period=10_000,
+        eval_interval=25_000,
+        eval_episodes=10,
+        checkpoint_interval=50_000,
+        replay_capacity=100_000,
+        batch_size=64,
+        learning_rate=1e-3,
+        gamma=0.99,
+        huber_loss=True,
+        epsilon_end=0.1,
+        epsilon_decay_steps=100_000,
+        fc_layer_params=(150, 120),
+    )
 
 
 def homl_breakout() -> DqnConfig:
@@ -342,13 +376,26 @@ def homl_breakout() -> DqnConfig:
     greedy, as the book's agent.policy."""
     config = nature2015("BreakoutNoFrameskip-v4", "breakout_dqn")
     return dataclasses.replace(
-        config, num_parallel_envs=1, initial_collect_steps=20_000, target_update_period=8_000,
-        replay_capacity=100_000, batch_size=64, epsilon_end=0.01, epsilon_decay_steps=250_000,
-        eval_epsilon=0.0, huber_loss=True, clip_rewards=False, terminal_on_life_loss=False)
+        config,
+        num_parallel_envs=1,
+        initial_collect_steps=20_000,
+        target_update_period=8_000,
+        replay_capacity=100_000,
+        batch_size=64,
+        epsilon_end=0.01,
+        epsilon_decay_steps=250_000,
+        eval_epsilon=0.0,
+        huber_loss=True,
+        clip_rewards=False,
+        terminal_on_life_loss=False,
+    )
 
 
-ATARI_GAMES = {"pong_dqn": "PongNoFrameskip-v4", "breakout_dqn": "BreakoutNoFrameskip-v4",
-               "spaceinvaders_dqn": "SpaceInvadersNoFrameskip-v4"}
+ATARI_GAMES = {
+    "pong_dqn": "PongNoFrameskip-v4",
+    "breakout_dqn": "BreakoutNoFrameskip-v4",
+    "spaceinvaders_dqn": "SpaceInvadersNoFrameskip-v4",
+}
 
 
 # The fast preset stops once a game's confirmed greedy score clears its target (Pong +18,
@@ -359,17 +406,26 @@ _FAST_STOP_AT_EVAL_RETURN = {"pong_dqn": 19.0, "breakout_dqn": 35.0}
 def presets(pipeline: str) -> Dict[str, Callable[[], DqnConfig]]:
     """The --preset choices of a DQN entry point, the default first."""
     if pipeline == "cartpole_dqn":
-        return {"fast": cartpole, "homl2019": homl_cartpole,
-                "lab_report": functools.partial(lab_report, "CartPole-v1", pipeline)}
+        return {
+            "fast": cartpole,
+            "homl2019": homl_cartpole,
+            "lab_report": functools.partial(lab_report, "CartPole-v1", pipeline),
+        }
     if pipeline == "lunarlander_dqn":
-        return {"fast": lunarlander, "blog": blog_lunarlander,
-                "lab_report": functools.partial(lab_report, "LunarLander-v3", pipeline)}
+        return {
+            "fast": lunarlander,
+            "blog": blog_lunarlander,
+            "lab_report": functools.partial(lab_report, "LunarLander-v3", pipeline),
+        }
     env_id = ATARI_GAMES[pipeline]
     # ale-py's vector env cannot skip a game's idle start (Space Invaders' skip_start).
     backend = "python" if pipeline == "spaceinvaders_dqn" else "ale_vector"
-    table = {"fast": functools.partial(atari_fast, env_id, pipeline,
-                                       _FAST_STOP_AT_EVAL_RETURN.get(pipeline, 0.0), backend),
-             "nature2015": functools.partial(nature2015, env_id, pipeline)}
+    table = {
+        "fast": functools.partial(
+            atari_fast, env_id, pipeline, _FAST_STOP_AT_EVAL_RETURN.get(pipeline, 0.0), backend
+        ),
+        "nature2015": functools.partial(nature2015, env_id, pipeline),
+    }
     if pipeline == "breakout_dqn":
         table["homl2019"] = homl_breakout
     return table
@@ -384,29 +440,48 @@ def validate(config: DqnConfig) -> None:
     """Raises ValueError (one line, user language) for values no run can use."""
     config_checks.check_video_interval(config)
     config_checks.check_activation(config)
-    positive = ["num_env_steps", "num_parallel_envs", "update_period", "target_update_period",
-                "eval_episodes", "checkpoint_interval", "summary_interval", "replay_capacity",
-                "batch_size", "n_step", "frame_stack", "weights_sync_period"]
+    positive = [
+        "num_env_steps",
+        "num_parallel_envs",
+        "update_period",
+        "target_update_period",
+        "eval_episodes",
+        "checkpoint_interval",
+        "summary_interval",
+        "replay_capacity",
+        "batch_size",
+        "n_step",
+        "frame_stack",
+        "weights_sync_period",
+    ]
     for field in positive:
         if getattr(config, field) <= 0:
             raise ValueError(f"config.{field} must be > 0, got {getattr(config, field)}")
-    for field in ["initial_collect_steps", "eval_interval", "epsilon_decay_steps",
-                  "max_episode_steps", "gradient_clipping", "samples_per_insert"]:
+    for field in [
+        "initial_collect_steps",
+        "eval_interval",
+        "epsilon_decay_steps",
+        "max_episode_steps",
+        "gradient_clipping",
+        "samples_per_insert",
+    ]:
         if getattr(config, field) < 0:
             raise ValueError(f"config.{field} must be >= 0, got {getattr(config, field)}")
     if not 0 < config.learning_rate < 1:
         raise ValueError(f"config.learning_rate must be in (0, 1), got {config.learning_rate}")
     if not 0 <= config.learning_rate_end < 1:
-        raise ValueError(f"config.learning_rate_end must be in [0, 1), got "
-                         f"{config.learning_rate_end}")
+        raise ValueError(
+            f"config.learning_rate_end must be in [0, 1), got {config.learning_rate_end}"
+        )
     if not 0 <= config.gamma <= 1:
         raise ValueError(f"config.gamma must be in [0, 1], got {config.gamma}")
     for field in ["epsilon_start", "epsilon_end", "eval_epsilon", "target_update_tau"]:
         if not 0 <= getattr(config, field) <= 1:
             raise ValueError(f"config.{field} must be in [0, 1], got {getattr(config, field)}")
     if config.env_backend not in ("python", "ale_vector"):
-        raise ValueError(f"config.env_backend must be 'python' or 'ale_vector', got "
-                         f"'{config.env_backend}'")
+        raise ValueError(
+            f"config.env_backend must be 'python' or 'ale_vector', got '{config.env_backend}'"
+        )
     if config.optimizer not in ("adam", "rmsprop"):
         raise ValueError(f"config.optimizer must be 'adam' or 'rmsprop', got '{config.optimizer}'")
     if config.batch_size > config.replay_capacity:
@@ -414,7 +489,8 @@ def validate(config: DqnConfig) -> None:
     if config.initial_collect_steps >= config.num_env_steps:
         raise ValueError("config.initial_collect_steps must be smaller than config.num_env_steps")
     if config.stop_confirm_episodes < 0:
-        raise ValueError(f"config.stop_confirm_episodes must be >= 0, got "
-                         f"{config.stop_confirm_episodes}")
+        raise ValueError(
+            f"config.stop_confirm_episodes must be >= 0, got {config.stop_confirm_episodes}"
+        )
     if not config.fc_layer_params and not config.conv_layer_params:
         raise ValueError("the Q network needs layers: set config.fc_layer_params")

@@ -7,6 +7,7 @@ Besides the experience table, the server holds:
 - the `collector_steps` queue: each collector enqueues (task, env steps) after every batch of
   steps it wrote; the learner dequeues them to count env steps in total and per collector.
 """
+
 import os
 import sys
 import threading
@@ -31,20 +32,30 @@ RECONNECT_SECONDS = 60.0
 _WATCH_SECONDS = 5.0
 
 
-def shared_variables(policy, train_step: tf.Variable, env_step: tf.Variable,
-                     finished: tf.Variable) -> Dict:
+def shared_variables(
+    policy, train_step: tf.Variable, env_step: tf.Variable, finished: tf.Variable
+) -> Dict:
     """The nest the learner pushes and the collectors pull."""
-    return {"policy": policy.variables(), "train_step": train_step, "env_step": env_step,
-            "finished": finished}
+    return {
+        "policy": policy.variables(),
+        "train_step": train_step,
+        "env_step": env_step,
+        "finished": finished,
+    }
 
 
 def variables_table(variables: Dict) -> reverb.Table:
     """A one-item table for `variables` (what ReverbVariableContainer expects: max_size 1)."""
     signature = tf.nest.map_structure(lambda v: tf.TensorSpec(v.shape, v.dtype), variables)
-    return reverb.Table(VARIABLES_TABLE, sampler=reverb.selectors.Uniform(),
-                        remover=reverb.selectors.Fifo(), max_size=1,
-                        max_times_sampled=0, rate_limiter=reverb.rate_limiters.MinSize(1),
-                        signature=signature)
+    return reverb.Table(
+        VARIABLES_TABLE,
+        sampler=reverb.selectors.Uniform(),
+        remover=reverb.selectors.Fifo(),
+        max_size=1,
+        max_times_sampled=0,
+        rate_limiter=reverb.rate_limiters.MinSize(1),
+        signature=signature,
+    )
 
 
 def steps_queue() -> reverb.Table:
@@ -52,8 +63,9 @@ def steps_queue() -> reverb.Table:
     return reverb.Table.queue(STEPS_QUEUE, max_size=_QUEUE_CAPACITY, signature=signature)
 
 
-def experience_rate_limiter(samples_per_insert: float, min_size: int,
-                            batch_size: int) -> reverb.rate_limiters.SampleToInsertRatio:
+def experience_rate_limiter(
+    samples_per_insert: float, min_size: int, batch_size: int
+) -> reverb.rate_limiters.SampleToInsertRatio:
     """Keeps the learner at `samples_per_insert` sampled transitions per inserted one.
 
     The learner waits when it would sample more (no overfitting to old data), collectors wait
@@ -62,8 +74,10 @@ def experience_rate_limiter(samples_per_insert: float, min_size: int,
     """
     error_buffer = max(2.0 * batch_size, 0.1 * min_size * samples_per_insert)
     return reverb.rate_limiters.SampleToInsertRatio(
-        samples_per_insert=samples_per_insert, min_size_to_sample=max(1, min_size),
-        error_buffer=error_buffer)
+        samples_per_insert=samples_per_insert,
+        min_size_to_sample=max(1, min_size),
+        error_buffer=error_buffer,
+    )
 
 
 class SharedVariables:
@@ -72,7 +86,8 @@ class SharedVariables:
     def __init__(self, address: str, variables: Dict):
         self.variables = variables
         self._container = reverb_variable_container.ReverbVariableContainer(
-            address, table_names=[VARIABLES_TABLE])
+            address, table_names=[VARIABLES_TABLE]
+        )
 
     def push(self) -> None:
         self._container.push(self.variables, VARIABLES_TABLE)
@@ -87,8 +102,9 @@ class SharedVariables:
 
 def report_steps(client: reverb.Client, task: int, env_steps: int) -> None:
     """A collector's report: it wrote `env_steps` more env steps to the experience table."""
-    client.insert({"task": np.int32(task), "env_steps": np.int64(env_steps)},
-                  priorities={STEPS_QUEUE: 1.0})
+    client.insert(
+        {"task": np.int32(task), "env_steps": np.int64(env_steps)}, priorities={STEPS_QUEUE: 1.0}
+    )
 
 
 def drain_step_reports(client: reverb.Client) -> List[tuple]:
@@ -96,13 +112,15 @@ def drain_step_reports(client: reverb.Client) -> List[tuple]:
     waiting = client.server_info()[STEPS_QUEUE].current_size
     if not waiting:
         return []
-    samples = client.sample(STEPS_QUEUE, num_samples=waiting, emit_timesteps=False,
-                            unpack_as_table_signature=True)
+    samples = client.sample(
+        STEPS_QUEUE, num_samples=waiting, emit_timesteps=False, unpack_as_table_signature=True
+    )
     return [(int(sample.data["task"]), int(sample.data["env_steps"])) for sample in samples]
 
 
-def wait_for_server(address: str, seconds: float = RECONNECT_SECONDS,
-                    stop_early=lambda: False) -> Optional[reverb.Client]:
+def wait_for_server(
+    address: str, seconds: float = RECONNECT_SECONDS, stop_early=lambda: False
+) -> Optional[reverb.Client]:
     """A client once the server at `address` answers again, or None after `seconds`."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline and not stop_early():
@@ -117,6 +135,7 @@ def watch_server(address: str, who: str, consequence: str) -> None:
     """Ends this process with one clear line once the server at `address` has not answered for
     RECONNECT_SECONDS. A restarted server is rejoined on its own (gRPC reconnects), but a Reverb
     call blocked on a server that never returns would wait forever."""
+
     def watch():
         client = reverb.Client(address)
         lost_since = None
@@ -131,11 +150,17 @@ def watch_server(address: str, who: str, consequence: str) -> None:
                 now = time.monotonic()
                 if lost_since is None:
                     lost_since = now
-                    print(f"{who}: replay server {address} not answering; waiting up to "
-                          f"{RECONNECT_SECONDS:.0f} s for it", flush=True)
+                    print(
+                        f"{who}: replay server {address} not answering; waiting up to "
+                        f"{RECONNECT_SECONDS:.0f} s for it",
+                        flush=True,
+                    )
                 elif now - lost_since >= RECONNECT_SECONDS:
-                    sys.stderr.write(f"error: replay server {address} unreachable for "
-                                     f"{RECONNECT_SECONDS:.0f} s; {who} stops ({consequence})\n")
+                    sys.stderr.write(
+                        f"error: replay server {address} unreachable for "
+                        f"{RECONNECT_SECONDS:.0f} s; {who} stops ({consequence})\n"
+                    )
                     sys.stderr.flush()
                     os._exit(1)  # the main thread may be blocked inside Reverb
+
     threading.Thread(target=watch, name="replay-server-watch", daemon=True).start()

@@ -3,26 +3,47 @@
 TensorFlow is imported only after the flags are checked: a bad flag fails at once, and a process
 that hosts a Reverb server can restart itself confined to loopback before anything heavy loads.
 """
+
 from absl import flags
 
 from pipelines.common import cli, loopback, run_dir, stop_request
 from pipelines.dqn.config import presets, validate
 
-ROOT_DIR = flags.DEFINE_string("root_dir", None, "Directory of the run: checkpoints, summaries, "
-                               "exported policies. Rerunning on the same directory resumes.")
-REPLAY_SERVER = flags.DEFINE_string("replay_server", "", "host:port of an external Reverb server; "
-                                    "empty starts an embedded one in this process.")
-ROLE = flags.DEFINE_enum("role", "all", ["all", "replay", "collect", "train"],
-                         "all: the whole run in this process. A scaled-out run is one 'replay' "
-                         "server, any number of 'collect' actors and one 'train' learner.")
-PORT = flags.DEFINE_integer("port", 0, "--role=replay: the server's port (0 picks a free one).",
-                            lower_bound=0, upper_bound=65535)
-TASK = flags.DEFINE_integer("task", 0, "--role=collect: this collector's index (0, 1, ...).",
-                            lower_bound=0)
+ROOT_DIR = flags.DEFINE_string(
+    "root_dir",
+    None,
+    "Directory of the run: checkpoints, summaries, "
+    "exported policies. Rerunning on the same directory resumes.",
+)
+REPLAY_SERVER = flags.DEFINE_string(
+    "replay_server",
+    "",
+    "host:port of an external Reverb server; empty starts an embedded one in this process.",
+)
+ROLE = flags.DEFINE_enum(
+    "role",
+    "all",
+    ["all", "replay", "collect", "train"],
+    "all: the whole run in this process. A scaled-out run is one 'replay' "
+    "server, any number of 'collect' actors and one 'train' learner.",
+)
+PORT = flags.DEFINE_integer(
+    "port",
+    0,
+    "--role=replay: the server's port (0 picks a free one).",
+    lower_bound=0,
+    upper_bound=65535,
+)
+TASK = flags.DEFINE_integer(
+    "task", 0, "--role=collect: this collector's index (0, 1, ...).", lower_bound=0
+)
 REPLAY_EXPOSE = flags.DEFINE_boolean(
-    "replay_expose", False, "Serve this process's Reverb server on every network interface "
+    "replay_expose",
+    False,
+    "Serve this process's Reverb server on every network interface "
     "instead of loopback only (for collectors on other machines). Reverb has no authentication: "
-    "only on a network you trust.")
+    "only on a network you trust.",
+)
 
 
 def run_pipeline(pipeline: str) -> None:
@@ -38,8 +59,9 @@ def run_pipeline(pipeline: str) -> None:
         except ValueError as error:
             cli.fail(str(error))
         if REPLAY_SERVER.value and cli.address_problem(REPLAY_SERVER.value):
-            cli.fail(f"--replay_server={REPLAY_SERVER.value}: "
-                     f"{cli.address_problem(REPLAY_SERVER.value)}")
+            cli.fail(
+                f"--replay_server={REPLAY_SERVER.value}: {cli.address_problem(REPLAY_SERVER.value)}"
+            )
         if role in ("all", "train"):
             try:
                 run_dir.check_not_busy(root_dir)
@@ -50,6 +72,7 @@ def run_pipeline(pipeline: str) -> None:
             loopback.confine_to_loopback()
         stop_request.install()
         from pipelines.dqn import collect_role, replay_role, train, train_role
+
         if role == "all":
             train.train(config, root_dir=root_dir, replay_server=REPLAY_SERVER.value)
         elif role == "replay":
@@ -58,4 +81,5 @@ def run_pipeline(pipeline: str) -> None:
             collect_role.collect(config, root_dir, REPLAY_SERVER.value, TASK.value)
         else:
             train_role.learn(config, root_dir, REPLAY_SERVER.value)
+
     cli.run(main)

@@ -1,4 +1,5 @@
 """Q networks: an MLP for vector observations, the Nature CNN for frames, optionally dueling."""
+
 from typing import Optional, Sequence, Tuple
 
 import tensorflow as tf
@@ -16,27 +17,42 @@ class SpaceToDepthConv2D(tf.keras.layers.Layer):
     Conv2D's shape, [k, k, C, F], so weights copy between the two layers unchanged.
     """
 
-    def __init__(self, filters: int, kernel_size: int, strides: int, activation=None,
-                 kernel_initializer=None, **kwargs):
+    def __init__(
+        self,
+        filters: int,
+        kernel_size: int,
+        strides: int,
+        activation=None,
+        kernel_initializer=None,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         if kernel_size % strides:
-            raise ValueError(f"space-to-depth needs a kernel size divisible by the stride, got "
-                             f"kernel {kernel_size}, stride {strides}")
+            raise ValueError(
+                f"space-to-depth needs a kernel size divisible by the stride, got "
+                f"kernel {kernel_size}, stride {strides}"
+            )
         self.filters, self.kernel_size, self.strides = filters, kernel_size, strides
         self.activation = tf.keras.activations.get(activation)
         # By default TF-Agents' initializer of its conv layers, so both layers start alike.
         self.kernel_initializer = tf.keras.initializers.get(
-            kernel_initializer or tf.keras.initializers.VarianceScaling(
-                scale=2.0, mode="fan_in", distribution="truncated_normal"))
+            kernel_initializer
+            or tf.keras.initializers.VarianceScaling(
+                scale=2.0, mode="fan_in", distribution="truncated_normal"
+            )
+        )
 
     def build(self, input_shape):
         height, width, channels = input_shape[-3:]
         if height % self.strides or width % self.strides:
-            raise ValueError(f"space-to-depth needs an input divisible by the stride, got "
-                             f"{height}x{width} for stride {self.strides}")
+            raise ValueError(
+                f"space-to-depth needs an input divisible by the stride, got "
+                f"{height}x{width} for stride {self.strides}"
+            )
         k = self.kernel_size
-        self.kernel = self.add_weight("kernel", shape=(k, k, channels, self.filters),
-                                      initializer=self.kernel_initializer)
+        self.kernel = self.add_weight(
+            "kernel", shape=(k, k, channels, self.filters), initializer=self.kernel_initializer
+        )
         self.bias = self.add_weight("bias", shape=(self.filters,), initializer="zeros")
         super().build(input_shape)
 
@@ -53,14 +69,19 @@ class SpaceToDepthConv2D(tf.keras.layers.Layer):
 
     def get_config(self):
         # TF-Agents copies preprocessing layers through from_config(get_config()).
-        return dict(super().get_config(), filters=self.filters, kernel_size=self.kernel_size,
-                    strides=self.strides,
-                    activation=tf.keras.activations.serialize(self.activation),
-                    kernel_initializer=tf.keras.initializers.serialize(self.kernel_initializer))
+        return dict(
+            super().get_config(),
+            filters=self.filters,
+            kernel_size=self.kernel_size,
+            strides=self.strides,
+            activation=tf.keras.activations.serialize(self.activation),
+            kernel_initializer=tf.keras.initializers.serialize(self.kernel_initializer),
+        )
 
 
-def _preprocessing(observation_spec, first_conv: Optional[Tuple[int, int, int]] = None,
-                   activation: str = "relu") -> Optional[tf.keras.layers.Layer]:
+def _preprocessing(
+    observation_spec, first_conv: Optional[Tuple[int, int, int]] = None, activation: str = "relu"
+) -> Optional[tf.keras.layers.Layer]:
     """Scales uint8 frames to [0, 1] inside the network (replay and transfer stay 4x smaller);
     with `first_conv`, that conv follows as a SpaceToDepthConv2D."""
     layers = []
@@ -74,9 +95,15 @@ def _preprocessing(observation_spec, first_conv: Optional[Tuple[int, int, int]] 
     return layers[0] if layers else None
 
 
-def make_q_network(observation_spec, action_spec, conv_layer_params: Sequence[Tuple[int, int, int]],
-                   fc_layer_params: Sequence[int], dueling: bool,
-                   space_to_depth: bool = False, activation: str = "relu") -> network.Network:
+def make_q_network(
+    observation_spec,
+    action_spec,
+    conv_layer_params: Sequence[Tuple[int, int, int]],
+    fc_layer_params: Sequence[int],
+    dueling: bool,
+    space_to_depth: bool = False,
+    activation: str = "relu",
+) -> network.Network:
     """The Q network of a DQN agent: one output per action; `activation` (a Keras name) after
     each hidden layer. With `space_to_depth`, the first conv layer is a SpaceToDepthConv2D (the
     same function computed differently); the network still takes the plain observation."""
@@ -86,13 +113,22 @@ def make_q_network(observation_spec, action_spec, conv_layer_params: Sequence[Tu
     first_conv = conv.pop(0) if space_to_depth else None
     preprocessing = _preprocessing(observation_spec, first_conv, activation)
     if dueling:
-        return DuelingQNetwork(observation_spec, action_spec, preprocessing_layers=preprocessing,
-                               conv_layer_params=tuple(conv) or None,
-                               fc_layer_params=tuple(fc_layer_params), activation=activation)
-    return q_network.QNetwork(observation_spec, action_spec, preprocessing_layers=preprocessing,
-                              conv_layer_params=tuple(conv) or None,
-                              fc_layer_params=tuple(fc_layer_params),
-                              activation_fn=tf.keras.activations.get(activation))
+        return DuelingQNetwork(
+            observation_spec,
+            action_spec,
+            preprocessing_layers=preprocessing,
+            conv_layer_params=tuple(conv) or None,
+            fc_layer_params=tuple(fc_layer_params),
+            activation=activation,
+        )
+    return q_network.QNetwork(
+        observation_spec,
+        action_spec,
+        preprocessing_layers=preprocessing,
+        conv_layer_params=tuple(conv) or None,
+        fc_layer_params=tuple(fc_layer_params),
+        activation_fn=tf.keras.activations.get(activation),
+    )
 
 
 class DuelingQNetwork(network.Network):
@@ -101,25 +137,40 @@ class DuelingQNetwork(network.Network):
     TF-Agents ships no dueling Q network, so this one is written here.
     """
 
-    def __init__(self, input_tensor_spec, action_spec, preprocessing_layers=None,
-                 conv_layer_params=None, fc_layer_params=(64, 64), activation="relu",
-                 name="DuelingQNetwork"):
+    def __init__(
+        self,
+        input_tensor_spec,
+        action_spec,
+        preprocessing_layers=None,
+        conv_layer_params=None,
+        fc_layer_params=(64, 64),
+        activation="relu",
+        name="DuelingQNetwork",
+    ):
         super().__init__(input_tensor_spec, state_spec=(), name=name)
         num_actions = int(action_spec.maximum - action_spec.minimum + 1)
         self._encoder = encoding_network.EncodingNetwork(
-            input_tensor_spec, preprocessing_layers=preprocessing_layers,
-            conv_layer_params=conv_layer_params, fc_layer_params=fc_layer_params[:-1],
-            activation_fn=tf.keras.activations.get(activation))
+            input_tensor_spec,
+            preprocessing_layers=preprocessing_layers,
+            conv_layer_params=conv_layer_params,
+            fc_layer_params=fc_layer_params[:-1],
+            activation_fn=tf.keras.activations.get(activation),
+        )
         stream = fc_layer_params[-1]
-        self._value = tf.keras.Sequential([tf.keras.layers.Dense(stream, activation=activation),
-                                           tf.keras.layers.Dense(1)])
-        self._advantage = tf.keras.Sequential([
-            tf.keras.layers.Dense(stream, activation=activation),
-            tf.keras.layers.Dense(num_actions)])
+        self._value = tf.keras.Sequential(
+            [tf.keras.layers.Dense(stream, activation=activation), tf.keras.layers.Dense(1)]
+        )
+        self._advantage = tf.keras.Sequential(
+            [
+                tf.keras.layers.Dense(stream, activation=activation),
+                tf.keras.layers.Dense(num_actions),
+            ]
+        )
 
     def call(self, observation, step_type=None, network_state=(), training=False):
-        features, network_state = self._encoder(observation, step_type=step_type,
-                                                network_state=network_state, training=training)
+        features, network_state = self._encoder(
+            observation, step_type=step_type, network_state=network_state, training=training
+        )
         value = self._value(features, training=training)
         advantage = self._advantage(features, training=training)
         return value + advantage - tf.reduce_mean(advantage, axis=-1, keepdims=True), network_state

@@ -10,6 +10,7 @@ A stored step has two columns: the observation (or newest frame) and the five sc
 step packed in one float32 vector. Reverb's per-item bookkeeping grows with the column count, and
 at ~1 KB per Atari frame it would otherwise cost as much as the frame itself.
 """
+
 import collections
 from typing import Optional, Sequence
 
@@ -37,9 +38,14 @@ def collect_data_spec(environment) -> trajectory_lib.Trajectory:
     enough to build the table of a replay server that runs on its own."""
     specs = tensor_spec.from_spec(environment.time_step_spec())
     return trajectory_lib.Trajectory(
-        step_type=specs.step_type, observation=specs.observation,
-        action=tensor_spec.from_spec(environment.action_spec()), policy_info=(),
-        next_step_type=specs.step_type, reward=specs.reward, discount=specs.discount)
+        step_type=specs.step_type,
+        observation=specs.observation,
+        action=tensor_spec.from_spec(environment.action_spec()),
+        policy_info=(),
+        next_step_type=specs.step_type,
+        reward=specs.reward,
+        discount=specs.discount,
+    )
 
 
 def window_length(frame_stack: int, n_step: int) -> int:
@@ -53,17 +59,22 @@ def stored_step_spec(collect_data_spec: trajectory_lib.Trajectory, frame_stack: 
         raise ValueError("the DQN replay layout stores no policy_info")
     obs = collect_data_spec.observation
     shape = obs.shape[:-1] if frame_stack > 1 else obs.shape
-    return (tf.TensorSpec(shape, obs.dtype, name="observation"),
-            tf.TensorSpec((len(_SCALARS),), tf.float32, name="scalars"))
+    return (
+        tf.TensorSpec(shape, obs.dtype, name="observation"),
+        tf.TensorSpec((len(_SCALARS),), tf.float32, name="scalars"),
+    )
 
 
-def make_table(step_spec, capacity: int, window: int,
-               rate_limiter: Optional[reverb.rate_limiters.RateLimiter] = None) -> reverb.Table:
+def make_table(
+    step_spec,
+    capacity: int,
+    window: int,
+    rate_limiter: Optional[reverb.rate_limiters.RateLimiter] = None,
+) -> reverb.Table:
     """A uniform, FIFO experience table of `window`-step items (by default sampling starts at one
     item; a single-process run paces training itself)."""
     signature = tensor_spec.add_outer_dim(step_spec, window)
-    signature = tf.nest.map_structure(
-        lambda s: tf.TensorSpec(s.shape, s.dtype, s.name), signature)
+    signature = tf.nest.map_structure(lambda s: tf.TensorSpec(s.shape, s.dtype, s.name), signature)
     return reverb.Table(
         TABLE,
         max_size=capacity,
@@ -94,14 +105,17 @@ class FrameReplayWriter:
         self._window = window_length(frame_stack, n_step)
         self._needed = n_step + 1
         keep = max(self._window, _CHUNK_LENGTH)
-        self._writers = [client.trajectory_writer(num_keep_alive_refs=keep, validate_items=False)
-                         for _ in range(num_envs)]
+        self._writers = [
+            client.trajectory_writer(num_keep_alive_refs=keep, validate_items=False)
+            for _ in range(num_envs)
+        ]
         # Steps and items go straight to Reverb's C++ writer: its Python wrapper restructures and
         # validates every call (57 vs 20-30 us per CartPole env step, the largest per-step cost
         # of the run). Columns are fixed here: 0 the observation, 1 the scalars.
         self._cpp_writers = [writer._writer for writer in self._writers]
-        chunking = reverb.pybind.ConstantChunkerOptions(max_chunk_length=_CHUNK_LENGTH,
-                                                        num_keep_alive_refs=keep)
+        chunking = reverb.pybind.ConstantChunkerOptions(
+            max_chunk_length=_CHUNK_LENGTH, num_keep_alive_refs=keep
+        )
         for cpp_writer in self._cpp_writers:
             for column in range(2):
                 cpp_writer.ConfigureChunker(column, chunking)
@@ -111,8 +125,9 @@ class FrameReplayWriter:
         self._end_padding = n_step - 1
 
     def __call__(self, batch: trajectory_lib.Trajectory) -> None:
-        scalars = np.stack([np.asarray(getattr(batch, name), np.float32) for name in _SCALARS],
-                           axis=-1)
+        scalars = np.stack(
+            [np.asarray(getattr(batch, name), np.float32) for name in _SCALARS], axis=-1
+        )
         observations = np.asarray(batch.observation)
         step_types, next_step_types = np.asarray(batch.step_type), np.asarray(batch.next_step_type)
         for i in range(len(self._writers)):
@@ -121,7 +136,8 @@ class FrameReplayWriter:
                 if step_types[i] == 0:  # FIRST: the stack's older frames as padding steps
                     for k in range(self._frame_stack - 1):
                         self._history[i].append(
-                            self._cpp_writers[i].Append([stored[..., k], scalars[i]]))
+                            self._cpp_writers[i].Append([stored[..., k], scalars[i]])
+                        )
                 stored = stored[..., -1]
             self._append(i, (stored, scalars[i]))
             if step_types[i] == 2 and next_step_types[i] == 0:  # boundary: the episode ended
@@ -140,8 +156,11 @@ class FrameReplayWriter:
         if self._real_steps[env] >= self._needed:
             # history holds exactly the window: deque(maxlen=window), and needed <= window.
             self._cpp_writers[env].CreateItem(
-                TABLE, 1.0, [[refs[0] for refs in history], [refs[1] for refs in history]],
-                [False, False])
+                TABLE,
+                1.0,
+                [[refs[0] for refs in history], [refs[1] for refs in history]],
+                [False, False],
+            )
 
     def flush(self, timeout_ms: Optional[int] = None) -> None:
         """Waits until the server has every item written so far (DeadlineExceededError after
@@ -155,8 +174,14 @@ class FrameReplayWriter:
             writer.close()
 
 
-def make_dataset(server_address: str, collect_data_spec, frame_stack: int, n_step: int,
-                 batch_size: int, prefetch: int = 4) -> tf.data.Dataset:
+def make_dataset(
+    server_address: str,
+    collect_data_spec,
+    frame_stack: int,
+    n_step: int,
+    batch_size: int,
+    prefetch: int = 4,
+) -> tf.data.Dataset:
     """Batches of `n_step + 1`-step Trajectories with full frame stacks, ready for DqnAgent."""
     window = window_length(frame_stack, n_step)
     columns = stored_step_spec(collect_data_spec, frame_stack)
@@ -173,7 +198,7 @@ def make_dataset(server_address: str, collect_data_spec, frame_stack: int, n_ste
         fields = {name: scalars[..., k] for k, name in enumerate(_SCALARS)}
         if frame_stack > 1:
             observations = _rebuild_stacks(observations, frame_stack)
-            fields = {name: value[:, frame_stack - 1:] for name, value in fields.items()}
+            fields = {name: value[:, frame_stack - 1 :] for name, value in fields.items()}
         spec = collect_data_spec
         return trajectory_lib.Trajectory(
             step_type=tf.cast(fields["step_type"], spec.step_type.dtype),
@@ -182,21 +207,31 @@ def make_dataset(server_address: str, collect_data_spec, frame_stack: int, n_ste
             policy_info=(),
             next_step_type=tf.cast(fields["next_step_type"], spec.next_step_type.dtype),
             reward=tf.cast(fields["reward"], spec.reward.dtype),
-            discount=tf.cast(fields["discount"], spec.discount.dtype))
+            discount=tf.cast(fields["discount"], spec.discount.dtype),
+        )
 
     # No tf.data autotuning: its model thread sleeps up to a minute between rounds, and deleting
     # the iterator waits for it (runs hung 5-47 s at exit). The fixed sizes here need no tuning.
     options = tf.data.Options()
     options.autotune.enabled = False
-    return dataset.batch(batch_size, drop_remainder=True).map(
-        to_trajectory, num_parallel_calls=2).prefetch(prefetch).with_options(options)
+    return (
+        dataset.batch(batch_size, drop_remainder=True)
+        .map(to_trajectory, num_parallel_calls=2)
+        .prefetch(prefetch)
+        .with_options(options)
+    )
 
 
 def _rebuild_stacks(frames: tf.Tensor, frame_stack: int) -> tf.Tensor:
     """[B, W, H, W] single frames -> [B, W - frame_stack + 1, H, W, frame_stack], oldest first."""
     num_transitions = frames.shape[1] - frame_stack + 1
-    return tf.stack([tf.stack([frames[:, t + k] for k in range(frame_stack)], axis=-1)
-                     for t in range(num_transitions)], axis=1)
+    return tf.stack(
+        [
+            tf.stack([frames[:, t + k] for k in range(frame_stack)], axis=-1)
+            for t in range(num_transitions)
+        ],
+        axis=1,
+    )
 
 
 def connect(address: str, timeout_seconds: float = 30.0) -> reverb.Client:
@@ -205,14 +240,17 @@ def connect(address: str, timeout_seconds: float = 30.0) -> reverb.Client:
     try:
         client.server_info(timeout=int(timeout_seconds))
     except Exception as error:  # Reverb raises a bare grpc/absl error type here
-        raise ConnectionError(f"no Reverb server answered at {address} within "
-                              f"{timeout_seconds:.0f} s") from error
+        raise ConnectionError(
+            f"no Reverb server answered at {address} within {timeout_seconds:.0f} s"
+        ) from error
     return client
 
 
-def start_server(tables: Sequence[reverb.Table], port: Optional[int] = None,
-                 checkpoint_dir: Optional[str] = None) -> reverb.Server:
+def start_server(
+    tables: Sequence[reverb.Table], port: Optional[int] = None, checkpoint_dir: Optional[str] = None
+) -> reverb.Server:
     """A Reverb server; with `checkpoint_dir`, it restores the newest complete checkpoint there."""
-    checkpointer = (reverb.checkpointers.DefaultCheckpointer(checkpoint_dir)
-                    if checkpoint_dir else None)
+    checkpointer = (
+        reverb.checkpointers.DefaultCheckpointer(checkpoint_dir) if checkpoint_dir else None
+    )
     return reverb.Server(list(tables), port=port, checkpointer=checkpointer)

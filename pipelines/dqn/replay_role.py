@@ -5,12 +5,13 @@ table the learner pushes weights to, and the collectors' step-report queue. It s
 root_dir/replay_server/ every checkpoint_interval inserted transitions and when stopped, and
 restores them when restarted on the same directory.
 """
+
 import os
 import time
 
-import envs
 import tensorflow as tf
 
+import envs
 from pipelines.common import environments, run_dir, stop_request
 from pipelines.common.cli import UserError
 from pipelines.dqn import distributed, replay
@@ -25,17 +26,25 @@ def make_tables(config: DqnConfig, environment):
     """The server's three tables, and the initial shared variables (untrained weights)."""
     train_step = tf.Variable(0, dtype=tf.int64)
     env_step = tf.Variable(0, dtype=tf.int64)
-    agent, _ = build_agent(config, environment.time_step_spec(), environment.action_spec(),
-                           train_step, env_step)
-    variables = distributed.shared_variables(agent.collect_policy, train_step, env_step,
-                                             tf.Variable(False))
+    agent, _ = build_agent(
+        config, environment.time_step_spec(), environment.action_spec(), train_step, env_step
+    )
+    variables = distributed.shared_variables(
+        agent.collect_policy, train_step, env_step, tf.Variable(False)
+    )
     frame_stack = config.frame_stack if envs.is_atari(config.env_id) else 1
     step_spec = replay.stored_step_spec(agent.collect_data_spec, frame_stack)
     rate_limiter = distributed.experience_rate_limiter(
-        samples_per_insert(config), min_size=max(config.initial_collect_steps, config.batch_size),
-        batch_size=config.batch_size)
-    experience = replay.make_table(step_spec, config.replay_capacity,
-                                   replay.window_length(frame_stack, config.n_step), rate_limiter)
+        samples_per_insert(config),
+        min_size=max(config.initial_collect_steps, config.batch_size),
+        batch_size=config.batch_size,
+    )
+    experience = replay.make_table(
+        step_spec,
+        config.replay_capacity,
+        replay.window_length(frame_stack, config.n_step),
+        rate_limiter,
+    )
     tables = [experience, distributed.variables_table(variables), distributed.steps_queue()]
     return tables, variables
 
@@ -62,10 +71,15 @@ def serve(config: DqnConfig, root_dir: str, port: int) -> None:
     if not info[distributed.VARIABLES_TABLE].current_size:
         distributed.SharedVariables(address, variables).push()  # collectors may start at once
     restored = info[replay.TABLE].current_size
-    print(f"replay server on port {server.port} ({restored:,} transitions restored); "
-          f"samples per insert {samples_per_insert(config):g}", flush=True)
+    print(
+        f"replay server on port {server.port} ({restored:,} transitions restored); "
+        f"samples per insert {samples_per_insert(config):g}",
+        flush=True,
+    )
 
-    inserted = lambda: client.server_info()[replay.TABLE].rate_limiter_info.insert_stats.completed
+    def inserted() -> int:
+        return client.server_info()[replay.TABLE].rate_limiter_info.insert_stats.completed
+
     next_checkpoint = inserted() + config.checkpoint_interval
     try:
         while True:

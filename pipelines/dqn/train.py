@@ -3,6 +3,7 @@
 environments and specs -> counters -> Q network -> agent -> replay (table, server, writer, dataset)
 -> Learner -> checkpointer -> actor and evaluation policy -> loop: collect, train, evaluate, save.
 """
+
 import dataclasses
 import os
 import time
@@ -16,8 +17,18 @@ from tf_agents.policies import epsilon_greedy_policy
 from tf_agents.train import actor, learner
 
 import envs
-from pipelines.common import (batched_policy, checkpoints, environments, evaluation, export,
-                              progress, run_dir, run_summary, stop_request, training_video)
+from pipelines.common import (
+    batched_policy,
+    checkpoints,
+    environments,
+    evaluation,
+    export,
+    progress,
+    run_dir,
+    run_summary,
+    stop_request,
+    training_video,
+)
 from pipelines.common.cli import UserError
 from pipelines.dqn import replay
 from pipelines.dqn.agent import build_agent
@@ -34,6 +45,7 @@ POLICY_DIR = os.path.join("policies", "greedy_policy")
 @dataclasses.dataclass
 class Replay:
     """The replay of a run: its server (None when external), a client, and the writer."""
+
     server: Optional[reverb.Server]
     client: reverb.Client
     address: str
@@ -43,37 +55,63 @@ class Replay:
         return self.client.server_info()[replay.TABLE].current_size
 
 
-def make_replay(config: DqnConfig, run: run_dir.RunDir, collect_data_spec, frame_stack: int,
-                client: Optional[reverb.Client], address: str) -> Replay:
+def make_replay(
+    config: DqnConfig,
+    run: run_dir.RunDir,
+    collect_data_spec,
+    frame_stack: int,
+    client: Optional[reverb.Client],
+    address: str,
+) -> Replay:
     """The embedded Reverb server (restoring its checkpoint), or the external one at `address`."""
     server = None
     if client is None:
         step_spec = replay.stored_step_spec(collect_data_spec, frame_stack)
-        table = replay.make_table(step_spec, config.replay_capacity,
-                                  replay.window_length(frame_stack, config.n_step))
+        table = replay.make_table(
+            step_spec, config.replay_capacity, replay.window_length(frame_stack, config.n_step)
+        )
         server = replay.start_server(
-            [table], checkpoint_dir=run.join("replay") if config.checkpoint_replay else None)
+            [table], checkpoint_dir=run.join("replay") if config.checkpoint_replay else None
+        )
         client, address = server.localhost_client(), f"localhost:{server.port}"
-    writer = replay.FrameReplayWriter(client, config.num_parallel_envs, frame_stack,
-                                      config.n_step)
+    writer = replay.FrameReplayWriter(client, config.num_parallel_envs, frame_stack, config.n_step)
     return Replay(server, client, address, writer)
 
 
-def make_learner(config: DqnConfig, run: run_dir.RunDir, agent, train_step: tf.Variable,
-                 replay_address: str, frame_stack: int,
-                 strategy: Optional[tf.distribute.Strategy] = None) -> learner.Learner:
+def make_learner(
+    config: DqnConfig,
+    run: run_dir.RunDir,
+    agent,
+    train_step: tf.Variable,
+    replay_address: str,
+    frame_stack: int,
+    strategy: Optional[tf.distribute.Strategy] = None,
+) -> learner.Learner:
     """TF-Agents' Learner: compiled train steps on batches prefetched from Reverb. With a
     strategy of several replicas, each replica samples its share of config.batch_size."""
     replicas = strategy.num_replicas_in_sync if strategy else 1
 
     def experience_dataset(_context=None):
-        dataset = replay.make_dataset(replay_address, agent.collect_data_spec, frame_stack,
-                                      config.n_step, config.batch_size // replicas,
-                                      _PREFETCH_BATCHES)
+        dataset = replay.make_dataset(
+            replay_address,
+            agent.collect_data_spec,
+            frame_stack,
+            config.n_step,
+            config.batch_size // replicas,
+            _PREFETCH_BATCHES,
+        )
         return dataset.map(lambda trajectory: (trajectory, ()))
+
     # Checkpoints and summaries are ours (they count env steps), so the Learner's are off.
-    return learner.Learner(run.path, train_step, agent, experience_dataset,
-                           checkpoint_interval=0, summary_interval=0, strategy=strategy)
+    return learner.Learner(
+        run.path,
+        train_step,
+        agent,
+        experience_dataset,
+        checkpoint_interval=0,
+        summary_interval=0,
+        strategy=strategy,
+    )
 
 
 def make_eval_policy(config: DqnConfig, agent):
@@ -90,10 +128,14 @@ def make_stop_rule(config: DqnConfig, eval_policy, run: run_dir.RunDir) -> evalu
     confirmations = None
     if config.stop_at_eval_return and config.stop_confirm_episodes and config.eval_interval:
         confirm_envs = environments.make_environments(
-            config, config.stop_confirm_episodes, config.seed + 20_000, training=False)
-        confirmations = evaluation.Evaluations(eval_policy, confirm_envs,
-                                               run.join("eval_confirm"),
-                                               config.max_episode_steps or 1_000_000)
+            config, config.stop_confirm_episodes, config.seed + 20_000, training=False
+        )
+        confirmations = evaluation.Evaluations(
+            eval_policy,
+            confirm_envs,
+            run.join("eval_confirm"),
+            config.max_episode_steps or 1_000_000,
+        )
     return evaluation.StopRule(config.stop_at_eval_return, confirmations)
 
 
@@ -102,12 +144,16 @@ def train(config: DqnConfig, root_dir: str, replay_server: str = "") -> Dict:
     try:
         validate(config)
         client = replay.connect(replay_server) if replay_server else None
-        train_envs = environments.make_environments(config, config.num_parallel_envs,
-                                                    config.seed, training=True,
-                                                    backend=config.env_backend)
-        eval_envs = (environments.make_environments(config, config.eval_episodes,
-                                                    config.seed + 10_000, training=False)
-                     if config.eval_interval else [])
+        train_envs = environments.make_environments(
+            config, config.num_parallel_envs, config.seed, training=True, backend=config.env_backend
+        )
+        eval_envs = (
+            environments.make_environments(
+                config, config.eval_episodes, config.seed + 10_000, training=False
+            )
+            if config.eval_interval
+            else []
+        )
     except (ValueError, ConnectionError) as error:
         raise UserError(str(error)) from None
     run = run_dir.RunDir(root_dir, config)
@@ -124,14 +170,20 @@ def train(config: DqnConfig, root_dir: str, replay_server: str = "") -> Dict:
     agent, epsilon = build_agent(config, time_step_spec, action_spec, train_step, env_step)
 
     frame_stack = config.frame_stack if envs.is_atari(config.env_id) else 1
-    experience = make_replay(config, run, agent.collect_data_spec, frame_stack, client,
-                             replay_server)
+    experience = make_replay(
+        config, run, agent.collect_data_spec, frame_stack, client, replay_server
+    )
     dqn_learner = make_learner(config, run, agent, train_step, experience.address, frame_stack)
-    checkpointer = checkpoints.open_checkpointer(run.join("checkpoints"), agent=agent,
-                                                 train_step=train_step, env_step=env_step,
-                                                 reached_stop_return=reached_stop_return)
-    finished = run_summary.already_finished(run, int(env_step.numpy()), config.num_env_steps,
-                                            bool(reached_stop_return.numpy()))
+    checkpointer = checkpoints.open_checkpointer(
+        run.join("checkpoints"),
+        agent=agent,
+        train_step=train_step,
+        env_step=env_step,
+        reached_stop_return=reached_stop_return,
+    )
+    finished = run_summary.already_finished(
+        run, int(env_step.numpy()), config.num_env_steps, bool(reached_stop_return.numpy())
+    )
     if finished is not None:
         experience.writer.close()
         if experience.server is not None:
@@ -140,24 +192,48 @@ def train(config: DqnConfig, root_dir: str, replay_server: str = "") -> Dict:
 
     scores, steps_counter = environments.GameScores(train_envs), py_metrics.EnvironmentSteps()
     collect_policy = batched_policy.BatchedPyPolicy(agent.collect_policy)
-    collect_actor = actor.Actor(collect_env, collect_policy, train_step,
-                                steps_per_run=_ROUNDS_PER_ITERATION * config.num_parallel_envs,
-                                observers=[experience.writer, scores, steps_counter])
+    collect_actor = actor.Actor(
+        collect_env,
+        collect_policy,
+        train_step,
+        steps_per_run=_ROUNDS_PER_ITERATION * config.num_parallel_envs,
+        observers=[experience.writer, scores, steps_counter],
+    )
 
-    loop = _Loop(config, run, experience, dqn_learner, checkpointer, collect_actor,
-                 steps_counter, scores, make_eval_policy(config, agent), eval_envs, env_step,
-                 epsilon, reached_stop_return)
+    loop = _Loop(
+        config,
+        run,
+        experience,
+        dqn_learner,
+        checkpointer,
+        collect_actor,
+        steps_counter,
+        scores,
+        make_eval_policy(config, agent),
+        eval_envs,
+        env_step,
+        epsilon,
+        reached_stop_return,
+    )
     loop.run()
 
     stop_request.check()  # a stop during the final evaluation: no export, no summary
-    export.export_policy(agent.policy, train_step, run.join(POLICY_DIR),
-                         environments.env_metadata(config))
+    export.export_policy(
+        agent.policy, train_step, run.join(POLICY_DIR), environments.env_metadata(config)
+    )
     stop_request.check()  # during the export: the rerun evaluates and exports again
     experience.writer.close()
     summary = run_summary.write(
-        run, config, int(env_step.numpy()), int(train_step.numpy()),
-        time.monotonic() - started, loop.resumed_from, loop.last_eval, POLICY_DIR,
-        reached_stop_return=bool(reached_stop_return.numpy()))
+        run,
+        config,
+        int(env_step.numpy()),
+        int(train_step.numpy()),
+        time.monotonic() - started,
+        loop.resumed_from,
+        loop.last_eval,
+        POLICY_DIR,
+        reached_stop_return=bool(reached_stop_return.numpy()),
+    )
     if experience.server is not None:
         experience.server.stop()
     return summary
@@ -166,18 +242,32 @@ def train(config: DqnConfig, root_dir: str, replay_server: str = "") -> Dict:
 class _Loop:
     """collect -> train the steps due -> summaries, evaluation, checkpoints, progress."""
 
-    def __init__(self, config: DqnConfig, run: run_dir.RunDir, experience: Replay,
-                 dqn_learner: learner.Learner, checkpointer: checkpoints.Checkpointer,
-                 collect_actor: actor.Actor, steps_counter: py_metrics.EnvironmentSteps,
-                 scores: environments.GameScores, eval_policy, eval_envs: List,
-                 env_step: tf.Variable, epsilon, reached_stop_return: tf.Variable):
+    def __init__(
+        self,
+        config: DqnConfig,
+        run: run_dir.RunDir,
+        experience: Replay,
+        dqn_learner: learner.Learner,
+        checkpointer: checkpoints.Checkpointer,
+        collect_actor: actor.Actor,
+        steps_counter: py_metrics.EnvironmentSteps,
+        scores: environments.GameScores,
+        eval_policy,
+        eval_envs: List,
+        env_step: tf.Variable,
+        epsilon,
+        reached_stop_return: tf.Variable,
+    ):
         self._config, self._run, self._replay = config, run, experience
         self._learner, self._checkpointer, self._actor = dqn_learner, checkpointer, collect_actor
         self._steps_counter, self._scores = steps_counter, scores
         self._evaluations = evaluation.Evaluations(
-            eval_policy, eval_envs, run.join("eval"),
+            eval_policy,
+            eval_envs,
+            run.join("eval"),
             max_steps=config.max_episode_steps or 1_000_000,
-            videos=training_video.for_run(config, run))
+            videos=training_video.for_run(config, run),
+        )
         self._env_step, self._epsilon = env_step, epsilon
         self._reached_stop_return = reached_stop_return
         self._stop_rule = make_stop_rule(config, eval_policy, run)
@@ -256,8 +346,11 @@ class _Loop:
         return self._evaluations.last
 
     def _figures(self) -> Dict[str, Optional[float]]:
-        return {"ε": float(self._epsilon()), "loss": self._last_loss,
-                "eval": self.last_eval["mean"] if self.last_eval else None}
+        return {
+            "ε": float(self._epsilon()),
+            "loss": self._last_loss,
+            "eval": self.last_eval["mean"] if self.last_eval else None,
+        }
 
     def _write_summaries(self, step: int) -> None:
         game_scores, game_lengths = self._scores.drain()

@@ -5,6 +5,7 @@ its weights and counters to the variables table, counts the env steps the collec
 checkpoints, evaluates and exports as a single-process run does. It finishes once the collectors
 have reported num_env_steps env steps in total, and tells them so through the variables table.
 """
+
 import time
 from typing import Dict, Optional
 
@@ -12,15 +13,29 @@ import numpy as np
 import tensorflow as tf
 
 import envs
-from pipelines.common import (checkpoints, environments, evaluation, export, progress, run_dir,
-                              run_summary, stop_request, training_video)
+from pipelines.common import (
+    checkpoints,
+    environments,
+    evaluation,
+    export,
+    progress,
+    run_dir,
+    run_summary,
+    stop_request,
+    training_video,
+)
 from pipelines.common.cli import UserError
 from pipelines.dqn import distributed, replay
 from pipelines.dqn.agent import build_agent
 from pipelines.dqn.collect_role import SERVER_ERRORS
 from pipelines.dqn.config import DqnConfig, validate
-from pipelines.dqn.train import (POLICY_DIR, make_eval_policy, make_learner, make_stop_rule,
-                                 next_multiple)
+from pipelines.dqn.train import (
+    POLICY_DIR,
+    make_eval_policy,
+    make_learner,
+    make_stop_rule,
+    next_multiple,
+)
 
 _IDLE_SECONDS = 0.5
 
@@ -28,23 +43,33 @@ _IDLE_SECONDS = 0.5
 class _Learner:
     """The learner's state and its connection to the replay server."""
 
-    def __init__(self, config: DqnConfig, run: run_dir.RunDir, address: str,
-                 strategy: tf.distribute.Strategy):
+    def __init__(
+        self, config: DqnConfig, run: run_dir.RunDir, address: str, strategy: tf.distribute.Strategy
+    ):
         self.config, self.run, self.address, self.strategy = config, run, address, strategy
         environment = environments.make_environments(config, 1, config.seed, training=True)[0]
         with strategy.scope():  # the agent's variables live where the strategy trains them
             self.train_step = tf.Variable(0, dtype=tf.int64, name="train_step")
             self.env_step = tf.Variable(0, dtype=tf.int64, name="env_step")
             self.finished = tf.Variable(False, name="finished")
-            self.collector_steps = tf.Variable(np.zeros(distributed.MAX_COLLECTORS, np.int64),
-                                               name="collector_steps")
-            self.agent, self.epsilon = build_agent(config, environment.time_step_spec(),
-                                                   environment.action_spec(), self.train_step,
-                                                   self.env_step)
+            self.collector_steps = tf.Variable(
+                np.zeros(distributed.MAX_COLLECTORS, np.int64), name="collector_steps"
+            )
+            self.agent, self.epsilon = build_agent(
+                config,
+                environment.time_step_spec(),
+                environment.action_spec(),
+                self.train_step,
+                self.env_step,
+            )
         self.frame_stack = config.frame_stack if envs.is_atari(config.env_id) else 1
         self.checkpointer = checkpoints.open_checkpointer(
-            run.join("checkpoints"), agent=self.agent, train_step=self.train_step,
-            env_step=self.env_step, collector_steps=self.collector_steps)
+            run.join("checkpoints"),
+            agent=self.agent,
+            train_step=self.train_step,
+            env_step=self.env_step,
+            collector_steps=self.collector_steps,
+        )
         self.resumed_from = int(self.env_step.numpy())
         self.train_steps_per_push = max(1, config.weights_sync_period // config.update_period // 2)
         self.connect(replay.connect(address))
@@ -52,12 +77,21 @@ class _Learner:
     def connect(self, client) -> None:
         """(Re)builds the dataset and the variables' channel, and pushes the current weights."""
         self.client = client
-        self.learner = make_learner(self.config, self.run, self.agent, self.train_step,
-                                    self.address, self.frame_stack, self.strategy)
+        self.learner = make_learner(
+            self.config,
+            self.run,
+            self.agent,
+            self.train_step,
+            self.address,
+            self.frame_stack,
+            self.strategy,
+        )
         self.shared = distributed.SharedVariables(
-            self.address, distributed.shared_variables(self.agent.collect_policy,
-                                                       self.train_step, self.env_step,
-                                                       self.finished))
+            self.address,
+            distributed.shared_variables(
+                self.agent.collect_policy, self.train_step, self.env_step, self.finished
+            ),
+        )
         self.shared.push()
 
     def count_reports(self) -> int:
@@ -88,33 +122,48 @@ def make_strategy() -> tf.distribute.Strategy:
     return tf.distribute.MirroredStrategy() if len(gpus) > 1 else tf.distribute.get_strategy()
 
 
-def learn(config: DqnConfig, root_dir: str, replay_server: str,
-          strategy: Optional[tf.distribute.Strategy] = None) -> Dict:
+def learn(
+    config: DqnConfig,
+    root_dir: str,
+    replay_server: str,
+    strategy: Optional[tf.distribute.Strategy] = None,
+) -> Dict:
     """Trains until the collectors have reported num_env_steps; returns summary.json's dict."""
     try:
         validate(config)
         if not replay_server:
             raise ValueError("--role=train needs --replay_server=host:port")
         replay.connect(replay_server)
-        eval_envs = (environments.make_environments(config, config.eval_episodes,
-                                                    config.seed + 10_000, training=False)
-                     if config.eval_interval else [])
+        eval_envs = (
+            environments.make_environments(
+                config, config.eval_episodes, config.seed + 10_000, training=False
+            )
+            if config.eval_interval
+            else []
+        )
     except (ValueError, ConnectionError) as error:
         raise UserError(str(error)) from None
     strategy = strategy or make_strategy()
     if config.batch_size % strategy.num_replicas_in_sync:
-        raise UserError(f"config.batch_size={config.batch_size} must divide evenly over the "
-                        f"{strategy.num_replicas_in_sync} replicas (GPUs) of the learner")
+        raise UserError(
+            f"config.batch_size={config.batch_size} must divide evenly over the "
+            f"{strategy.num_replicas_in_sync} replicas (GPUs) of the learner"
+        )
     run = run_dir.RunDir(root_dir, config)
     started = time.monotonic()
     tf.keras.utils.set_random_seed(config.seed)
     state = _Learner(config, run, replay_server, strategy)
-    distributed.watch_server(replay_server, "learner", "its last checkpoint is intact: rerun the "
-                             "same command to resume")
+    distributed.watch_server(
+        replay_server, "learner", "its last checkpoint is intact: rerun the same command to resume"
+    )
     eval_policy = make_eval_policy(config, state.agent)
-    evaluations = evaluation.Evaluations(eval_policy, eval_envs,
-                                         run.join("eval"), config.max_episode_steps or 1_000_000,
-                                         videos=training_video.for_run(config, run))
+    evaluations = evaluation.Evaluations(
+        eval_policy,
+        eval_envs,
+        run.join("eval"),
+        config.max_episode_steps or 1_000_000,
+        videos=training_video.for_run(config, run),
+    )
     stop_rule = make_stop_rule(config, eval_policy, run)
     summaries = tf.summary.create_file_writer(run.join("train"))
     bar = progress.Progress(f"{config.name} learner", config.num_env_steps, state.resumed_from)
@@ -153,39 +202,60 @@ def learn(config: DqnConfig, root_dir: str, replay_server: str,
             if step >= next_checkpoint:
                 state.save()
                 next_checkpoint = next_multiple(step, config.checkpoint_interval)
-            bar.update(step, {"train steps": int(state.train_step.numpy()), "loss": loss,
-                              "collectors": len(state.per_collector()),
-                              "eval": evaluations.last["mean"] if evaluations.last else None})
+            bar.update(
+                step,
+                {
+                    "train steps": int(state.train_step.numpy()),
+                    "loss": loss,
+                    "collectors": len(state.per_collector()),
+                    "eval": evaluations.last["mean"] if evaluations.last else None,
+                },
+            )
     except KeyboardInterrupt:
         bar.close()
         state.save()
         raise
     bar.close()
     if stopped:
-        print(f"{stop_rule.describe(evaluations.last)}: stopped at {step:,} env steps",
-              flush=True)
+        print(f"{stop_rule.describe(evaluations.last)}: stopped at {step:,} env steps", flush=True)
     state.save()
     state.finished.assign(True)
     state.shared.push()  # the collectors stop at their next pull
     if config.eval_interval and evaluations.last_step != step:
         evaluations.run(step)
     stop_request.check()  # a stop during the final evaluation: no export, no summary
-    export.export_policy(state.agent.policy, state.train_step, run.join(POLICY_DIR),
-                         environments.env_metadata(config))
+    export.export_policy(
+        state.agent.policy,
+        state.train_step,
+        run.join(POLICY_DIR),
+        environments.env_metadata(config),
+    )
     stop_request.check()  # during the export: the rerun evaluates and exports again
     return run_summary.write(
-        run, config, step, int(state.train_step.numpy()), time.monotonic() - started,
-        state.resumed_from, evaluations.last, POLICY_DIR,
-        env_steps_per_collector=state.per_collector())
+        run,
+        config,
+        step,
+        int(state.train_step.numpy()),
+        time.monotonic() - started,
+        state.resumed_from,
+        evaluations.last,
+        POLICY_DIR,
+        env_steps_per_collector=state.per_collector(),
+    )
 
 
 def _reconnect(state: _Learner) -> None:
-    print(f"learner: lost the replay server at {state.address}; reconnecting (up to "
-          f"{distributed.RECONNECT_SECONDS:.0f} s)", flush=True)
+    print(
+        f"learner: lost the replay server at {state.address}; reconnecting (up to "
+        f"{distributed.RECONNECT_SECONDS:.0f} s)",
+        flush=True,
+    )
     client = distributed.wait_for_server(state.address)
     if client is None:
         state.save()
-        raise UserError(f"replay server {state.address} unreachable for "
-                        f"{distributed.RECONNECT_SECONDS:.0f} s; the learner saved its checkpoint: "
-                        "rerun the same command to resume")
+        raise UserError(
+            f"replay server {state.address} unreachable for "
+            f"{distributed.RECONNECT_SECONDS:.0f} s; the learner saved its checkpoint: "
+            "rerun the same command to resume"
+        )
     state.connect(client)

@@ -1,5 +1,6 @@
 """The PPO agent (and A2C's, see pipelines.a2c): TF-Agents' PPOClipAgent, advantages computed
 per rollout and minibatch updates made by pipelines.ppo.learner."""
+
 import tensorflow as tf
 from tf_agents.agents.ppo import ppo_clip_agent
 from tf_agents.networks import network
@@ -8,10 +9,15 @@ from tf_agents.utils import value_ops
 from pipelines.ppo.config import PpoConfig
 
 
-def make_agent(config: PpoConfig, time_step_spec, action_spec, actor_network: network.Network,
-               value_net: network.Network,
-               learning_rate: tf.keras.optimizers.schedules.LearningRateSchedule,
-               train_step: tf.Variable) -> ppo_clip_agent.PPOClipAgent:
+def make_agent(
+    config: PpoConfig,
+    time_step_spec,
+    action_spec,
+    actor_network: network.Network,
+    value_net: network.Network,
+    learning_rate: tf.keras.optimizers.schedules.LearningRateSchedule,
+    train_step: tf.Variable,
+) -> ppo_clip_agent.PPOClipAgent:
     agent = _PPOClipAgent(
         time_step_spec,
         action_spec,
@@ -52,13 +58,19 @@ class _PPOClipAgent(ppo_clip_agent.PPOClipAgent):
     def compute_advantages(self, rewards, returns, discounts, value_preds):
         # value_preds: one per step and one more, the value of the state after the last step.
         return value_ops.generalized_advantage_estimation(
-            values=value_preds[:, :-1], final_value=value_preds[:, -1], rewards=rewards,
-            discounts=discounts, td_lambda=self._lambda, time_major=False)
+            values=value_preds[:, :-1],
+            final_value=value_preds[:, -1],
+            rewards=rewards,
+            discounts=discounts,
+            td_lambda=self._lambda,
+            time_major=False,
+        )
 
 
 def make_optimizer(config: PpoConfig, learning_rate) -> tf.keras.optimizers.Optimizer:
     """Adam, or RMSprop with A2C's decay of 0.99 (Keras' default is 0.9)."""
     if config.optimizer == "rmsprop":
-        return tf.keras.optimizers.RMSprop(learning_rate, rho=0.99,
-                                           epsilon=config.optimizer_epsilon)
+        return tf.keras.optimizers.RMSprop(
+            learning_rate, rho=0.99, epsilon=config.optimizer_epsilon
+        )
     return tf.keras.optimizers.Adam(learning_rate, epsilon=config.optimizer_epsilon)

@@ -4,6 +4,7 @@ Units: an "env step" is one agent step (on Atari 4 frames); an "iteration" colle
 rollout_length env steps in each of num_parallel_envs environments, then trains num_epochs
 passes over them in num_minibatches minibatches; a "train step" is one minibatch update.
 """
+
 import dataclasses
 import functools
 from typing import Callable, Dict, Tuple
@@ -109,32 +110,50 @@ def presets(pipeline: str) -> Dict[str, Callable[[], PpoConfig]]:
 def validate(config: PpoConfig) -> None:
     """Raises ValueError (one line, user language) for values no run can use."""
     config_checks.check_video_interval(config)
-    for field in ["num_env_steps", "num_parallel_envs", "rollout_length", "eval_episodes",
-                  "checkpoint_interval", "summary_interval", "num_epochs", "num_minibatches",
-                  "frame_stack"]:
+    for field in [
+        "num_env_steps",
+        "num_parallel_envs",
+        "rollout_length",
+        "eval_episodes",
+        "checkpoint_interval",
+        "summary_interval",
+        "num_epochs",
+        "num_minibatches",
+        "frame_stack",
+    ]:
         if getattr(config, field) <= 0:
             raise ValueError(f"config.{field} must be > 0, got {getattr(config, field)}")
-    for field in ["eval_interval", "max_episode_steps", "gradient_clipping", "value_clipping",
-                  "entropy_regularization", "value_pred_loss_coef"]:
+    for field in [
+        "eval_interval",
+        "max_episode_steps",
+        "gradient_clipping",
+        "value_clipping",
+        "entropy_regularization",
+        "value_pred_loss_coef",
+    ]:
         if getattr(config, field) < 0:
             raise ValueError(f"config.{field} must be >= 0, got {getattr(config, field)}")
     if config.env_backend not in ("python", "ale_vector"):
-        raise ValueError(f"config.env_backend must be 'python' or 'ale_vector', got "
-                         f"'{config.env_backend}'")
+        raise ValueError(
+            f"config.env_backend must be 'python' or 'ale_vector', got '{config.env_backend}'"
+        )
     steps = config.num_parallel_envs * config.rollout_length
     if steps % config.num_minibatches:
-        raise ValueError(f"config.num_minibatches ({config.num_minibatches}) must divide the "
-                         f"{steps} env steps of a rollout (num_parallel_envs * rollout_length)")
+        raise ValueError(
+            f"config.num_minibatches ({config.num_minibatches}) must divide the "
+            f"{steps} env steps of a rollout (num_parallel_envs * rollout_length)"
+        )
     if not 0 < config.learning_rate < 1:
         raise ValueError(f"config.learning_rate must be in (0, 1), got {config.learning_rate}")
     for field in ["gamma", "lambda_value"]:
         if not 0 <= getattr(config, field) <= 1:
             raise ValueError(f"config.{field} must be in [0, 1], got {getattr(config, field)}")
     if not 0 <= config.importance_ratio_clipping < 1:
-        raise ValueError(f"config.importance_ratio_clipping must be in [0, 1), got "
-                         f"{config.importance_ratio_clipping}")
+        raise ValueError(
+            f"config.importance_ratio_clipping must be in [0, 1), got "
+            f"{config.importance_ratio_clipping}"
+        )
     if config.optimizer not in ("adam", "rmsprop"):
-        raise ValueError(f"config.optimizer must be 'adam' or 'rmsprop', got "
-                         f"'{config.optimizer}'")
+        raise ValueError(f"config.optimizer must be 'adam' or 'rmsprop', got '{config.optimizer}'")
     if not config.fc_layer_params and not config.conv_layer_params:
         raise ValueError("the networks need layers: set config.fc_layer_params")

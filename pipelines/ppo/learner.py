@@ -1,4 +1,5 @@
 """PPO's update: advantages for a whole rollout, then epochs of shuffled minibatch steps."""
+
 from typing import Dict
 
 import numpy as np
@@ -7,8 +8,12 @@ from tf_agents.agents.ppo import ppo_agent
 from tf_agents.utils import common
 
 # LossInfo.extra fields reported to TensorBoard (means over an iteration's train steps).
-_REPORTED = ("policy_gradient_loss", "value_estimation_loss", "entropy_regularization_loss",
-             "clip_fraction")
+_REPORTED = (
+    "policy_gradient_loss",
+    "value_estimation_loss",
+    "entropy_regularization_loss",
+    "clip_fraction",
+)
 
 
 class MinibatchLearner:
@@ -19,8 +24,7 @@ class MinibatchLearner:
     num_epochs passes, one agent.train call (one train step) per minibatch.
     """
 
-    def __init__(self, agent: ppo_agent.PPOAgent, num_epochs: int, num_minibatches: int,
-                 seed: int):
+    def __init__(self, agent: ppo_agent.PPOAgent, num_epochs: int, num_minibatches: int, seed: int):
         self._agent = agent
         self._epochs, self._minibatches, self._seed = num_epochs, num_minibatches, seed
         self._preprocess = common.function(agent.preprocess_sequence)
@@ -31,7 +35,8 @@ class MinibatchLearner:
         experience = self._preprocess(tf.nest.map_structure(tf.convert_to_tensor, rollout))
         # Steps as a batch of length-1 sequences, without the bootstrap-only last step.
         steps = tf.nest.map_structure(
-            lambda x: tf.reshape(x[:, :-1], [-1, 1] + x.shape[2:].as_list()), experience)
+            lambda x: tf.reshape(x[:, :-1], [-1, 1] + x.shape[2:].as_list()), experience
+        )
         count = int(steps.step_type.shape[0])
         size = count // self._minibatches
         shuffle = np.random.default_rng([self._seed, iteration])  # the same after a resume
@@ -40,7 +45,8 @@ class MinibatchLearner:
             order = shuffle.permutation(count)
             for start in range(0, size * self._minibatches, size):
                 minibatch = tf.nest.map_structure(
-                    lambda x, i=order[start:start + size]: tf.gather(x, i), steps)
+                    lambda x, i=order[start : start + size]: tf.gather(x, i), steps
+                )
                 loss_info = self._train(experience=minibatch)
                 totals["loss"] += float(loss_info.loss)
                 for name in _REPORTED:

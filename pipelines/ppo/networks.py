@@ -1,4 +1,5 @@
 """The actor and value networks of PPO: the Nature CNN (or an MLP for vector observations)."""
+
 from tf_agents.networks import actor_distribution_network, network, value_network
 
 from pipelines.dqn.networks import _preprocessing as rescale_frames  # uint8 frames -> [0, 1]
@@ -13,12 +14,15 @@ def _layers(config: PpoConfig):
 def make_actor_network(config: PpoConfig, observation_spec, action_spec) -> network.Network:
     """Observation -> a categorical distribution over the actions."""
     return actor_distribution_network.ActorDistributionNetwork(
-        observation_spec, action_spec, preprocessing_layers=rescale_frames(observation_spec),
-        **_layers(config))
+        observation_spec,
+        action_spec,
+        preprocessing_layers=rescale_frames(observation_spec),
+        **_layers(config),
+    )
 
 
 def make_value_network(config: PpoConfig, observation_spec) -> network.Network:
     """Observation -> V(s), a network of its own (TF-Agents' PPO trains the two side by side)."""
     return value_network.ValueNetwork(
-        observation_spec, preprocessing_layers=rescale_frames(observation_spec),
-        **_layers(config))
+        observation_spec, preprocessing_layers=rescale_frames(observation_spec), **_layers(config)
+    )

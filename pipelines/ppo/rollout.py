@@ -1,4 +1,5 @@
 """Fixed-length rollouts from a batched collect Actor, as PPO trains on them."""
+
 from typing import List
 
 import numpy as np
@@ -29,7 +30,8 @@ class Rollouts:
     def take(self) -> trajectory.Trajectory:
         """The next rollout as numpy arrays [N, length + 1, ...]."""
         assert self.ready, "the rollout is not complete"
-        rollout = tf.nest.map_structure(lambda *rounds: np.stack(rounds, axis=1),
-                                        *self._rounds[:self._length + 1])
-        self._rounds = self._rounds[self._length:]
+        rollout = tf.nest.map_structure(
+            lambda *rounds: np.stack(rounds, axis=1), *self._rounds[: self._length + 1]
+        )
+        self._rounds = self._rounds[self._length :]
         return rollout

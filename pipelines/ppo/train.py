@@ -4,6 +4,7 @@ environments and specs -> counters -> actor and value networks -> agent -> rollo
 learner -> checkpointer -> collect actor and evaluation policy -> loop: collect a rollout in
 every environment, train epochs of minibatches on it, evaluate, save.
 """
+
 import os
 from typing import Dict
 
@@ -30,15 +31,20 @@ def train(config: PpoConfig, root_dir: str) -> Dict:
     actor_network = make_actor_network(config, time_step_spec.observation, action_spec)
     value_net = make_value_network(config, time_step_spec.observation)
     learning_rate = on_policy.EnvStepDecay(
-        config.learning_rate, 0.0 if config.anneal_learning_rate else config.learning_rate,
-        env_step, config.num_env_steps)
-    agent = make_agent(config, time_step_spec, action_spec, actor_network, value_net,
-                       learning_rate, train_step)
+        config.learning_rate,
+        0.0 if config.anneal_learning_rate else config.learning_rate,
+        env_step,
+        config.num_env_steps,
+    )
+    agent = make_agent(
+        config, time_step_spec, action_spec, actor_network, value_net, learning_rate, train_step
+    )
 
     rollouts = Rollouts(config.rollout_length)
     learner = MinibatchLearner(agent, config.num_epochs, config.num_minibatches, config.seed)
-    checkpointer = checkpoints.open_checkpointer(run.join("checkpoints"), agent=agent,
-                                                 train_step=train_step, env_step=env_step)
+    checkpointer = checkpoints.open_checkpointer(
+        run.join("checkpoints"), agent=agent, train_step=train_step, env_step=env_step
+    )
     finished = run_summary.already_finished(run, int(env_step.numpy()), config.num_env_steps)
     if finished is not None:
         return finished
@@ -46,9 +52,13 @@ def train(config: PpoConfig, root_dir: str) -> Dict:
     scores, steps_counter = environments.GameScores(begun.train_envs), py_metrics.EnvironmentSteps()
     # One batched round per run() (steps_per_run=1 stops after the first), so that a rollout
     # ends exactly at rollout_length rounds.
-    collect_actor = actor.Actor(collect_env, batched_policy.BatchedPyPolicy(agent.collect_policy),
-                                train_step, steps_per_run=1,
-                                observers=[rollouts, scores, steps_counter])
+    collect_actor = actor.Actor(
+        collect_env,
+        batched_policy.BatchedPyPolicy(agent.collect_policy),
+        train_step,
+        steps_per_run=1,
+        observers=[rollouts, scores, steps_counter],
+    )
     eval_policy = batched_policy.BatchedPyPolicy(agent.policy)
 
     def iterate() -> on_policy.Iteration:
@@ -58,8 +68,18 @@ def train(config: PpoConfig, root_dir: str) -> Dict:
         losses = learner.run(rollouts.take(), iteration=int(train_step.numpy()))
         return on_policy.Iteration(int(steps_counter.result() - before), losses)
 
-    loop = on_policy.OnPolicyLoop(config, run, iterate, checkpointer, env_step, scores,
-                                  eval_policy, begun.eval_envs, learning_rate)
+    loop = on_policy.OnPolicyLoop(
+        config,
+        run,
+        iterate,
+        checkpointer,
+        env_step,
+        scores,
+        eval_policy,
+        begun.eval_envs,
+        learning_rate,
+    )
     loop.run()
-    return on_policy.finish(config, run, loop, agent.policy, train_step, env_step, started,
-                            POLICY_DIR)
+    return on_policy.finish(
+        config, run, loop, agent.policy, train_step, env_step, started, POLICY_DIR
+    )

@@ -1,5 +1,6 @@
 """The REINFORCE agent: TF-Agents' ReinforceAgent over an ActorDistributionNetwork, with an
 optional ValueNetwork baseline."""
+
 from typing import Optional
 
 import tensorflow as tf
@@ -9,27 +10,36 @@ from tf_agents.networks import actor_distribution_network, network, value_networ
 from pipelines.reinforce.config import ReinforceConfig
 
 
-def make_actor_network(config: ReinforceConfig, observation_spec,
-                       action_spec) -> network.Network:
+def make_actor_network(config: ReinforceConfig, observation_spec, action_spec) -> network.Network:
     """The policy: observation -> a categorical distribution over the actions."""
     return actor_distribution_network.ActorDistributionNetwork(
-        observation_spec, action_spec, fc_layer_params=tuple(config.fc_layer_params),
-        activation_fn=tf.keras.activations.get(config.activation))
+        observation_spec,
+        action_spec,
+        fc_layer_params=tuple(config.fc_layer_params),
+        activation_fn=tf.keras.activations.get(config.activation),
+    )
 
 
 def make_value_network(config: ReinforceConfig, observation_spec) -> Optional[network.Network]:
     """The baseline V(s), or None without config.value_baseline."""
     if not config.value_baseline:
         return None
-    return value_network.ValueNetwork(observation_spec,
-                                      fc_layer_params=tuple(config.value_fc_layer_params),
-                                      activation_fn=tf.keras.activations.get(config.activation))
+    return value_network.ValueNetwork(
+        observation_spec,
+        fc_layer_params=tuple(config.value_fc_layer_params),
+        activation_fn=tf.keras.activations.get(config.activation),
+    )
 
 
-def make_agent(config: ReinforceConfig, time_step_spec, action_spec, actor_network,
-               value_net: Optional[network.Network],
-               learning_rate: tf.keras.optimizers.schedules.LearningRateSchedule,
-               train_step: tf.Variable) -> reinforce_agent.ReinforceAgent:
+def make_agent(
+    config: ReinforceConfig,
+    time_step_spec,
+    action_spec,
+    actor_network,
+    value_net: Optional[network.Network],
+    learning_rate: tf.keras.optimizers.schedules.LearningRateSchedule,
+    train_step: tf.Variable,
+) -> reinforce_agent.ReinforceAgent:
     agent = reinforce_agent.ReinforceAgent(
         time_step_spec,
         action_spec,

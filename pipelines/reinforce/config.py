@@ -3,6 +3,7 @@
 Units: an "env step" is one agent step; an "iteration" plays `episodes_per_iteration` whole
 episodes with the current weights, then makes one train step (one gradient update) on them.
 """
+
 import dataclasses
 from typing import Callable, Dict, Tuple
 
@@ -120,39 +121,65 @@ def homl_cartpole() -> ReinforceConfig:
     per update with normalized returns, episodes cut at 200 steps. The book runs 150 updates;
     here the budget is the 300k env steps 150 updates take at most."""
     return ReinforceConfig(
-        name="cartpole_reinforce", env_id="CartPole-v1",
-        num_env_steps=300_000, num_parallel_envs=10, episodes_per_iteration=10,
-        eval_interval=20_000, eval_episodes=20, checkpoint_interval=50_000,
-        learning_rate=1e-2, gamma=0.95, normalize_returns=True,
-        fc_layer_params=(5,), activation="elu", max_episode_steps=200)
+        name="cartpole_reinforce",
+        env_id="CartPole-v1",
+        num_env_steps=300_000,
+        num_parallel_envs=10,
+        episodes_per_iteration=10,
+        eval_interval=20_000,
+        eval_episodes=20,
+        checkpoint_interval=50_000,
+        learning_rate=1e-2,
+        gamma=0.95,
+        normalize_returns=True,
+        fc_layer_params=(5,),
+        activation="elu",
+        max_episode_steps=200,
+    )
 
 
 def presets(pipeline: str) -> Dict[str, Callable[[], ReinforceConfig]]:
     """The --preset choices of a REINFORCE entry point, the default first."""
-    return {"cartpole_reinforce": {"fast": cartpole, "homl2019": homl_cartpole},
-            "lunarlander_reinforce": {"fast": lunarlander}}[pipeline]
+    return {
+        "cartpole_reinforce": {"fast": cartpole, "homl2019": homl_cartpole},
+        "lunarlander_reinforce": {"fast": lunarlander},
+    }[pipeline]
 
 
 def validate(config: ReinforceConfig) -> None:
     """Raises ValueError (one line, user language) for values no run can use."""
     config_checks.check_video_interval(config)
     config_checks.check_activation(config)
-    for field in ["num_env_steps", "num_parallel_envs", "episodes_per_iteration",
-                  "eval_episodes", "checkpoint_interval", "summary_interval"]:
+    for field in [
+        "num_env_steps",
+        "num_parallel_envs",
+        "episodes_per_iteration",
+        "eval_episodes",
+        "checkpoint_interval",
+        "summary_interval",
+    ]:
         if getattr(config, field) <= 0:
             raise ValueError(f"config.{field} must be > 0, got {getattr(config, field)}")
-    for field in ["eval_interval", "max_episode_steps", "gradient_clipping",
-                  "entropy_regularization", "value_estimation_loss_coef"]:
+    for field in [
+        "eval_interval",
+        "max_episode_steps",
+        "gradient_clipping",
+        "entropy_regularization",
+        "value_estimation_loss_coef",
+    ]:
         if getattr(config, field) < 0:
             raise ValueError(f"config.{field} must be >= 0, got {getattr(config, field)}")
     if config.episodes_per_iteration % config.num_parallel_envs:
-        raise ValueError(f"config.episodes_per_iteration ({config.episodes_per_iteration}) must "
-                         f"be a multiple of config.num_parallel_envs ({config.num_parallel_envs})")
+        raise ValueError(
+            f"config.episodes_per_iteration ({config.episodes_per_iteration}) must "
+            f"be a multiple of config.num_parallel_envs ({config.num_parallel_envs})"
+        )
     if not 0 < config.learning_rate < 1:
         raise ValueError(f"config.learning_rate must be in (0, 1), got {config.learning_rate}")
     if not 0 <= config.learning_rate_end < 1:
-        raise ValueError(f"config.learning_rate_end must be in [0, 1), got "
-                         f"{config.learning_rate_end}")
+        raise ValueError(
+            f"config.learning_rate_end must be in [0, 1), got {config.learning_rate_end}"
+        )
     if not 0 <= config.gamma <= 1:
         raise ValueError(f"config.gamma must be in [0, 1], got {config.gamma}")
     if not config.fc_layer_params:

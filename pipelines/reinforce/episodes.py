@@ -1,4 +1,5 @@
 """Whole episodes from a batched collect Actor, for REINFORCE's Monte-Carlo returns."""
+
 from typing import List, Optional, Tuple
 
 import numpy as np
@@ -47,8 +48,10 @@ class FirstEpisodes:
         from the FIRST step to the one that reaches LAST. Also counts them for drain()."""
         assert self.complete, "not every environment has finished its episode"
         stacked = tf.nest.map_structure(lambda *rounds: np.stack(rounds, axis=1), *self._rounds)
-        episodes = [tf.nest.map_structure(lambda x, env=env, end=end: x[env, :end], stacked)
-                    for env, end in enumerate(self._ends)]
+        episodes = [
+            tf.nest.map_structure(lambda x, env=env, end=end: x[env, :end], stacked)
+            for env, end in enumerate(self._ends)
+        ]
         for episode in episodes:
             self.scores.append(float(np.sum(episode.reward)))
             self.lengths.append(int(episode.reward.shape[0]))

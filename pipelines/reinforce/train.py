@@ -4,14 +4,15 @@ environments and specs -> counters -> policy (and value) network -> agent -> epi
 -> checkpointer -> collect actor and evaluation policy -> loop: play whole episodes, train on
 them, evaluate, save.
 """
+
 import os
 from typing import Dict
 
-import envs
 from tf_agents.policies import greedy_policy
 from tf_agents.train import actor
 from tf_agents.utils import common
 
+import envs
 from pipelines.common import batched_policy, checkpoints, on_policy, run_summary
 from pipelines.reinforce import episodes
 from pipelines.reinforce.agent import make_actor_network, make_agent, make_value_network
@@ -23,8 +24,10 @@ POLICY_DIR = os.path.join("policies", "greedy_policy")
 def _validate(config: ReinforceConfig) -> None:
     validate(config)
     if envs.is_atari(config.env_id):
-        raise ValueError(f"REINFORCE here takes vector observations, and '{config.env_id}' "
-                         "is an Atari game; use pipelines.breakout_ppo or pong_ppo")
+        raise ValueError(
+            f"REINFORCE here takes vector observations, and '{config.env_id}' "
+            "is an Atari game; use pipelines.breakout_ppo or pong_ppo"
+        )
 
 
 def train(config: ReinforceConfig, root_dir: str) -> Dict:
@@ -36,24 +39,33 @@ def train(config: ReinforceConfig, root_dir: str) -> Dict:
 
     actor_network = make_actor_network(config, time_step_spec.observation, action_spec)
     value_net = make_value_network(config, time_step_spec.observation)
-    learning_rate = on_policy.EnvStepDecay(config.learning_rate,
-                                           config.learning_rate_end or config.learning_rate,
-                                           env_step, config.num_env_steps)
-    agent = make_agent(config, time_step_spec, action_spec, actor_network, value_net,
-                       learning_rate, train_step)
+    learning_rate = on_policy.EnvStepDecay(
+        config.learning_rate,
+        config.learning_rate_end or config.learning_rate,
+        env_step,
+        config.num_env_steps,
+    )
+    agent = make_agent(
+        config, time_step_spec, action_spec, actor_network, value_net, learning_rate, train_step
+    )
 
     first_episodes = episodes.FirstEpisodes(config.num_parallel_envs)
-    checkpointer = checkpoints.open_checkpointer(run.join("checkpoints"), agent=agent,
-                                                 train_step=train_step, env_step=env_step)
+    checkpointer = checkpoints.open_checkpointer(
+        run.join("checkpoints"), agent=agent, train_step=train_step, env_step=env_step
+    )
     finished = run_summary.already_finished(run, int(env_step.numpy()), config.num_env_steps)
     if finished is not None:
         return finished
 
     collect_policy = batched_policy.BatchedPyPolicy(agent.collect_policy)
     # One round of the batch per run(), so collection stops as soon as every episode is over.
-    collect_actor = actor.Actor(collect_env, collect_policy, train_step,
-                                steps_per_run=config.num_parallel_envs,
-                                observers=[first_episodes])
+    collect_actor = actor.Actor(
+        collect_env,
+        collect_policy,
+        train_step,
+        steps_per_run=config.num_parallel_envs,
+        observers=[first_episodes],
+    )
     eval_policy = batched_policy.BatchedPyPolicy(greedy_policy.GreedyPolicy(agent.policy))
     agent_train = common.function(agent.train)  # episode rows vary in length: shapes relaxed
 
@@ -67,15 +79,34 @@ def train(config: ReinforceConfig, root_dir: str) -> Dict:
             played += first_episodes.episodes()
         loss_info = agent_train(experience=episodes.concatenate(played))
         extra = loss_info.extra
-        losses = {"loss": float(loss_info.loss),
-                  "policy_gradient_loss": float(extra.policy_gradient_loss),
-                  "entropy_regularization_loss": float(extra.entropy_regularization_loss)}
+        losses = {
+            "loss": float(loss_info.loss),
+            "policy_gradient_loss": float(extra.policy_gradient_loss),
+            "entropy_regularization_loss": float(extra.entropy_regularization_loss),
+        }
         if config.value_baseline:
             losses["value_estimation_loss"] = float(extra.value_estimation_loss)
         return on_policy.Iteration(sum(len(e.reward) for e in played), losses)
 
-    loop = on_policy.OnPolicyLoop(config, run, iterate, checkpointer, env_step, first_episodes,
-                                  eval_policy, begun.eval_envs, learning_rate)
+    loop = on_policy.OnPolicyLoop(
+        config,
+        run,
+        iterate,
+        checkpointer,
+        env_step,
+        first_episodes,
+        eval_policy,
+        begun.eval_envs,
+        learning_rate,
+    )
     loop.run()
-    return on_policy.finish(config, run, loop, greedy_policy.GreedyPolicy(agent.policy),
-                            train_step, env_step, started, POLICY_DIR)
+    return on_policy.finish(
+        config,
+        run,
+        loop,
+        greedy_policy.GreedyPolicy(agent.policy),
+        train_step,
+        env_step,
+        started,
+        POLICY_DIR,
+    )

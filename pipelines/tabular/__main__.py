@@ -6,6 +6,7 @@ SARSA, Q-learning.
         [--gamma=0.9] [--episodes=N] [--seed=0] [--root_dir=DIR] [--preset=NAME] \\
         [--config.<field>=value ...]
 """
+
 from pipelines.tabular import main
 
 if __name__ == "__main__":

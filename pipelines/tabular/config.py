@@ -5,6 +5,7 @@ fields here, so that every setting has exactly one place. Measured with the defa
 at gamma 0.9 (README, "Tabular methods"): Q-learning's Q values within 1.6% (ThreeStateMDP) and
 1.8% (GridWorld) of value iteration's; SARSA's and Monte Carlo's greedy policies optimal.
 """
+
 import dataclasses
 
 from pipelines.common.cli import UserError
@@ -74,13 +75,18 @@ def validate(config: TabularConfig, algorithm: str) -> None:
         value = getattr(config, name)
         if not 0.5 < value <= 1:
             raise UserError(f"config.{name} must be in (0.5, 1], got {value}")
-    for name in ("q_learning_epsilon", "on_policy_epsilon_start", "on_policy_epsilon_end",
-                 "on_policy_epsilon_decay_share"):
+    for name in (
+        "q_learning_epsilon",
+        "on_policy_epsilon_start",
+        "on_policy_epsilon_end",
+        "on_policy_epsilon_decay_share",
+    ):
         value = getattr(config, name)
         if not 0 <= value <= 1:
             raise UserError(f"config.{name} must be in [0, 1], got {value}")
     defaults = TabularConfig()
     for name, algorithms in FIELD_ALGORITHMS.items():
         if algorithm not in algorithms and getattr(config, name) != getattr(defaults, name):
-            raise UserError(f"config.{name} does not apply to {algorithm} "
-                            f"(only to {', '.join(algorithms)})")
+            raise UserError(
+                f"config.{name} does not apply to {algorithm} (only to {', '.join(algorithms)})"
+            )

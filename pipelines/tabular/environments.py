@@ -3,6 +3,7 @@
 Model-based algorithms read the tables; model-free ones only use the possible actions (an
 impossible action raises in ThreeStateMDP), the state index of an observation and the env itself.
 """
+
 import dataclasses
 import difflib
 from typing import Callable, Optional, Tuple
@@ -60,18 +61,22 @@ def check_env_id(env_id: str) -> None:
     if env_id in TABULAR_ENV_IDS:
         return
     choices = " or ".join(TABULAR_ENV_IDS)
-    close = difflib.get_close_matches(env_id.lower(), [e.lower() for e in TABULAR_ENV_IDS], n=1,
-                                      cutoff=0.5)
+    close = difflib.get_close_matches(
+        env_id.lower(), [e.lower() for e in TABULAR_ENV_IDS], n=1, cutoff=0.5
+    )
     if close:
         (suggestion,) = [e for e in TABULAR_ENV_IDS if e.lower() == close[0]]
         raise UserError(f"unknown tabular environment '{env_id}'; did you mean '{suggestion}'?")
     try:
         find_spec(env_id)
     except ValueError:
-        raise UserError(f"unknown environment '{env_id}'; the tabular methods run on "
-                        f"{choices}") from None
-    raise UserError(f"'{env_id}' is not a tabular environment (its states cannot be listed in a "
-                    f"table); the tabular methods run on {choices}")
+        raise UserError(
+            f"unknown environment '{env_id}'; the tabular methods run on {choices}"
+        ) from None
+    raise UserError(
+        f"'{env_id}' is not a tabular environment (its states cannot be listed in a "
+        f"table); the tabular methods run on {choices}"
+    )
 
 
 def load_tabular_env(env_id: str) -> TabularEnv:
@@ -80,24 +85,32 @@ def load_tabular_env(env_id: str) -> TabularEnv:
     gym_env = envs.make_gymnasium_env(env_id)
     try:
         tables = gym_env.unwrapped
-        transitions, rewards, possible = _dense_tables(tables.transition_probabilities,
-                                                       tables.rewards, tables.possible_actions)
+        transitions, rewards, possible = _dense_tables(
+            tables.transition_probabilities, tables.rewards, tables.possible_actions
+        )
         discrete = isinstance(gym_env.observation_space, gym.spaces.Discrete)
     finally:
         gym_env.close()
     if env_id == "GridWorld-v0":
         state_names = tuple(
             [f"({s // gridworld.SIZE},{s % gridworld.SIZE})" for s in range(gridworld.NUM_CELLS)]
-            + ["END"])
+            + ["END"]
+        )
         action_names, grid_size = gridworld.ACTION_NAMES, gridworld.SIZE
     else:
         state_names = tuple(f"s{s}" for s in range(mdp.NUM_STATES))
         action_names, grid_size = tuple(f"a{a}" for a in range(mdp.NUM_ACTIONS)), None
     return TabularEnv(
-        env_id=env_id, transitions=transitions, rewards=rewards, possible=possible,
-        terminal=_terminal_states(transitions, rewards, possible), state_names=state_names,
+        env_id=env_id,
+        transitions=transitions,
+        rewards=rewards,
+        possible=possible,
+        terminal=_terminal_states(transitions, rewards, possible),
+        state_names=state_names,
         action_names=action_names,
-        state_of=int if discrete else gridworld.state_of, grid_size=grid_size)
+        state_of=int if discrete else gridworld.state_of,
+        grid_size=grid_size,
+    )
 
 
 def _dense_tables(transitions, rewards, possible_actions) -> Tuple[np.ndarray, ...]:
@@ -115,8 +128,9 @@ def _dense_tables(transitions, rewards, possible_actions) -> Tuple[np.ndarray, .
     return dense_transitions, dense_rewards, possible
 
 
-def _terminal_states(transitions: np.ndarray, rewards: np.ndarray,
-                     possible: np.ndarray) -> np.ndarray:
+def _terminal_states(
+    transitions: np.ndarray, rewards: np.ndarray, possible: np.ndarray
+) -> np.ndarray:
     """States whose value is 0 whatever the policy does: absorbing ones without reward, and
     those every action leaves at once, without reward, for an absorbing one."""
     states = np.arange(transitions.shape[0])
@@ -124,8 +138,9 @@ def _terminal_states(transitions: np.ndarray, rewards: np.ndarray,
     def leads_only_to(state: int, targets: np.ndarray) -> bool:
         actions = np.flatnonzero(possible[state])
         reached = transitions[state, actions] > 0
-        return bool((~reached | targets[None, :]).all()
-                    and (rewards[state, actions][reached] == 0).all())
+        return bool(
+            (~reached | targets[None, :]).all() and (rewards[state, actions][reached] == 0).all()
+        )
 
     absorbing = np.array([leads_only_to(s, states == s) for s in states])
     return np.array([absorbing[s] or leads_only_to(s, absorbing) for s in states])

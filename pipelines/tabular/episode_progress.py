@@ -1,4 +1,5 @@
 """A progress line in episodes for model-free runs, shown only once a run takes a while."""
+
 import sys
 import time
 
@@ -24,9 +25,11 @@ class EpisodeProgress:
         self._next_print = now + self._interval
         elapsed = now - self._start
         left = elapsed * (self._episodes - episodes_done) / max(1, episodes_done)
-        line = (f"{self._name} | episode {episodes_done:,}/{self._episodes:,} | "
-                f"{env_steps / elapsed:,.0f} env steps/s | {left:.0f} s left | "
-                f"mean return of the last 100 episodes {recent_return:.4g}")
+        line = (
+            f"{self._name} | episode {episodes_done:,}/{self._episodes:,} | "
+            f"{env_steps / elapsed:,.0f} env steps/s | {left:.0f} s left | "
+            f"mean return of the last 100 episodes {recent_return:.4g}"
+        )
         self._stream.write("\r\033[K" + line if self._tty else line + "\n")
         self._stream.flush()
         self._shown = True

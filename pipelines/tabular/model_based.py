@@ -1,4 +1,5 @@
 """Value iteration and policy iteration: dynamic programming on the env's tables."""
+
 import dataclasses
 
 import numpy as np
@@ -41,8 +42,9 @@ def value_iteration(env: TabularEnv, gamma: float, tolerance: float) -> Solution
     raise RuntimeError(f"value iteration did not converge in {MAX_SWEEPS} sweeps")
 
 
-def _evaluate(env: TabularEnv, gamma: float, policy: np.ndarray, values: np.ndarray,
-              tolerance: float) -> np.ndarray:
+def _evaluate(
+    env: TabularEnv, gamma: float, policy: np.ndarray, values: np.ndarray, tolerance: float
+) -> np.ndarray:
     """Iterative policy evaluation, warm-started from `values` (it also settles at gamma 1 on
     an episodic env, where the linear system of a policy that never ends is singular)."""
     states = np.arange(env.num_states)
@@ -66,8 +68,12 @@ def policy_iteration(env: TabularEnv, gamma: float, tolerance: float) -> Solutio
         values = _evaluate(env, gamma, policy, values, tolerance)
         q = _q_from_values(env, gamma, values)
         current = q[np.arange(env.num_states), policy]
-        best = np.array([action if action is not None else policy[s]
-                         for s, action in enumerate(greedy_policy(q, env.terminal))])
+        best = np.array(
+            [
+                action if action is not None else policy[s]
+                for s, action in enumerate(greedy_policy(q, env.terminal))
+            ]
+        )
         improve = q[np.arange(env.num_states), best] > current + tie_margin(q) + tolerance
         if not improve.any():
             return Solution(q, improvement)

@@ -9,6 +9,7 @@ more slowly (power 1: a plain running mean).
 At a time-limit truncation (ThreeStateMDP's episodes are cut at 100 steps; it never ends) the
 targets bootstrap from the estimate of the last state instead of counting it as worth 0.
 """
+
 import dataclasses
 from typing import Callable, List, Tuple
 
@@ -78,15 +79,29 @@ def _epsilon(algorithm: str, config: TabularConfig, episode: int, episodes: int)
     return start + fraction * (end - start)
 
 
-def train(algorithm: str, env: TabularEnv, py_env, config: TabularConfig, gamma: float,
-          episodes: int, seed: int, on_episode: Callable[[Episode], None]) -> np.ndarray:
+def train(
+    algorithm: str,
+    env: TabularEnv,
+    py_env,
+    config: TabularConfig,
+    gamma: float,
+    episodes: int,
+    seed: int,
+    on_episode: Callable[[Episode], None],
+) -> np.ndarray:
     """Plays `episodes` episodes of `py_env` (envs.load's PyEnvironment for env.env_id) with
     `algorithm`, calling on_episode after each; returns the Q table (NaN: impossible)."""
-    power = (config.q_learning_step_size_power if algorithm == "q_learning"
-             else config.on_policy_step_size_power)
+    power = (
+        config.q_learning_step_size_power
+        if algorithm == "q_learning"
+        else config.on_policy_step_size_power
+    )
     learner = _Learner(env, power, np.random.default_rng(seed))
-    play = {"monte_carlo": _monte_carlo_episode, "sarsa": _sarsa_episode,
-            "q_learning": _q_learning_episode}[algorithm]
+    play = {
+        "monte_carlo": _monte_carlo_episode,
+        "sarsa": _sarsa_episode,
+        "q_learning": _q_learning_episode,
+    }[algorithm]
     for number in range(episodes):
         learner.epsilon = _epsilon(algorithm, config, number, episodes)
         episode_return, length = play(learner, py_env, gamma)

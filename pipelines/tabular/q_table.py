@@ -1,4 +1,5 @@
 """Q tables: (states, actions) float arrays with NaN where an action is impossible."""
+
 from typing import List, Optional
 
 import numpy as np

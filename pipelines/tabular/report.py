@@ -1,5 +1,6 @@
 """What a run prints: the Q table with the greedy action of each state, and GridWorld's policy
 drawn on the grid."""
+
 from typing import List, Optional
 
 import numpy as np
@@ -23,8 +24,10 @@ def q_table_text(env: TabularEnv, q: np.ndarray, policy: List[Optional[int]]) ->
 
     def line(cells: List[str]) -> str:
         first, *numbers, last = cells
-        return "  ".join([first.ljust(widths[0]),
-                          *(c.rjust(w) for c, w in zip(numbers, widths[1:-1])), last]).rstrip()
+        return "  ".join(
+            [first.ljust(widths[0]), *(c.rjust(w) for c, w in zip(numbers, widths[1:-1])), last]
+        ).rstrip()
+
     return "\n".join(line(cells) for cells in [header, *rows])
 
 

@@ -1,4 +1,5 @@
 """One tabular run: solve (model-based) or learn (model-free) the Q table, and its result."""
+
 import collections
 import dataclasses
 import json
@@ -17,8 +18,10 @@ from pipelines.tabular.episode_progress import EpisodeProgress
 from pipelines.tabular.summaries import EpisodeSummaries
 
 SUMMARY_FILE = "summary.json"
-SOLVERS = {"value_iteration": model_based.value_iteration,
-           "policy_iteration": model_based.policy_iteration}
+SOLVERS = {
+    "value_iteration": model_based.value_iteration,
+    "policy_iteration": model_based.policy_iteration,
+}
 
 
 @dataclasses.dataclass
@@ -52,12 +55,16 @@ def open_root_dir(root_dir: str, settings: RunSettings) -> RunDir:
         with open(config_path) as f:
             old = json.load(f)
         if old.get("name") == settings.name:
-            changed = [f"{name} was {old.get(name)!r}, now {value!r}"
-                       for name, value in dataclasses.asdict(settings).items()
-                       if old.get(name) != value]
+            changed = [
+                f"{name} was {old.get(name)!r}, now {value!r}"
+                for name, value in dataclasses.asdict(settings).items()
+                if old.get(name) != value
+            ]
             if changed:
-                raise UserError(f"--root_dir {root_dir} holds a tabular run with other settings "
-                                f"({'; '.join(changed)}); use a new --root_dir")
+                raise UserError(
+                    f"--root_dir {root_dir} holds a tabular run with other settings "
+                    f"({'; '.join(changed)}); use a new --root_dir"
+                )
     return RunDir(root_dir, settings)
 
 
@@ -72,10 +79,16 @@ def run(settings: RunSettings, env: TabularEnv, run_dir: Optional[RunDir]) -> Re
         q = _learn(settings, env, run_dir)
     policy = q_table.greedy_policy(q, env.terminal)
     summary = {
-        "env": settings.env_id, "algorithm": settings.algorithm, "gamma": settings.gamma,
-        "episodes": settings.episodes, "seed": settings.seed, "iterations": iterations,
-        "states": list(env.state_names), "actions": list(env.action_names),
-        "q_values": q_table.to_json(q), "policy": policy,
+        "env": settings.env_id,
+        "algorithm": settings.algorithm,
+        "gamma": settings.gamma,
+        "episodes": settings.episodes,
+        "seed": settings.seed,
+        "iterations": iterations,
+        "states": list(env.state_names),
+        "actions": list(env.action_names),
+        "q_values": q_table.to_json(q),
+        "policy": policy,
         "config": {f.name: getattr(settings, f.name) for f in dataclasses.fields(TabularConfig)},
         "wall_seconds": round(time.monotonic() - started, 3),
     }
@@ -100,8 +113,16 @@ def _learn(settings: RunSettings, env: TabularEnv, run_dir: Optional[RunDir]):
 
     py_env = episode_env(settings.env_id, settings.seed)
     try:
-        return model_free.train(settings.algorithm, env, py_env, settings, settings.gamma,
-                                settings.episodes, settings.seed, on_episode)
+        return model_free.train(
+            settings.algorithm,
+            env,
+            py_env,
+            settings,
+            settings.gamma,
+            settings.episodes,
+            settings.seed,
+            on_episode,
+        )
     finally:
         progress.close()
         if summaries is not None:

@@ -1,4 +1,5 @@
 """TensorBoard scalars of a model-free run: return, length and epsilon of every episode."""
+
 import glob
 import os
 from typing import Dict, List
@@ -9,8 +10,11 @@ from tensorboard.plugins.scalar import metadata as scalar_metadata
 from pipelines.tabular.model_free import Episode
 
 LOG_SUBDIR = "train"
-TAGS = {"episode_return": "Metrics/EpisodeReturn", "length": "Metrics/EpisodeLength",
-        "epsilon": "Metrics/Epsilon"}
+TAGS = {
+    "episode_return": "Metrics/EpisodeReturn",
+    "length": "Metrics/EpisodeLength",
+    "epsilon": "Metrics/Epsilon",
+}
 _CHUNK = 1_000  # episodes written at once: one eager scalar costs more than an episode
 _SCALAR = scalar_metadata.create_summary_metadata(display_name=None, description=None)
 
@@ -20,8 +24,9 @@ def _write_scalars(steps: tf.Tensor, values: tf.Tensor) -> None:
     calls. tf.summary.write, since tf.summary.scalar would prefix the loop's name scope."""
     for i in tf.range(tf.size(steps)):
         for row, tag in enumerate(TAGS.values()):
-            tf.summary.write(tag, values[row, i], step=steps[i],
-                             metadata=_SCALAR.SerializeToString())
+            tf.summary.write(
+                tag, values[row, i], step=steps[i], metadata=_SCALAR.SerializeToString()
+            )
 
 
 class EpisodeSummaries:

@@ -1,11 +1,11 @@
 """benchmarks.atari scores a finished run as the results page reports it, and atari_report
 turns its records into docs/atari.md."""
+
 import dataclasses
 import json
 import os
 import subprocess
 import sys
-
 
 from benchmarks import atari, atari_report, processes
 from pipelines.common import cli
@@ -20,9 +20,21 @@ def test_a_finished_pong_run_is_scored_recorded_and_reported(tmp_path):
     run = pipeline_cli.run("pong_dqn", root_dir, pipeline_cli.ATARI, timeout=300)
     assert run.returncode == 0, run.stderr
     out = tmp_path / "results.jsonl"
-    done = subprocess.run([sys.executable, "-m", "benchmarks.atari", "--pipeline=pong_dqn",
-                           f"--from_run={root_dir}", "--games=2", f"--out={out}"],
-                          cwd=processes.REPO, capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "benchmarks.atari",
+            "--pipeline=pong_dqn",
+            f"--from_run={root_dir}",
+            "--games=2",
+            f"--out={out}",
+        ],
+        cwd=processes.REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr
     record = json.loads(out.read_text().splitlines()[-1])
     assert record == json.loads(done.stdout.strip().splitlines()[-1])

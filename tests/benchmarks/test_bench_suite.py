@@ -1,4 +1,5 @@
 """Time to solve: an unsolved seed is never solved, not fast."""
+
 import statistics
 
 from benchmarks import suite

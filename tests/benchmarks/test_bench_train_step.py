@@ -1,5 +1,6 @@
 """The train-step ceiling benchmark runs a preset's real compiled train step, alone or in
 alternating rounds against a baseline preset."""
+
 import json
 import subprocess
 import sys
@@ -8,13 +9,28 @@ import pytest
 
 from benchmarks import processes
 
-FIGURES = {"preset", "train_steps_per_second", "env_steps_per_second_ceiling", "optimizer",
-           "double_dqn", "n_step", "batch_size", "update_period", "space_to_depth", "steps"}
+FIGURES = {
+    "preset",
+    "train_steps_per_second",
+    "env_steps_per_second_ceiling",
+    "optimizer",
+    "double_dqn",
+    "n_step",
+    "batch_size",
+    "update_period",
+    "space_to_depth",
+    "steps",
+}
 
 
 def train_step(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "benchmarks.train_step", *args],
-                          cwd=processes.REPO, capture_output=True, text=True, timeout=180)
+    return subprocess.run(
+        [sys.executable, "-m", "benchmarks.train_step", *args],
+        cwd=processes.REPO,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
 
 
 def test_train_step_ceiling_is_update_period_times_the_train_step_rate():
@@ -26,13 +42,19 @@ def test_train_step_ceiling_is_update_period_times_the_train_step_rate():
     assert record["preset"] == "fast" and record["steps"] > 0  # the pipeline's default preset
     assert record["batch_size"] == 128 and record["update_period"] == 10  # the preset's
     assert record["env_steps_per_second_ceiling"] == pytest.approx(
-        record["train_steps_per_second"] * record["update_period"], abs=1.0)
+        record["train_steps_per_second"] * record["update_period"], abs=1.0
+    )
     assert record["overrides"] == {}
 
 
 def test_baseline_is_the_preset_as_it_stands_and_the_ratio_compares_the_two():
-    done = train_step("--pipeline=cartpole_dqn", "--config.batch_size=32", "--baseline=fast",
-                      "--seconds=1", "--rounds=2")
+    done = train_step(
+        "--pipeline=cartpole_dqn",
+        "--config.batch_size=32",
+        "--baseline=fast",
+        "--seconds=1",
+        "--rounds=2",
+    )
     assert done.returncode == 0, done.stderr
     record = json.loads(done.stdout.strip().splitlines()[-1])
     baseline = record["baseline"]
@@ -41,11 +63,13 @@ def test_baseline_is_the_preset_as_it_stands_and_the_ratio_compares_the_two():
     assert record["batch_size"] == 32 and baseline["batch_size"] == 128  # overrides: ours only
     assert record["steps"] > 0 and baseline["steps"] > 0 and len(record["round_ratios"]) == 2
     assert record["ratio"] == pytest.approx(
-        record["train_steps_per_second"] / baseline["train_steps_per_second"], rel=0.01)
+        record["train_steps_per_second"] / baseline["train_steps_per_second"], rel=0.01
+    )
 
 
 def test_an_unknown_baseline_fails_in_one_line_naming_the_choices():
     done = train_step("--pipeline=breakout_dqn", "--baseline=nature2013")
     assert done.returncode == 2
-    assert done.stderr.strip() == ("error: unknown --baseline 'nature2013' for breakout_dqn; "
-                                   "choose from fast, nature2015")
+    assert done.stderr.strip() == (
+        "error: unknown --baseline 'nature2013' for breakout_dqn; choose from fast, nature2015"
+    )

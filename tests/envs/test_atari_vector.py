@@ -1,4 +1,5 @@
 """envs.load_vector: ale-py's C++ vector env as one batched PyEnvironment, on real ROMs."""
+
 import numpy as np
 import pytest
 from tf_agents.environments import batched_py_environment
@@ -24,7 +25,8 @@ def _steps(env, actions):
 def test_specs_match_envs_load_batched():
     vector = envs.load_vector(BREAKOUT, 3, seed=0, **TRAINING)
     batched = batched_py_environment.BatchedPyEnvironment(
-        [envs.load(BREAKOUT, seed=i, **TRAINING) for i in range(3)], multithreading=False)
+        [envs.load(BREAKOUT, seed=i, **TRAINING) for i in range(3)], multithreading=False
+    )
     try:
         assert vector.batched and vector.batch_size == 3
         assert vector.time_step_spec() == batched.time_step_spec()
@@ -115,8 +117,11 @@ def test_same_seed_same_trajectories():
             steps = _steps(env, actions)
         finally:
             env.close()
-        return (np.stack([t.observation for t in steps]), np.stack([t.reward for t in steps]),
-                np.stack([t.step_type for t in steps]))
+        return (
+            np.stack([t.observation for t in steps]),
+            np.stack([t.reward for t in steps]),
+            np.stack([t.step_type for t in steps]),
+        )
 
     first, again, other = run(7), run(7), run(8)
     for a, b in zip(first, again):
@@ -136,10 +141,13 @@ def _both_stacks(actions):
         python.close()
         vector.close()
     for field in ("step_type", "reward", "discount"):
-        np.testing.assert_array_equal([getattr(t, field)[0] for t in ours],
-                                      [getattr(t, field) for t in theirs])
-    difference = np.abs(np.stack([t.observation[0] for t in ours]).astype(np.float32)
-                        - np.stack([t.observation for t in theirs]))
+        np.testing.assert_array_equal(
+            [getattr(t, field)[0] for t in ours], [getattr(t, field) for t in theirs]
+        )
+    difference = np.abs(
+        np.stack([t.observation[0] for t in ours]).astype(np.float32)
+        - np.stack([t.observation for t in theirs])
+    )
     return [int(t.step_type) for t in theirs], difference
 
 
@@ -158,14 +166,20 @@ def test_the_same_lives_and_episodes_as_the_python_stack():
     assert difference.mean() < 0.2, difference.mean()
 
 
-@pytest.mark.parametrize("env_id, options, message", [
-    ("SpaceInvadersNoFrameskip-v4", {}, "cannot skip the start of a game (skip_start=40)"),
-    (BREAKOUT, {"terminal_on_life_loss": False}, "auto_fire needs terminal_on_life_loss=True"),
-    ("CartPole-v1", {}, "runs Atari games only, and 'CartPole-v1' is not one"),
-    (BREAKOUT, {"noop_maks": 3}, "unknown option 'noop_maks'; did you mean 'noop_max'?"),
-    ("PongNoFrameskip-v4", {"auto_fire": True, "terminal_on_life_loss": True, "frame_stack": 0},
-     "frame_stack must be >= 1, not 0"),
-])
+@pytest.mark.parametrize(
+    "env_id, options, message",
+    [
+        ("SpaceInvadersNoFrameskip-v4", {}, "cannot skip the start of a game (skip_start=40)"),
+        (BREAKOUT, {"terminal_on_life_loss": False}, "auto_fire needs terminal_on_life_loss=True"),
+        ("CartPole-v1", {}, "runs Atari games only, and 'CartPole-v1' is not one"),
+        (BREAKOUT, {"noop_maks": 3}, "unknown option 'noop_maks'; did you mean 'noop_max'?"),
+        (
+            "PongNoFrameskip-v4",
+            {"auto_fire": True, "terminal_on_life_loss": True, "frame_stack": 0},
+            "frame_stack must be >= 1, not 0",
+        ),
+    ],
+)
 def test_refuses_what_it_cannot_honour(env_id, options, message):
     with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
         envs.load_vector(env_id, 2, seed=0, **options)

@@ -1,4 +1,5 @@
 """The gymnasium -> TF-Agents adapter: specs, step types, discounts, seeding, info, render."""
+
 import numpy as np
 import pytest
 from tf_agents.environments import utils

@@ -1,4 +1,5 @@
 """The Atari stack on real ROMs: frame stack, seeding, auto-fire, skip-start, life loss, scores."""
+
 import numpy as np
 import pytest
 
@@ -105,7 +106,9 @@ def test_skip_start_skips_agent_steps_at_reset():
 @pytest.mark.parametrize("terminal_on_life_loss", [False, True])
 def test_skip_start_skips_agent_steps_after_a_lost_life(terminal_on_life_loss):
     env = envs.load(
-        "SpaceInvadersNoFrameskip-v4", seed=0, frame_stack=1,
+        "SpaceInvadersNoFrameskip-v4",
+        seed=0,
+        frame_stack=1,
         terminal_on_life_loss=terminal_on_life_loss,
     )
     env.reset()
@@ -157,8 +160,11 @@ def test_episode_score_is_raw_and_sums_all_lives_while_rewards_are_clipped():
 
     def game(clip_rewards):
         env = envs.load(
-            "SpaceInvadersNoFrameskip-v4", seed=1, frame_stack=1,
-            terminal_on_life_loss=True, clip_rewards=clip_rewards,
+            "SpaceInvadersNoFrameskip-v4",
+            seed=1,
+            frame_stack=1,
+            terminal_on_life_loss=True,
+            clip_rewards=clip_rewards,
         )
         env.reset()
         rewards, lasts = [], 0

@@ -1,4 +1,5 @@
 """GridWorld-v0: rewards, endings, observation, and tables that match the dynamics."""
+
 import numpy as np
 import pytest
 

@@ -1,4 +1,5 @@
 """envs.load's ids and options: suggestions for unknown ids, checks before anything is built."""
+
 import json
 
 import gymnasium
@@ -115,8 +116,11 @@ def test_presets_name_real_games_and_valid_options():
 
 def test_atari_wrapper_order():
     env = envs.load(
-        "BreakoutNoFrameskip-v4", max_episode_steps=100, skip_start=2,
-        terminal_on_life_loss=True, clip_rewards=True,
+        "BreakoutNoFrameskip-v4",
+        max_episode_steps=100,
+        skip_start=2,
+        terminal_on_life_loss=True,
+        clip_rewards=True,
     )
     names, layer = [], env.gym_env
     while isinstance(layer, gymnasium.Wrapper):
@@ -124,9 +128,17 @@ def test_atari_wrapper_order():
         layer = layer.env
     ours = [n for n in names if n not in ("OrderEnforcing", "PassiveEnvChecker")]
     assert ours[::-1] == [  # inner to outer
-        "NoopReset", "MaxAndSkipObservation", "AreaResize", "TimeLimit",
-        "RecordEpisodeStatistics", "SkipStart", "AutoFire", "EpisodicLife", "ClipReward",
-        "FrameStackObservation", "ChannelsLast",
+        "NoopReset",
+        "MaxAndSkipObservation",
+        "AreaResize",
+        "TimeLimit",
+        "RecordEpisodeStatistics",
+        "SkipStart",
+        "AutoFire",
+        "EpisodicLife",
+        "ClipReward",
+        "FrameStackObservation",
+        "ChannelsLast",
     ]
 
 

@@ -1,4 +1,5 @@
 """ThreeStateMDP-v0: the book's tables, impossible actions, truncation, value iteration."""
+
 import numpy as np
 import pytest
 

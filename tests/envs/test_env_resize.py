@@ -1,4 +1,5 @@
 """AreaResize against a brute-force area average."""
+
 import math
 
 import gymnasium as gym

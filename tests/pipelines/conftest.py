@@ -1,19 +1,19 @@
 """Finished tiny runs of the entry points, made once per session and shared read-only."""
+
 import dataclasses
 from typing import Callable, Dict
 
-import pytest
-
 import pipeline_cli
+import pytest
 
 # Run name -> (entry point, overrides, extra flags...). Each is run at most once per session, on
 # first use.
 RUNS = {name: (name, overrides) for name, overrides in pipeline_cli.TINY.items()}
 RUNS["cartpole_double_dueling"] = (
-    "cartpole_dqn", dict(pipeline_cli.CLASSIC, double_dqn=True, dueling=True,
-                         video_interval=300))
-RUNS["breakout_python_backend"] = (
-    "breakout_dqn", dict(pipeline_cli.ATARI, env_backend="python"))
+    "cartpole_dqn",
+    dict(pipeline_cli.CLASSIC, double_dqn=True, dueling=True, video_interval=300),
+)
+RUNS["breakout_python_backend"] = ("breakout_dqn", dict(pipeline_cli.ATARI, env_backend="python"))
 RUNS["breakout_nature2015"] = ("breakout_dqn", dict(pipeline_cli.ATARI), "--preset=nature2015")
 
 
@@ -38,6 +38,7 @@ def finished_run(tmp_path_factory) -> Callable[[str], FinishedRun]:
             result = pipeline_cli.run(pipeline, root_dir, overrides, *extra, timeout=300)
             cache[name] = FinishedRun(pipeline, overrides, root_dir, result)
         return cache[name]
+
     return get
 
 

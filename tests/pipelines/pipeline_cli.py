@@ -1,4 +1,5 @@
 """Runs the entry points as a user does (`python -m pipelines.X`) and reads what they write."""
+
 import dataclasses
 import glob
 import json
@@ -19,33 +20,64 @@ from pipelines.dqn import config as dqn_config
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PYTHON = sys.executable
 
-DQN_PIPELINES = ("cartpole_dqn", "lunarlander_dqn", "breakout_dqn", "spaceinvaders_dqn",
-                 "pong_dqn")
+DQN_PIPELINES = ("cartpole_dqn", "lunarlander_dqn", "breakout_dqn", "spaceinvaders_dqn", "pong_dqn")
 
 
 def default_presets(presets_of, pipelines) -> Dict:
     """pipeline -> a factory of its default preset's config, as the entry point makes it."""
+
     def factory(pipeline):
         table = presets_of(pipeline)
         return lambda: cli.choose_preset(table, next(iter(table)))
+
     return {pipeline: factory(pipeline) for pipeline in pipelines}
 
 
 PRESETS = default_presets(dqn_config.presets, DQN_PIPELINES)
 
 # A few hundred env steps: enough for a checkpoint, an evaluation, train summaries and an export.
-CLASSIC = {"num_env_steps": 600, "initial_collect_steps": 200, "eval_interval": 300,
-           "eval_episodes": 2, "checkpoint_interval": 300, "summary_interval": 200,
-           "replay_capacity": 2000, "batch_size": 16, "num_parallel_envs": 2}
+CLASSIC = {
+    "num_env_steps": 600,
+    "initial_collect_steps": 200,
+    "eval_interval": 300,
+    "eval_episodes": 2,
+    "checkpoint_interval": 300,
+    "summary_interval": 200,
+    "replay_capacity": 2000,
+    "batch_size": 16,
+    "num_parallel_envs": 2,
+}
 # An untrained lander can hover for the whole default 1000-step episode.
 LUNAR = dict(CLASSIC, max_episode_steps=200)
-ATARI = dict(CLASSIC, num_env_steps=300, initial_collect_steps=100, summary_interval=100,
-             batch_size=8, replay_capacity=1000, eval_episodes=1, max_episode_steps=100)
-TINY = {"cartpole_dqn": CLASSIC, "lunarlander_dqn": LUNAR, "breakout_dqn": ATARI,
-        "spaceinvaders_dqn": ATARI, "pong_dqn": ATARI}
+ATARI = dict(
+    CLASSIC,
+    num_env_steps=300,
+    initial_collect_steps=100,
+    summary_interval=100,
+    batch_size=8,
+    replay_capacity=1000,
+    eval_episodes=1,
+    max_episode_steps=100,
+)
+TINY = {
+    "cartpole_dqn": CLASSIC,
+    "lunarlander_dqn": LUNAR,
+    "breakout_dqn": ATARI,
+    "spaceinvaders_dqn": ATARI,
+    "pong_dqn": ATARI,
+}
 
-SUMMARY_KEYS = {"config_name", "preset", "env_steps", "train_steps", "wall_seconds", "env_steps_per_second",
-                "final_eval", "resumed_from_env_step", "reached_stop_return"}
+SUMMARY_KEYS = {
+    "config_name",
+    "preset",
+    "env_steps",
+    "train_steps",
+    "wall_seconds",
+    "env_steps_per_second",
+    "final_eval",
+    "resumed_from_env_step",
+    "reached_stop_return",
+}
 # An on-policy run (REINFORCE, PPO) has no early stop.
 ON_POLICY_SUMMARY_KEYS = SUMMARY_KEYS - {"reached_stop_return"}
 
@@ -67,24 +99,41 @@ def command(pipeline: str, root_dir: Optional[str], overrides: Dict, *extra: str
     return args + list(extra)
 
 
-def run(pipeline: str, root_dir: Optional[str], overrides: Dict, *extra: str,
-        timeout: float = 120, cwd: str = REPO) -> Result:
+def run(
+    pipeline: str,
+    root_dir: Optional[str],
+    overrides: Dict,
+    *extra: str,
+    timeout: float = 120,
+    cwd: str = REPO,
+) -> Result:
     started = time.monotonic()
-    done = subprocess.run(command(pipeline, root_dir, overrides, *extra), cwd=cwd,
-                          capture_output=True, text=True, timeout=timeout)
+    done = subprocess.run(
+        command(pipeline, root_dir, overrides, *extra),
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
     return Result(done.returncode, done.stdout, done.stderr, time.monotonic() - started)
 
 
-def start(pipeline: str, root_dir: Optional[str], overrides: Dict, *extra: str,
-          log_dir: str) -> subprocess.Popen:
+def start(
+    pipeline: str, root_dir: Optional[str], overrides: Dict, *extra: str, log_dir: str
+) -> subprocess.Popen:
     """Starts a run in the background, output to files (a full pipe would stall it). Ctrl-C
     reaches it even when this test session ignores SIGINT (started with nohup, in the background),
     as a run started in a terminal does."""
     out = open(os.path.join(log_dir, f"{pipeline}.stdout"), "w")
     err = open(os.path.join(log_dir, f"{pipeline}.stderr"), "w")
-    return subprocess.Popen(command(pipeline, root_dir, overrides, *extra), cwd=REPO,
-                            stdout=out, stderr=err, text=True,
-                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    return subprocess.Popen(
+        command(pipeline, root_dir, overrides, *extra),
+        cwd=REPO,
+        stdout=out,
+        stderr=err,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
 
 
 class Background:
@@ -92,16 +141,22 @@ class Background:
 
     def __init__(self, pipeline: str, root_dir: Optional[str], overrides: Dict, *extra: str):
         self._started = time.monotonic()
-        self._process = subprocess.Popen(command(pipeline, root_dir, overrides, *extra), cwd=REPO,
-                                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self._process = subprocess.Popen(
+            command(pipeline, root_dir, overrides, *extra),
+            cwd=REPO,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         self._result: Optional[Result] = None
         self._thread = threading.Thread(target=self._wait, daemon=True)
         self._thread.start()
 
     def _wait(self) -> None:
         stdout, stderr = self._process.communicate()
-        self._result = Result(self._process.returncode, stdout, stderr,
-                              time.monotonic() - self._started)
+        self._result = Result(
+            self._process.returncode, stdout, stderr, time.monotonic() - self._started
+        )
 
     def result(self, timeout: float) -> Result:
         self._thread.join(timeout)
@@ -124,8 +179,11 @@ def error_line(result: Result) -> str:
     """The one `error: ...` line a refused command prints; Reverb's own log lines are ignored."""
     assert result.returncode == 2, (result.returncode, result.stdout, result.stderr)
     assert "Traceback" not in result.stderr, result.stderr
-    lines = [line for line in result.stderr.splitlines()
-             if line.strip() and not line.startswith("[reverb")]
+    lines = [
+        line
+        for line in result.stderr.splitlines()
+        if line.strip() and not line.startswith("[reverb")
+    ]
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith("error: "), lines[0]
     return lines[0]
@@ -148,8 +206,9 @@ def copy_run(root_dir: str, destination) -> str:
 
 def train_step(checkpoint: str) -> int:
     """The train_step counter saved in a checkpoint."""
-    return int(tf.train.load_checkpoint(checkpoint).get_tensor(
-        "train_step/.ATTRIBUTES/VARIABLE_VALUE"))
+    return int(
+        tf.train.load_checkpoint(checkpoint).get_tensor("train_step/.ATTRIBUTES/VARIABLE_VALUE")
+    )
 
 
 def read_json(path: str) -> Dict:
@@ -172,7 +231,8 @@ def scalar_events(log_dir: str) -> Dict[str, List[Tuple[int, float]]]:
         for event in tf.compat.v1.train.summary_iterator(path):
             for value in event.summary.value:
                 scalars.setdefault(value.tag, []).append(
-                    (event.step, float(tf.make_ndarray(value.tensor))))
+                    (event.step, float(tf.make_ndarray(value.tensor)))
+                )
     return scalars
 
 
@@ -199,8 +259,9 @@ def run_side_by_side(presets: Dict, overrides: Dict, tmp_path_factory) -> Dict:
     return {name: (roots[name], started[name].result(timeout=240)) for name in presets}
 
 
-def check_on_policy_run(root: str, result: Result, pipeline: str, overrides: Dict,
-                        presets: Dict) -> Tuple[Dict, Dict]:
+def check_on_policy_run(
+    root: str, result: Result, pipeline: str, overrides: Dict, presets: Dict
+) -> Tuple[Dict, Dict]:
     """What every finished on-policy run shows; returns its (summary, config)."""
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr

@@ -1,16 +1,17 @@
 """The A2C entry points: PPOAgent's update with the A2C presets is A2C's update (same gradient,
 n-step returns), the entry points run end to end on real games with tiny budgets, and settings
 that would make it PPO are refused."""
+
 import os
 
 import imageio.v2 as imageio
 import numpy as np
+import pipeline_cli
 import pytest
 import tensorflow as tf
 from tf_agents.specs import tensor_spec
 from tf_agents.train import actor
 
-import pipeline_cli
 from pipelines.a2c import config as a2c_config
 from pipelines.common import batched_policy, environments
 from pipelines.ppo import agent as ppo_agent
@@ -20,19 +21,30 @@ from pipelines.ppo.rollout import Rollouts
 
 PRESETS = pipeline_cli.default_presets(a2c_config.presets, ("cartpole_a2c", "breakout_a2c"))
 # 2 envs x 8 steps per rollout, one update each: 8 iterations; a video at every evaluation.
-TINY = {"num_env_steps": 128, "num_parallel_envs": 2, "rollout_length": 8, "eval_interval": 64,
-        "eval_episodes": 1, "checkpoint_interval": 64, "summary_interval": 32,
-        "max_episode_steps": 50, "video_interval": 64}
+TINY = {
+    "num_env_steps": 128,
+    "num_parallel_envs": 2,
+    "rollout_length": 8,
+    "eval_interval": 64,
+    "eval_episodes": 1,
+    "checkpoint_interval": 64,
+    "summary_interval": 32,
+    "max_episode_steps": 50,
+    "video_interval": 64,
+}
 
 
 def _rollout(config, agent, rounds: int):
     """A real rollout [N, rounds + 1] of the agent's collect policy on the config's games."""
-    envs = environments.make_environments(config, config.num_parallel_envs, seed=3,
-                                          training=True)
+    envs = environments.make_environments(config, config.num_parallel_envs, seed=3, training=True)
     rollouts = Rollouts(rounds)
-    collect = actor.Actor(environments.batch(envs), batched_policy.BatchedPyPolicy(
-        agent.collect_policy), tf.Variable(0, dtype=tf.int64), steps_per_run=1,
-        observers=[rollouts])
+    collect = actor.Actor(
+        environments.batch(envs),
+        batched_policy.BatchedPyPolicy(agent.collect_policy),
+        tf.Variable(0, dtype=tf.int64),
+        steps_per_run=1,
+        observers=[rollouts],
+    )
     while not rollouts.ready:
         collect.run()
     return rollouts.take()
@@ -48,23 +60,34 @@ def test_the_a2c_preset_makes_ppo_agent_take_exactly_the_a2c_step(monkeypatch):
     config.gradient_clipping = 0.0  # so the step is the raw gradient
     rounds = 6  # shorter than any CartPole episode: every step is a valid one
     # Plain SGD at rate 1: the weights move by exactly minus the gradient.
-    monkeypatch.setattr(ppo_agent, "make_optimizer",
-                        lambda _config, _rate: tf.keras.optimizers.SGD(1.0))
+    monkeypatch.setattr(
+        ppo_agent, "make_optimizer", lambda _config, _rate: tf.keras.optimizers.SGD(1.0)
+    )
     probe = environments.batch(environments.make_environments(config, 1, 0, training=True))
     time_step_spec = tensor_spec.from_spec(probe.time_step_spec())
     action_spec = tensor_spec.from_spec(probe.action_spec())
     actor_net = make_actor_network(config, time_step_spec.observation, action_spec)
     value_net = make_value_network(config, time_step_spec.observation)
-    agent = ppo_agent.make_agent(config, time_step_spec, action_spec, actor_net, value_net,
-                                 1.0, tf.Variable(0, dtype=tf.int64))
+    agent = ppo_agent.make_agent(
+        config,
+        time_step_spec,
+        action_spec,
+        actor_net,
+        value_net,
+        1.0,
+        tf.Variable(0, dtype=tf.int64),
+    )
     rollout = _rollout(config, agent, rounds)
     assert not np.any(rollout.is_last()), "an episode ended inside the rollout"
 
     observations = tf.constant(rollout.observation, tf.float32)  # [N, rounds + 1, 4]
     steps = tf.reshape(observations[:, :-1], [-1, 4])
     actions = tf.reshape(rollout.action[:, :-1], [-1])
-    values = value_net(tf.reshape(observations, [-1, 4]))[0].numpy().reshape(
-        config.num_parallel_envs, rounds + 1)
+    values = (
+        value_net(tf.reshape(observations, [-1, 4]))[0]
+        .numpy()
+        .reshape(config.num_parallel_envs, rounds + 1)
+    )
     returns = np.zeros((config.num_parallel_envs, rounds), np.float32)
     following = values[:, -1]  # bootstrapped from the value of the rollout's last state
     for t in reversed(range(rounds)):
@@ -78,9 +101,11 @@ def test_the_a2c_preset_makes_ppo_agent_take_exactly_the_a2c_step(monkeypatch):
     with tf.GradientTape() as tape:
         distribution = actor_net(steps, step_type=None, network_state=())[0]
         value = value_net(steps)[0]
-        loss = (-tf.reduce_mean(distribution.log_prob(actions) * advantages)
-                + config.value_pred_loss_coef * tf.reduce_mean((returns - value) ** 2)
-                - config.entropy_regularization * tf.reduce_mean(distribution.entropy()))
+        loss = (
+            -tf.reduce_mean(distribution.log_prob(actions) * advantages)
+            + config.value_pred_loss_coef * tf.reduce_mean((returns - value) ** 2)
+            - config.entropy_regularization * tf.reduce_mean(distribution.entropy())
+        )
     expected = [-g for g in tape.gradient(loss, variables)]
 
     before = [v.numpy() for v in variables]
@@ -111,24 +136,38 @@ def test_entry_point_runs_end_to_end(finished, pipeline):
     assert pipeline_cli.train_step(latest) == summary["train_steps"]
     assert os.path.isfile(os.path.join(root, "policies", "greedy_policy", "saved_model.pb"))
     train_scalars = pipeline_cli.scalar_events(os.path.join(root, "train"))
-    assert {"Losses/policy_gradient_loss", "Losses/value_estimation_loss",
-            "Metrics/GameScore"} <= set(train_scalars)
+    assert {
+        "Losses/policy_gradient_loss",
+        "Losses/value_estimation_loss",
+        "Metrics/GameScore",
+    } <= set(train_scalars)
     # video_interval: one recorded evaluation game per evaluation, named by its env step.
-    eval_steps = [step for step, _ in pipeline_cli.scalar_events(
-        os.path.join(root, "eval"))["Metrics/AverageReturn"]]
+    eval_steps = [
+        step
+        for step, _ in pipeline_cli.scalar_events(os.path.join(root, "eval"))[
+            "Metrics/AverageReturn"
+        ]
+    ]
     assert sorted(os.listdir(os.path.join(root, "videos"))) == sorted(
-        f"{step}.mp4" for step in eval_steps)
-    frames = imageio.get_reader(os.path.join(root, "videos", f"{eval_steps[-1]}.mp4")).count_frames()
+        f"{step}.mp4" for step in eval_steps
+    )
+    frames = imageio.get_reader(
+        os.path.join(root, "videos", f"{eval_steps[-1]}.mp4")
+    ).count_frames()
     assert 2 <= frames <= 51  # the first state, then one frame per step of a <= 50-step game
 
 
 REFUSALS = [
     ({"num_epochs": 4}, "A2C makes one update per rollout: config.num_epochs must be 1, got 4"),
-    ({"importance_ratio_clipping": 0.2}, "A2C does not clip: config.importance_ratio_clipping "
-     "must be 0, got 0.2"),
+    (
+        {"importance_ratio_clipping": 0.2},
+        "A2C does not clip: config.importance_ratio_clipping must be 0, got 0.2",
+    ),
     ({"optimizer": "sgd"}, "config.optimizer must be 'adam' or 'rmsprop', got 'sgd'"),
-    ({"eval_interval": 0}, "config.video_interval records evaluation games: set "
-     "config.eval_interval too"),
+    (
+        {"eval_interval": 0},
+        "config.video_interval records evaluation games: set config.eval_interval too",
+    ),
 ]
 
 

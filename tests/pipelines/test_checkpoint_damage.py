@@ -1,11 +1,11 @@
 """Damaged or missing checkpoint files: the run resumes from the newest readable checkpoint and
 says so in one line, or is refused in one line; it never trains again from zero over itself."""
+
 import glob
 import os
 
-import pytest
-
 import pipeline_cli
+import pytest
 from conftest import copy_run
 
 CLASSIC = pipeline_cli.CLASSIC  # checkpoints at env steps ~300 and ~600, both kept
@@ -14,7 +14,7 @@ CLASSIC = pipeline_cli.CLASSIC  # checkpoints at env steps ~300 and ~600, both k
 def _prefixes(root_dir: str):
     """The run's checkpoint prefixes, oldest first."""
     indexes = glob.glob(os.path.join(root_dir, "checkpoints", "ckpt-*.index"))
-    return sorted((path[:-len(".index")] for path in indexes), key=pipeline_cli.checkpoint_step)
+    return sorted((path[: -len(".index")] for path in indexes), key=pipeline_cli.checkpoint_step)
 
 
 def _truncate_data(prefix: str) -> None:
@@ -25,7 +25,8 @@ def _truncate_data(prefix: str) -> None:
 
 DAMAGE = {
     "state_file_deleted": lambda root, _newest: os.remove(
-        os.path.join(root, "checkpoints", "checkpoint")),
+        os.path.join(root, "checkpoints", "checkpoint")
+    ),
     "newest_data_truncated": lambda _root, newest: _truncate_data(newest),
     "newest_index_deleted": lambda _root, newest: os.remove(newest + ".index"),
 }
@@ -39,18 +40,25 @@ def damaged_resumes(finished_run, tmp_path_factory):
         root = copy_run(finished_run("cartpole_dqn"), tmp_path_factory.mktemp(case) / "run")
         prefixes = _prefixes(root)
         damage(root, prefixes[-1])
-        started[case] = (root, prefixes, pipeline_cli.Background(
-            "cartpole_dqn", root, dict(CLASSIC, num_env_steps=900)))
-    return {case: (root, prefixes, command.result(timeout=300))
-            for case, (root, prefixes, command) in started.items()}
+        started[case] = (
+            root,
+            prefixes,
+            pipeline_cli.Background("cartpole_dqn", root, dict(CLASSIC, num_env_steps=900)),
+        )
+    return {
+        case: (root, prefixes, command.result(timeout=300))
+        for case, (root, prefixes, command) in started.items()
+    }
 
 
 def test_a_missing_state_file_resumes_from_the_newest_checkpoint(damaged_resumes):
     root, prefixes, result = damaged_resumes["state_file_deleted"]
     assert result.returncode == 0, result.stderr
     newest = os.path.basename(prefixes[-1])
-    assert (f"checkpoints: the state file {os.path.join(root, 'checkpoints', 'checkpoint')} is "
-            f"missing; resuming from {newest}") in result.stdout
+    assert (
+        f"checkpoints: the state file {os.path.join(root, 'checkpoints', 'checkpoint')} is "
+        f"missing; resuming from {newest}"
+    ) in result.stdout
     summary = pipeline_cli.read_json(os.path.join(root, "summary.json"))
     assert summary["resumed_from_env_step"] == pipeline_cli.checkpoint_step(prefixes[-1])
     assert summary["env_steps"] >= 900
@@ -76,7 +84,9 @@ def test_no_readable_checkpoint_is_refused_in_one_line(finished_run, tmp_path):
     before = pipeline_cli.snapshot(root)
     result = pipeline_cli.run("cartpole_dqn", root, CLASSIC)  # the run's own command
     line = pipeline_cli.error_line(result)
-    assert line.startswith(f"error: no readable checkpoint in {os.path.join(root, 'checkpoints')}: ")
+    assert line.startswith(
+        f"error: no readable checkpoint in {os.path.join(root, 'checkpoints')}: "
+    )
     assert "is unreadable (" in line and "Traceback" not in result.stderr
     assert pipeline_cli.snapshot(root) == before
 
@@ -91,5 +101,6 @@ def test_a_trained_run_without_checkpoints_is_not_trained_again_from_zero(finish
         f"error: {root} holds a run that has trained (summary.json and "
         f"{os.path.join('policies', 'greedy_policy')}) but no checkpoint in "
         f"{os.path.join(root, 'checkpoints')}; refusing to train it again from zero over it: "
-        "use another --root_dir")
+        "use another --root_dir"
+    )
     assert pipeline_cli.snapshot(root) == before

@@ -1,6 +1,7 @@
 """The Dockerfiles, read as Docker would (no engine runs here): the pinned install, a real entry
 point as the default command, an unprivileged user, runs in a volume, and a build context that
 holds what they copy."""
+
 import fnmatch
 import json
 import os
@@ -11,10 +12,9 @@ import subprocess
 import zipfile
 from typing import List, Tuple
 
+import pipeline_cli
 import pytest
 import yaml
-
-import pipeline_cli
 
 REPO = pipeline_cli.REPO
 DOCKERFILES = {"gpu": "docker/Dockerfile", "cpu": "docker/Dockerfile.cpu"}
@@ -82,14 +82,22 @@ def test_base_image(flavour):
 @pytest.mark.parametrize("flavour", sorted(DOCKERFILES))
 def test_every_pip_install_uses_the_constraints(flavour):
     steps = instructions(DOCKERFILES[flavour])
-    installs = [(i, command) for i, (keyword, arguments) in enumerate(steps) if keyword == "RUN"
-                for command in arguments.split("&&") if "pip install" in command]
+    installs = [
+        (i, command)
+        for i, (keyword, arguments) in enumerate(steps)
+        if keyword == "RUN"
+        for command in arguments.split("&&")
+        if "pip install" in command
+    ]
     assert len(installs) >= 1
     for _, command in installs:
         assert "-c constraints.txt" in command, command
         assert " -r " not in command and "--upgrade" not in command, command
-    first_copy_of_constraints = min(i for i, (keyword, arguments) in enumerate(steps)
-                                    if keyword == "COPY" and "constraints.txt" in arguments)
+    first_copy_of_constraints = min(
+        i
+        for i, (keyword, arguments) in enumerate(steps)
+        if keyword == "COPY" and "constraints.txt" in arguments
+    )
     assert first_copy_of_constraints < installs[0][0]
 
 
@@ -103,8 +111,9 @@ def test_default_command_is_a_real_entry_point_writing_to_the_volume(flavour):
     assert os.path.isfile(module), words[2]
     with open(module) as f:
         assert 'if __name__ == "__main__":' in f.read()
-    volumes = [v for keyword, arguments in steps if keyword == "VOLUME"
-               for v in exec_form(arguments)]
+    volumes = [
+        v for keyword, arguments in steps if keyword == "VOLUME" for v in exec_form(arguments)
+    ]
     assert volumes == ["/runs"]
     [root_dir] = [w.split("=", 1)[1] for w in words if w.startswith("--root_dir=")]
     assert root_dir.startswith("/runs/")
@@ -117,18 +126,28 @@ def test_runs_as_an_unprivileged_user(flavour):
     assert users, "no USER: the container would run as root"
     last, user = users[-1]
     assert user.split(":")[0] not in ("root", "0")
-    created = [arguments for keyword, arguments in steps[:last] if keyword == "RUN"
-               and "useradd" in arguments]
+    created = [
+        arguments
+        for keyword, arguments in steps[:last]
+        if keyword == "RUN" and "useradd" in arguments
+    ]
     assert any(shlex.split(c.split("useradd", 1)[1].split("&&")[0])[-1] == user for c in created)
     cmd_index = max(i for i, (keyword, _) in enumerate(steps) if keyword == "CMD")
     assert last < cmd_index
-    assert not any(keyword == "RUN" for keyword, _ in steps[last + 1:])  # nothing else as root
+    assert not any(keyword == "RUN" for keyword, _ in steps[last + 1 :])  # nothing else as root
 
 
 def test_dockerignore_keeps_local_state_out():
-    for path in (".venv/bin/python", ".git/HEAD", "runs/breakout/config.json",
-                 "pipelines/__pycache__/plot.cpython-311.pyc", "out.mp4", "videos/clip.gif",
-                 "atari_rl_pipelines.egg-info/PKG-INFO", ".pytest_cache/v"):
+    for path in (
+        ".venv/bin/python",
+        ".git/HEAD",
+        "runs/breakout/config.json",
+        "pipelines/__pycache__/plot.cpython-311.pyc",
+        "out.mp4",
+        "videos/clip.gif",
+        "atari_rl_pipelines.egg-info/PKG-INFO",
+        ".pytest_cache/v",
+    ):
         assert ignored(path), path
     assert not ignored("pipelines/plot.py") and not ignored("constraints.txt")
 
@@ -157,16 +176,35 @@ def test_the_copied_files_build_the_package_with_the_default_command(tmp_path):
                         shutil.copyfile(os.path.join(REPO, relative), context / relative)
         else:
             shutil.copyfile(origin, context / source)
-    done = subprocess.run([pipeline_cli.PYTHON, "-m", "pip", "wheel", "--quiet", "--no-deps",
-                           "--no-build-isolation", "--wheel-dir", str(tmp_path / "wheel"),
-                           str(context)], capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [
+            pipeline_cli.PYTHON,
+            "-m",
+            "pip",
+            "wheel",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "--wheel-dir",
+            str(tmp_path / "wheel"),
+            str(context),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     [wheel] = os.listdir(tmp_path / "wheel")
     names = zipfile.ZipFile(tmp_path / "wheel" / wheel).namelist()
     [cmd] = [arguments for keyword, arguments in steps if keyword == "CMD"]
     module = exec_form(cmd)[2]
-    for required in (module, "pipelines.evaluate", "pipelines.plot", "pipelines.launch",
-                     "envs.load"):
+    for required in (
+        module,
+        "pipelines.evaluate",
+        "pipelines.plot",
+        "pipelines.launch",
+        "envs.load",
+    ):
         assert required.replace(".", "/") + ".py" in names, required
     assert "pipelines/common/loopback_bind.c" in names  # compiled on first use
 
@@ -175,11 +213,16 @@ def test_compose_runs_every_role_without_publishing_the_reverb_port():
     with open(os.path.join(REPO, "docker", "compose.yaml")) as f:
         compose = yaml.safe_load(f)
     services = compose["services"]
-    roles = {name: re.search(r"--role=(\w+)", service["command"]).group(1)
-             for name, service in services.items()}
+    roles = {
+        name: re.search(r"--role=(\w+)", service["command"]).group(1)
+        for name, service in services.items()
+    }
     assert sorted(roles.values()) == ["collect", "collect", "replay", "train"]
-    tasks = [re.search(r"--task=(\d+)", services[name]["command"]).group(1)
-             for name, role in roles.items() if role == "collect"]
+    tasks = [
+        re.search(r"--task=(\d+)", services[name]["command"]).group(1)
+        for name, role in roles.items()
+        if role == "collect"
+    ]
     assert sorted(tasks) == ["0", "1"]
     for name, service in services.items():
         assert "ports" not in service, f"{name} publishes a port"

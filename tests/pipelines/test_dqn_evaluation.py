@@ -1,5 +1,6 @@
 """The Atari DQN presets evaluate whole games at the raw score, while training episodes end at
 each lost life with clipped rewards."""
+
 import numpy as np
 import pytest
 from tf_agents.policies import random_py_policy
@@ -17,14 +18,16 @@ def test_evaluation_plays_whole_breakout_games(preset):
     config = cli.choose_preset(dqn_config.presets("breakout_dqn"), preset)
     assert config.terminal_on_life_loss and config.clip_rewards  # training's shaping
     eval_env = environments.make_environments(config, 1, seed=3, training=False)[0]
-    policy = random_py_policy.RandomPyPolicy(eval_env.time_step_spec(), eval_env.action_spec(),
-                                             outer_dims=(1,), seed=3)
+    policy = random_py_policy.RandomPyPolicy(
+        eval_env.time_step_spec(), eval_env.action_spec(), outer_dims=(1,), seed=3
+    )
     result = evaluation.evaluate(policy, [eval_env], max_steps=config.max_episode_steps)
     assert _lives(eval_env) == 0  # the game ended, not a life
     assert result["mean"] == eval_env.get_info()["episode"]["r"]  # the raw game score
 
-    train_env = environments.make_environments(config, 1, seed=3, training=True,
-                                               backend="python")[0]
+    train_env = environments.make_environments(config, 1, seed=3, training=True, backend="python")[
+        0
+    ]
     time_step, steps = train_env.reset(), 0
     while not time_step.is_last():
         time_step = train_env.step(np.int64(np.random.default_rng(steps).integers(4)))

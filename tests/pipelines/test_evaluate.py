@@ -5,17 +5,18 @@ end to end for each kind of outcome; the many argument checks are called directl
 Two exports: the tiny CartPole run's (conftest), and a Space Invaders policy made here whose Q
 network always prefers FIRE, so its game score is known in advance and exceeds its clipped sum.
 """
+
 import json
 import os
 import shutil
 
 import imageio.v3 as iio
 import numpy as np
+import pipeline_cli
 import pytest
 import tensorflow as tf
 
 import envs
-import pipeline_cli
 from pipelines import evaluate as evaluate_command
 from pipelines.common import cli, environments, export, play
 from pipelines.dqn import config as dqn_config
@@ -40,10 +41,11 @@ def summary_line(result: pipeline_cli.Result) -> dict:
 def table_rows(result: pipeline_cli.Result):
     """(episode, return, length) of each table row."""
     lines = result.stdout.splitlines()
-    start = next(i for i, line in enumerate(lines) if line.split()[:3] == ["episode", "return",
-                                                                           "length"])
+    start = next(
+        i for i, line in enumerate(lines) if line.split()[:3] == ["episode", "return", "length"]
+    )
     rows = []
-    for line in lines[start + 1:]:
+    for line in lines[start + 1 :]:
         fields = line.split()
         if len(fields) != 3 or not fields[0].isdigit():
             break
@@ -64,18 +66,27 @@ def fire_policy(tmp_path_factory) -> str:
     evaluation options of the preset), its Q network rigged to always prefer FIRE."""
     config = dqn_config.nature2015("SpaceInvadersNoFrameskip-v4", "spaceinvaders_dqn")
     env = environments.make_environments(config, 1, seed=0, training=False)[0]
-    q_network = make_q_network(env.observation_spec(), env.action_spec(),
-                               config.conv_layer_params, config.fc_layer_params, config.dueling)
+    q_network = make_q_network(
+        env.observation_spec(),
+        env.action_spec(),
+        config.conv_layer_params,
+        config.fc_layer_params,
+        config.dueling,
+    )
     train_step = tf.Variable(0, dtype=tf.int64)
-    agent = make_agent(config, env.time_step_spec(), env.action_spec(), q_network, train_step,
-                       epsilon=lambda: 0.0)
+    agent = make_agent(
+        config, env.time_step_spec(), env.action_spec(), q_network, train_step, epsilon=lambda: 0.0
+    )
     kernel, bias = q_network.trainable_variables[-2:]  # the Q value layer
     assert bias.shape == (6,)
     kernel.assign(tf.zeros_like(kernel))
     bias.assign(tf.one_hot(FIRE, 6))
-    env_metadata = {"env_id": config.env_id,
-                    "env_options": environments.env_options(config, training=False),
-                    "max_episode_steps": ATARI_STEPS, "config_name": config.name}
+    env_metadata = {
+        "env_id": config.env_id,
+        "env_options": environments.env_options(config, training=False),
+        "max_episode_steps": ATARI_STEPS,
+        "config_name": config.name,
+    }
     policy_dir = str(tmp_path_factory.mktemp("fire") / "greedy_policy")
     export.export_policy(agent.policy, train_step, policy_dir, env_metadata)
     return policy_dir
@@ -83,8 +94,9 @@ def fire_policy(tmp_path_factory) -> str:
 
 def always_fire(env_id: str, options: dict, seed: int):
     """(raw score, clipped score, policy steps, first RGB frame) of one FIRE-only episode."""
-    env = envs.load(env_id, seed=seed, max_episode_steps=ATARI_STEPS, render_mode="rgb_array",
-                    **options)
+    env = envs.load(
+        env_id, seed=seed, max_episode_steps=ATARI_STEPS, render_mode="rgb_array", **options
+    )
     time_step = env.reset()
     first_frame = env.render()
     rewards = []
@@ -109,16 +121,22 @@ def commands(cartpole_policy, fire_policy, tmp_path_factory):
         "missing": (str(work / "missing"), ["--num_episodes=1"], None),
         "empty": (str(empty), ["--num_episodes=1"], None),
         "atari_gif": (fire_policy, ["--num_episodes=1"], str(work / "fire.gif")),
-        "cartpole_mp4": (cartpole_policy, ["--num_episodes=3", "--seed=5"],
-                         str(work / "cartpole.mp4")),
+        "cartpole_mp4": (
+            cartpole_policy,
+            ["--num_episodes=3", "--seed=5"],
+            str(work / "cartpole.mp4"),
+        ),
         "corrupt": (corrupt, ["--num_episodes=1"], None),
         "cartpole_on_lunarlander": (cartpole_policy, ["--env=LunarLander-v3"], None),
     }
-    started = {name: evaluate(f"--policy_dir={policy_dir}", *extra,
-                              *([f"--video={out}"] if out else []))
-               for name, (policy_dir, extra, out) in cases.items()}
-    return {name: (run.result(timeout=300), cases[name][0], cases[name][2])
-            for name, run in started.items()}
+    started = {
+        name: evaluate(f"--policy_dir={policy_dir}", *extra, *([f"--video={out}"] if out else []))
+        for name, (policy_dir, extra, out) in cases.items()
+    }
+    return {
+        name: (run.result(timeout=300), cases[name][0], cases[name][2])
+        for name, run in started.items()
+    }
 
 
 def test_atari_policy_plays_the_env_json_game_with_the_raw_score(fire_policy, commands):
@@ -140,8 +158,9 @@ def test_the_score_is_the_raw_game_score_even_with_clipped_rewards(fire_policy):
     score (info["episode"]["r"]), not the sum of clipped rewards."""
     metadata = export.read_env_metadata(fire_policy)
     options = dict(metadata["env_options"], clip_rewards=True)
-    raw, clipped, steps, _ = always_fire(metadata["env_id"], dict(options, clip_rewards=False),
-                                         seed=0)
+    raw, clipped, steps, _ = always_fire(
+        metadata["env_id"], dict(options, clip_rewards=False), seed=0
+    )
     env = envs.load(metadata["env_id"], seed=0, max_episode_steps=ATARI_STEPS, **options)
     episode = play.play_episode(play.ExportedPolicy(fire_policy), env)
     assert raw > clipped
@@ -151,8 +170,14 @@ def test_the_score_is_the_raw_game_score_even_with_clipped_rewards(fire_policy):
 def test_cartpole_table_json_and_mp4(commands):
     result, _, mp4 = commands["cartpole_mp4"]
     summary = summary_line(result)
-    assert set(summary) >= {"mean_return", "std_return", "min_return", "max_return", "episodes",
-                            "mean_length"}
+    assert set(summary) >= {
+        "mean_return",
+        "std_return",
+        "min_return",
+        "max_return",
+        "episodes",
+        "mean_length",
+    }
     rows = table_rows(result)
     assert [row[0] for row in rows] == [1, 2, 3] and summary["episodes"] == 3
     returns = np.array([row[1] for row in rows])
@@ -178,12 +203,15 @@ def test_cartpole_episodes_repeat_with_the_seed(cartpole_policy):
     assert [play.play_episode(policy, env).score for _ in range(3)] == first
 
 
-@pytest.mark.parametrize("name, words", [
-    ("missing", "does not exist"),
-    ("empty", "is empty"),
-    ("corrupt", "cannot load the SavedModel"),
-    ("cartpole_on_lunarlander", "does not fit 'LunarLander-v3'"),
-])
+@pytest.mark.parametrize(
+    "name, words",
+    [
+        ("missing", "does not exist"),
+        ("empty", "is empty"),
+        ("corrupt", "cannot load the SavedModel"),
+        ("cartpole_on_lunarlander", "does not fit 'LunarLander-v3'"),
+    ],
+)
 def test_command_refuses_in_one_line(commands, name, words):
     """A refusal at each stage: the export's files, loading, the env check. The other argument
     checks raise the same UserError and are tested directly below."""
@@ -209,25 +237,35 @@ def broken_exports(cartpole_policy, tmp_path):
     no_specs = str(tmp_path / "no_specs")
     shutil.copytree(cartpole_policy, no_specs)
     os.remove(os.path.join(no_specs, "policy_specs.pbtxt"))
-    return {"missing": str(tmp_path / "missing"), "empty": str(empty), "no_env_json": no_env_json, "bad_env_json": bad_env_json,
-            "no_specs": no_specs, "run_dir": os.path.dirname(os.path.dirname(cartpole_policy))}
+    return {
+        "missing": str(tmp_path / "missing"),
+        "empty": str(empty),
+        "no_env_json": no_env_json,
+        "bad_env_json": bad_env_json,
+        "no_specs": no_specs,
+        "run_dir": os.path.dirname(os.path.dirname(cartpole_policy)),
+    }
 
 
-@pytest.mark.parametrize("case, words", [
-    (dict(policy_dir="missing"), "does not exist"),
-    (dict(policy_dir="empty"), "is empty"),
-    (dict(policy_dir="run_dir"), "did you mean"),
-    (dict(policy_dir="no_specs"), "has no policy_specs.pbtxt"),
-    (dict(policy_dir="no_env_json"), "has no env.json"),
-    (dict(policy_dir="bad_env_json"), "env.json is not valid"),
-    (dict(policy_dir=None), "--policy_dir is required"),
-    (dict(num_episodes=0), "--num_episodes must be at least 1"),
-    (dict(video_path="clip.avi"), "'.avi'"),
-    (dict(video_path="no/such/dir/clip.mp4"), "does not exist"),
-    (dict(video_episodes=0), "--video_episodes must be at least 1"),
-])
-def test_arguments_refused_before_loading(cartpole_policy, broken_exports, monkeypatch, tmp_path,
-                                          case, words):
+@pytest.mark.parametrize(
+    "case, words",
+    [
+        (dict(policy_dir="missing"), "does not exist"),
+        (dict(policy_dir="empty"), "is empty"),
+        (dict(policy_dir="run_dir"), "did you mean"),
+        (dict(policy_dir="no_specs"), "has no policy_specs.pbtxt"),
+        (dict(policy_dir="no_env_json"), "has no env.json"),
+        (dict(policy_dir="bad_env_json"), "env.json is not valid"),
+        (dict(policy_dir=None), "--policy_dir is required"),
+        (dict(num_episodes=0), "--num_episodes must be at least 1"),
+        (dict(video_path="clip.avi"), "'.avi'"),
+        (dict(video_path="no/such/dir/clip.mp4"), "does not exist"),
+        (dict(video_episodes=0), "--video_episodes must be at least 1"),
+    ],
+)
+def test_arguments_refused_before_loading(
+    cartpole_policy, broken_exports, monkeypatch, tmp_path, case, words
+):
     """The checks the command runs before any environment or model loads (UserError: one
     line, exit status 2, as the command tests above show)."""
     monkeypatch.chdir(tmp_path)
@@ -247,8 +285,12 @@ def test_env_flag_replaces_a_missing_env_json(broken_exports):
 def test_atari_policy_does_not_fit_cartpole(fire_policy):
     line = play.spec_mismatch(export.read_policy_specs(fire_policy), envs.load("CartPole-v1"))
     assert "uint8 (84, 84, 4)" in line and "float32 (4,)" in line
-    assert play.spec_mismatch(export.read_policy_specs(fire_policy),
-                              envs.load("SpaceInvadersNoFrameskip-v4")) is None
+    assert (
+        play.spec_mismatch(
+            export.read_policy_specs(fire_policy), envs.load("SpaceInvadersNoFrameskip-v4")
+        )
+        is None
+    )
 
 
 def test_epsilon_takes_random_actions_and_is_refused_out_of_range(fire_policy):
@@ -260,6 +302,7 @@ def test_epsilon_takes_random_actions_and_is_refused_out_of_range(fire_policy):
     def record(step):
         if step.action is not None:
             actions.append(step.action)
+
     env.render = lambda: None  # the recorder only reads the actions
     play.play_episode(policy, env, recorder=record)
     assert set(actions) == {FIRE}
@@ -274,8 +317,9 @@ def test_random_policy_scores_the_raw_game_in_the_same_json():
     """--policy=random: no export, any env id; whole Breakout games (five lives, so longer than
     one life's auto-fire-and-miss) in the same JSON form, naming the policy 'random'."""
     cartpole = evaluate("--policy=random", "--env=CartPole-v1", "--num_episodes=3")
-    breakout = evaluate("--policy=random", "--env=BreakoutNoFrameskip-v4", "--num_episodes=2",
-                        "--seed=1")
+    breakout = evaluate(
+        "--policy=random", "--env=BreakoutNoFrameskip-v4", "--num_episodes=2", "--seed=1"
+    )
     line = summary_line(cartpole.result(timeout=120))
     assert line["policy"] == "random" and line["episodes"] == 3
     assert line["env_id"] == "CartPole-v1" and line["epsilon"] == 0.0
@@ -287,11 +331,14 @@ def test_random_policy_scores_the_raw_game_in_the_same_json():
     assert line["mean_return"] >= 0
 
 
-@pytest.mark.parametrize("case,words", [
-    (dict(policy_dir="x"), "give --policy_dir or --policy=random, not both"),
-    (dict(env_id=None), "--policy=random needs --env, the game to play"),
-    (dict(epsilon=0.1), "--epsilon has no meaning for --policy=random"),
-])
+@pytest.mark.parametrize(
+    "case,words",
+    [
+        (dict(policy_dir="x"), "give --policy_dir or --policy=random, not both"),
+        (dict(env_id=None), "--policy=random needs --env, the game to play"),
+        (dict(epsilon=0.1), "--epsilon has no meaning for --policy=random"),
+    ],
+)
 def test_random_policy_arguments_refused(case, words):
     arguments = dict(policy_dir=None, env_id="CartPole-v1", num_episodes=1, policy="random")
     arguments.update(case)
@@ -302,8 +349,10 @@ def test_random_policy_arguments_refused(case, words):
 def test_random_policy_of_an_unknown_game_suggests_close_names():
     result = evaluate("--policy=random", "--env=Breakou").result(timeout=120)
     assert result.returncode != 0
-    assert "unknown environment 'Breakou'; did you mean 'BreakoutNoFrameskip-v4'" in \
-        pipeline_cli.error_line(result)
+    assert (
+        "unknown environment 'Breakou'; did you mean 'BreakoutNoFrameskip-v4'"
+        in pipeline_cli.error_line(result)
+    )
 
 
 def test_an_unwritable_video_path_is_refused_before_loading(cartpole_policy):

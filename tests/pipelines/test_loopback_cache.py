@@ -1,5 +1,6 @@
 """The loopback shim's cache: a read-only or missing HOME builds the shim in a private
 temporary folder instead of failing."""
+
 import os
 import stat
 

@@ -1,5 +1,6 @@
 """Space-to-depth first conv: the same function and weights as the plain strided conv, in a layer,
 in whole Q networks (plain and dueling), and in an exported policy that takes plain frames."""
+
 import dataclasses
 
 import numpy as np
@@ -66,12 +67,12 @@ def test_space_to_depth_refuses_a_kernel_or_an_input_the_stride_does_not_divide(
 
 
 def test_exported_space_to_depth_policy_takes_plain_frames(tmp_path):
-    config = dataclasses.replace(dqn_config.presets("breakout_dqn")["fast"](),
-                                 space_to_depth=True)
+    config = dataclasses.replace(dqn_config.presets("breakout_dqn")["fast"](), space_to_depth=True)
     env = environments.make_environments(config, 1, seed=0, training=False)[0]
     train_step = tf.Variable(0, dtype=tf.int64)
-    agent, _ = build_agent(config, env.time_step_spec(), env.action_spec(), train_step,
-                           tf.Variable(0, dtype=tf.int64))
+    agent, _ = build_agent(
+        config, env.time_step_spec(), env.action_spec(), train_step, tf.Variable(0, dtype=tf.int64)
+    )
     time_step = ts.restart(tf.constant(_frames(2, seed=1)), batch_size=2)
     expected, _ = agent._q_network(time_step.observation)
     export.export_policy(agent.policy, train_step, str(tmp_path / "policy"), {})
@@ -80,5 +81,4 @@ def test_exported_space_to_depth_policy_takes_plain_frames(tmp_path):
     assert specs["time_step_spec"].observation.dtype == tf.uint8
     loaded = tf.saved_model.load(str(tmp_path / "policy"))
     np.testing.assert_allclose(loaded.q_values(time_step), expected, atol=1e-5, rtol=1e-5)
-    np.testing.assert_array_equal(loaded.action(time_step).action,
-                                  tf.argmax(expected, axis=-1))
+    np.testing.assert_array_equal(loaded.action(time_step).action, tf.argmax(expected, axis=-1))

@@ -1,13 +1,12 @@
 """Each entry point, end to end for a few hundred env steps: what a finished run leaves behind."""
+
 import os
 
+import pipeline_cli
 import pytest
 import tensorflow as tf
 
-import pipeline_cli
-
-ENTRY_POINTS = ["cartpole_dqn", "lunarlander_dqn", "breakout_dqn", "spaceinvaders_dqn",
-                "pong_dqn"]
+ENTRY_POINTS = ["cartpole_dqn", "lunarlander_dqn", "breakout_dqn", "spaceinvaders_dqn", "pong_dqn"]
 
 
 def _check_finished_run(run):
@@ -61,8 +60,9 @@ def test_entry_point_runs_end_to_end(finished_run, pipeline):
     _check_finished_run(finished_run(pipeline))
 
 
-@pytest.mark.parametrize("run_name, backend", [("breakout_dqn", "ale_vector"),
-                                               ("breakout_python_backend", "python")])
+@pytest.mark.parametrize(
+    "run_name, backend", [("breakout_dqn", "ale_vector"), ("breakout_python_backend", "python")]
+)
 def test_breakout_on_either_backend_runs_end_to_end(finished_run, run_name, backend):
     run = finished_run(run_name)
     _, config = _check_finished_run(run)  # evaluation and env.json the same on both backends
@@ -78,8 +78,9 @@ def test_double_dueling_variant_runs_and_exports(finished_run):
     _, config = _check_finished_run(run)
     assert config["double_dqn"] is True and config["dueling"] is True
     reader = tf.train.load_checkpoint(pipeline_cli.latest_checkpoint(run.root_dir))
-    q_network = [key for key in reader.get_variable_to_shape_map()
-                 if key.startswith("agent/_q_network/")]
+    q_network = [
+        key for key in reader.get_variable_to_shape_map() if key.startswith("agent/_q_network/")
+    ]
     # A value stream with one output beside an advantage stream with one output per action.
     value_out = [key for key in q_network if key.startswith("agent/_q_network/_value/")]
     advantage_out = [key for key in q_network if key.startswith("agent/_q_network/_advantage/")]
@@ -88,11 +89,16 @@ def test_double_dueling_variant_runs_and_exports(finished_run):
     assert [1] in [shapes[key] for key in value_out]
     assert [2] in [shapes[key] for key in advantage_out]  # CartPole's two actions
     # video_interval=300 = eval_interval: a recorded game at each evaluation, by its env step.
-    eval_steps = [step for step, _ in pipeline_cli.scalar_events(
-        os.path.join(run.root_dir, "eval"))["Metrics/AverageReturn"]]
+    eval_steps = [
+        step
+        for step, _ in pipeline_cli.scalar_events(os.path.join(run.root_dir, "eval"))[
+            "Metrics/AverageReturn"
+        ]
+    ]
     assert len(eval_steps) == 2
     assert sorted(os.listdir(os.path.join(run.root_dir, "videos"))) == sorted(
-        f"{step}.mp4" for step in eval_steps)
+        f"{step}.mp4" for step in eval_steps
+    )
 
 
 def test_a_confirmed_evaluation_stops_training(tmp_path):
@@ -100,8 +106,9 @@ def test_a_confirmed_evaluation_stops_training(tmp_path):
     evaluation reaches the threshold, its confirmation over other episodes too, and the run stops
     there with those weights exported, and a rerun does not train on."""
     root = str(tmp_path / "run")
-    overrides = dict(pipeline_cli.CLASSIC, num_env_steps=3000, stop_at_eval_return=5,
-                     stop_confirm_episodes=3)
+    overrides = dict(
+        pipeline_cli.CLASSIC, num_env_steps=3000, stop_at_eval_return=5, stop_confirm_episodes=3
+    )
     result = pipeline_cli.run("cartpole_dqn", root, overrides)
     assert result.returncode == 0, result.stderr
     assert "confirmed over 3 more episodes" in result.stdout
@@ -114,8 +121,10 @@ def test_a_confirmed_evaluation_stops_training(tmp_path):
     before = pipeline_cli.snapshot(root)
     rerun = pipeline_cli.run("cartpole_dqn", root, overrides)
     assert rerun.returncode == 0, rerun.stderr
-    assert pipeline_cli.read_json(os.path.join(root, "summary.json"))["env_steps"] == \
-        summary["env_steps"]
+    assert (
+        pipeline_cli.read_json(os.path.join(root, "summary.json"))["env_steps"]
+        == summary["env_steps"]
+    )
     # A finished run is reported as such; its summary.json and export stay as they were.
     assert f"done: this run finished at {summary['env_steps']:,} env steps" in rerun.stdout
     after = pipeline_cli.snapshot(root)

@@ -1,13 +1,13 @@
 """User mistakes end in one `error: ...` line on stderr, exit status 2, no traceback, and leave
 any existing run as it was."""
+
 import fcntl
 import os
 import shutil
 import subprocess
 
-import pytest
-
 import pipeline_cli
+import pytest
 from conftest import copy_run
 
 CLASSIC = pipeline_cli.CLASSIC
@@ -18,51 +18,95 @@ def unreachable_server_run(tmp_path_factory):
     """Started with the module's first test: it waits out a 30 s connection timeout while the
     other tests run."""
     root_dir = str(tmp_path_factory.mktemp("unreachable") / "run")
-    background = pipeline_cli.Background("cartpole_dqn", root_dir, CLASSIC,
-                                         "--replay_server=localhost:1")
+    background = pipeline_cli.Background(
+        "cartpole_dqn", root_dir, CLASSIC, "--replay_server=localhost:1"
+    )
     yield root_dir, background
     background.stop()
 
 
-@pytest.mark.parametrize("overrides, extra, message", [
-    ({"learning_rat": 0.1}, [], "error: unknown config field 'learning_rat'; "
-                                "did you mean 'learning_rate' or 'learning_rate_end'?"),
-    ({"batch_size": "abc"}, [], "error: flag --config.batch_size=abc: "
-                                "invalid literal for int() with base 10: 'abc'"),
-    ({"num_env_steps": 0}, [], "error: config.num_env_steps must be > 0, got 0"),
-    ({"num_env_steps": -5}, [], "error: config.num_env_steps must be > 0, got -5"),
-    ({"env_id": "Breakout-v9"}, [], "error: unknown environment 'Breakout-v9'; "
-                                    "did you mean 'BreakoutNoFrameskip-v4' or 'ALE/Breakout-v5'?"),
-    ({}, ["stray"], "error: unexpected arguments: stray"),
-    ({"env_backend": "bogus"}, [], "error: config.env_backend must be 'python' or 'ale_vector', "
-                                   "got 'bogus'"),
-    ({"env_backend": "ale_vector"}, [], "error: the ale_vector backend runs Atari games only, "
-                                        "and 'CartPole-v1' is not one"),
-    ({"clip_rewards": True}, [], "error: config.clip_rewards is for Atari games, and "
-                                 "'CartPole-v1' is not one: set config.clip_rewards=false"),
-    ({"terminal_on_life_loss": True}, [], "error: config.terminal_on_life_loss is for Atari "
-                                          "games, and 'CartPole-v1' is not one: set "
-                                          "config.terminal_on_life_loss=false"),
-], ids=["unknown_field", "wrong_type", "zero_budget", "negative_budget", "unknown_env",
-        "positional_argument", "unknown_env_backend", "ale_vector_not_atari",
-        "clip_rewards_not_atari", "life_loss_not_atari"])
+@pytest.mark.parametrize(
+    "overrides, extra, message",
+    [
+        (
+            {"learning_rat": 0.1},
+            [],
+            "error: unknown config field 'learning_rat'; "
+            "did you mean 'learning_rate' or 'learning_rate_end'?",
+        ),
+        (
+            {"batch_size": "abc"},
+            [],
+            "error: flag --config.batch_size=abc: invalid literal for int() with base 10: 'abc'",
+        ),
+        ({"num_env_steps": 0}, [], "error: config.num_env_steps must be > 0, got 0"),
+        ({"num_env_steps": -5}, [], "error: config.num_env_steps must be > 0, got -5"),
+        (
+            {"env_id": "Breakout-v9"},
+            [],
+            "error: unknown environment 'Breakout-v9'; "
+            "did you mean 'BreakoutNoFrameskip-v4' or 'ALE/Breakout-v5'?",
+        ),
+        ({}, ["stray"], "error: unexpected arguments: stray"),
+        (
+            {"env_backend": "bogus"},
+            [],
+            "error: config.env_backend must be 'python' or 'ale_vector', got 'bogus'",
+        ),
+        (
+            {"env_backend": "ale_vector"},
+            [],
+            "error: the ale_vector backend runs Atari games only, and 'CartPole-v1' is not one",
+        ),
+        (
+            {"clip_rewards": True},
+            [],
+            "error: config.clip_rewards is for Atari games, and "
+            "'CartPole-v1' is not one: set config.clip_rewards=false",
+        ),
+        (
+            {"terminal_on_life_loss": True},
+            [],
+            "error: config.terminal_on_life_loss is for Atari "
+            "games, and 'CartPole-v1' is not one: set "
+            "config.terminal_on_life_loss=false",
+        ),
+    ],
+    ids=[
+        "unknown_field",
+        "wrong_type",
+        "zero_budget",
+        "negative_budget",
+        "unknown_env",
+        "positional_argument",
+        "unknown_env_backend",
+        "ale_vector_not_atari",
+        "clip_rewards_not_atari",
+        "life_loss_not_atari",
+    ],
+)
 def test_bad_command_line(tmp_path, overrides, extra, message):
     root_dir = tmp_path / "run"
-    result = pipeline_cli.run("cartpole_dqn", str(root_dir), dict(CLASSIC, **overrides), *extra,
-                              timeout=60)
+    result = pipeline_cli.run(
+        "cartpole_dqn", str(root_dir), dict(CLASSIC, **overrides), *extra, timeout=60
+    )
     assert pipeline_cli.error_line(result) == message
     assert not root_dir.exists()
 
 
-@pytest.mark.parametrize("address, problem", [
-    ("notaport", "expected host:port, like localhost:8000"),
-    ("localhost:99999", "port 99999 is outside 1-65535"),
-    ("localhost:", "expected host:port, like localhost:8000"),
-])
+@pytest.mark.parametrize(
+    "address, problem",
+    [
+        ("notaport", "expected host:port, like localhost:8000"),
+        ("localhost:99999", "port 99999 is outside 1-65535"),
+        ("localhost:", "expected host:port, like localhost:8000"),
+    ],
+)
 def test_a_malformed_replay_server_address_is_refused_at_once(tmp_path, address, problem):
     root_dir = tmp_path / "run"
-    result = pipeline_cli.run("cartpole_dqn", str(root_dir), CLASSIC,
-                              f"--replay_server={address}", timeout=60)
+    result = pipeline_cli.run(
+        "cartpole_dqn", str(root_dir), CLASSIC, f"--replay_server={address}", timeout=60
+    )
     assert pipeline_cli.error_line(result) == f"error: --replay_server={address}: {problem}"
     assert result.seconds < 30  # before TensorFlow loads; a connection attempt takes 30 s
     assert not root_dir.exists()
@@ -70,12 +114,17 @@ def test_a_malformed_replay_server_address_is_refused_at_once(tmp_path, address,
 
 def test_ale_vector_cannot_skip_space_invaders_start(tmp_path):
     root_dir = tmp_path / "run"
-    result = pipeline_cli.run("spaceinvaders_dqn", str(root_dir),
-                              dict(pipeline_cli.ATARI, env_backend="ale_vector"), timeout=60)
+    result = pipeline_cli.run(
+        "spaceinvaders_dqn",
+        str(root_dir),
+        dict(pipeline_cli.ATARI, env_backend="ale_vector"),
+        timeout=60,
+    )
     assert pipeline_cli.error_line(result) == (
         "error: config.env_backend=ale_vector cannot skip the idle start of "
         "SpaceInvadersNoFrameskip-v4 (40 agent steps at reset and after each lost life): use "
-        "config.env_backend=python")
+        "config.env_backend=python"
+    )
     assert not root_dir.exists()
 
 
@@ -127,7 +176,8 @@ def test_root_dir_not_empty_without_a_run(tmp_path):
     result = pipeline_cli.run("cartpole_dqn", str(tmp_path), CLASSIC, timeout=60)
     assert pipeline_cli.error_line(result) == (
         f"error: --root_dir {tmp_path} is not empty and holds no run; "
-        "choose an empty or new directory")
+        "choose an empty or new directory"
+    )
     assert pipeline_cli.snapshot(str(tmp_path)) == {"notes.txt": b"mine\n"}
 
 
@@ -137,7 +187,8 @@ def test_root_dir_holding_another_pipelines_run(finished_run, tmp_path):
     result = pipeline_cli.run("lunarlander_dqn", root_dir, pipeline_cli.LUNAR, timeout=60)
     assert pipeline_cli.error_line(result) == (
         "error: --root_dir holds a 'cartpole_dqn' run, not 'lunarlander_dqn'; "
-        "use another --root_dir")
+        "use another --root_dir"
+    )
     assert pipeline_cli.snapshot(root_dir) == before
 
 
@@ -146,12 +197,14 @@ def test_root_dir_in_use_by_another_job(tmp_path):
     root_dir.mkdir()
     with open(root_dir / ".lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)  # as a running job holds it
-        results = [pipeline_cli.run(pipeline, str(root_dir), overrides, timeout=60)
-                   for pipeline, overrides in (("cartpole_dqn", CLASSIC),
-                                               ("cartpole_reinforce", {}))]
+        results = [
+            pipeline_cli.run(pipeline, str(root_dir), overrides, timeout=60)
+            for pipeline, overrides in (("cartpole_dqn", CLASSIC), ("cartpole_reinforce", {}))
+        ]
     for result in results:
         assert pipeline_cli.error_line(result) == (
-            f"error: --root_dir {root_dir} is in use by another running job")
+            f"error: --root_dir {root_dir} is in use by another running job"
+        )
         assert result.seconds < 15  # before TensorFlow and the environments load
     assert pipeline_cli.snapshot(str(root_dir)) == {}
 
@@ -160,7 +213,8 @@ def test_unreachable_replay_server(unreachable_server_run):
     root_dir, background = unreachable_server_run
     result = background.result(timeout=90)
     assert pipeline_cli.error_line(result) == (
-        "error: no Reverb server answered at localhost:1 within 30 s")
+        "error: no Reverb server answered at localhost:1 within 30 s"
+    )
     # The 30 s connection timeout plus start-up on a busy two-core machine: it does not hang.
     assert result.seconds < 60, result.seconds
     assert not os.path.exists(root_dir)

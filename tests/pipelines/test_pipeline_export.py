@@ -1,14 +1,14 @@
 """The exported greedy policy, loaded where a user would load it: a fresh process without
 TF-Agents, fed time steps from the environment env.json names, holding the final weights."""
+
 import json
 import os
 import subprocess
 
 import numpy as np
+import pipeline_cli
 import pytest
 import tensorflow as tf
-
-import pipeline_cli
 from conftest import RUNS
 
 # Loads each SavedModel with TensorFlow and TFP only (TF-Agents is imported afterwards, by envs,
@@ -56,11 +56,16 @@ def loaded_policies(finished_run, tmp_path_factory):
     for name, run in runs.items():
         assert run.result.returncode == 0, (name, run.result.stderr)
     out_dir = str(tmp_path_factory.mktemp("loaded_policies"))
-    policy_dirs = {name: os.path.join(run.root_dir, "policies", "greedy_policy")
-                   for name, run in runs.items()}
-    done = subprocess.run([pipeline_cli.PYTHON, "-c", _LOAD_AND_ACT, json.dumps(policy_dirs),
-                           out_dir], cwd=pipeline_cli.REPO, capture_output=True, text=True,
-                          timeout=300)
+    policy_dirs = {
+        name: os.path.join(run.root_dir, "policies", "greedy_policy") for name, run in runs.items()
+    }
+    done = subprocess.run(
+        [pipeline_cli.PYTHON, "-c", _LOAD_AND_ACT, json.dumps(policy_dirs), out_dir],
+        cwd=pipeline_cli.REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr
     return out_dir
 
@@ -69,16 +74,24 @@ def _q_network_arrays(checkpoint):
     reader = tf.train.load_checkpoint(checkpoint)
     # Legacy Keras optimizers (the fused Adam) keep their slots under the variable's own path.
     names = sorted(n for n in reader.get_variable_to_shape_map() if "OPTIMIZER_SLOT" not in n)
-    return ([reader.get_tensor(n) for n in names if n.startswith("agent/_q_network/")],
-            [reader.get_tensor(n) for n in names if n.startswith("agent/_target_q_network/")])
+    return (
+        [reader.get_tensor(n) for n in names if n.startswith("agent/_q_network/")],
+        [reader.get_tensor(n) for n in names if n.startswith("agent/_target_q_network/")],
+    )
 
 
 def _same_arrays(left, right):
     """True when the two lists hold the same arrays (in any order)."""
     unmatched = list(right)
     for array in left:
-        match = next((i for i, other in enumerate(unmatched)
-                      if other.shape == array.shape and np.array_equal(other, array)), None)
+        match = next(
+            (
+                i
+                for i, other in enumerate(unmatched)
+                if other.shape == array.shape and np.array_equal(other, array)
+            ),
+            None,
+        )
         if match is None:
             return False
         unmatched.pop(match)

@@ -1,10 +1,11 @@
 """--replay_server: the run writes to and trains from a Reverb server it did not start."""
+
 import os
 
+import pipeline_cli
 import pytest
 
 import envs
-import pipeline_cli
 from pipelines.dqn import config as dqn_config
 from pipelines.dqn import replay
 
@@ -13,9 +14,12 @@ from pipelines.dqn import replay
 def cartpole_server():
     """A Reverb server on a free loopback port with the table a CartPole run writes to."""
     preset = dqn_config.cartpole()
-    step_spec = replay.stored_step_spec(replay.collect_data_spec(envs.load(preset.env_id)), frame_stack=1)
-    table = replay.make_table(step_spec, pipeline_cli.CLASSIC["replay_capacity"],
-                              replay.window_length(1, preset.n_step))
+    step_spec = replay.stored_step_spec(
+        replay.collect_data_spec(envs.load(preset.env_id)), frame_stack=1
+    )
+    table = replay.make_table(
+        step_spec, pipeline_cli.CLASSIC["replay_capacity"], replay.window_length(1, preset.n_step)
+    )
     server = replay.start_server([table])
     yield server
     server.stop()
@@ -23,8 +27,12 @@ def cartpole_server():
 
 def test_run_on_an_external_replay_server(cartpole_server, tmp_path):
     root_dir = str(tmp_path / "run")
-    result = pipeline_cli.run("cartpole_dqn", root_dir, pipeline_cli.CLASSIC,
-                              f"--replay_server=localhost:{cartpole_server.port}")
+    result = pipeline_cli.run(
+        "cartpole_dqn",
+        root_dir,
+        pipeline_cli.CLASSIC,
+        f"--replay_server=localhost:{cartpole_server.port}",
+    )
     assert result.returncode == 0, result.stderr
     summary = pipeline_cli.read_json(os.path.join(root_dir, "summary.json"))
     assert summary["env_steps"] >= pipeline_cli.CLASSIC["num_env_steps"]

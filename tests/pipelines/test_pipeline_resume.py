@@ -1,21 +1,22 @@
 """Rerunning a command on its root_dir resumes the run; a changed hyperparameter is refused."""
+
 import json
 import os
 import shutil
 import signal
 import time
 
+import pipeline_cli
 import pytest
 import tensorflow as tf
-
-import pipeline_cli
 
 CLASSIC = pipeline_cli.CLASSIC
 
 
 def _train_step(checkpoint: str) -> int:
-    return int(tf.train.load_checkpoint(checkpoint).get_tensor(
-        "train_step/.ATTRIBUTES/VARIABLE_VALUE"))
+    return int(
+        tf.train.load_checkpoint(checkpoint).get_tensor("train_step/.ATTRIBUTES/VARIABLE_VALUE")
+    )
 
 
 def _wait_for_checkpoint(process, root_dir: str, timeout: float = 120) -> None:
@@ -56,16 +57,16 @@ def test_resume_after_kill_9(tmp_path):
 
 def _trained(summary_dir: str) -> bool:
     """Whether the run has logged a training loss yet."""
-    return (os.path.isdir(summary_dir)
-            and bool(pipeline_cli.scalar_events(summary_dir).get("Losses/loss")))
+    return os.path.isdir(summary_dir) and bool(
+        pipeline_cli.scalar_events(summary_dir).get("Losses/loss")
+    )
 
 
 @pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM])
 def test_ctrl_c_and_kill_save_a_checkpoint(tmp_path, stop_signal):
     root_dir = str(tmp_path / "run")
     # No checkpoint falls due in this run: any checkpoint is the one saved on the way out.
-    overrides = dict(CLASSIC, num_env_steps=500_000, checkpoint_interval=1_000_000,
-                     eval_interval=0)
+    overrides = dict(CLASSIC, num_env_steps=500_000, checkpoint_interval=1_000_000, eval_interval=0)
     process = pipeline_cli.start("cartpole_dqn", root_dir, overrides, log_dir=str(tmp_path))
     try:
         deadline = time.monotonic() + 120
@@ -109,8 +110,10 @@ def test_resume_with_larger_budget(finished_run, cartpole_copy):
     trained = (summary["env_steps"] - first["env_steps"]) // config["update_period"]
     assert abs(summary["train_steps"] - (first["train_steps"] + trained)) <= 1
     assert config == pipeline_cli.expected_config("cartpole_dqn", overrides)
-    assert pipeline_cli.checkpoint_step(
-        pipeline_cli.latest_checkpoint(cartpole_copy)) == summary["env_steps"]
+    assert (
+        pipeline_cli.checkpoint_step(pipeline_cli.latest_checkpoint(cartpole_copy))
+        == summary["env_steps"]
+    )
 
 
 def test_a_smaller_budget_ends_a_stopped_run_with_its_export(finished_run, cartpole_copy):
@@ -150,7 +153,8 @@ def test_resume_run_older_than_a_config_field(cartpole_copy):
         json.dump(old_config, f)
     overrides = dict(CLASSIC, num_env_steps=700)
     assert pipeline_cli.run("cartpole_dqn", cartpole_copy, overrides).returncode == 0
-    refused = pipeline_cli.run("cartpole_dqn", cartpole_copy,
-                               dict(overrides, num_env_steps=800, target_update_tau=0.5))
+    refused = pipeline_cli.run(
+        "cartpole_dqn", cartpole_copy, dict(overrides, num_env_steps=800, target_update_tau=0.5)
+    )
     assert refused.returncode == 2
     assert "config.target_update_tau was 1.0, now 0.5" in pipeline_cli.error_line(refused)

@@ -1,21 +1,24 @@
 """pipelines.plot: learning curves read from real event files (a finished CartPole run, and runs
 written here with tf.summary as training writes them), drawn into a PNG."""
+
 import os
 
 import numpy as np
+import pipeline_cli
 import pytest
 import tensorflow as tf
 from PIL import Image
 
-import pipeline_cli
 from pipelines.common import curves
 
 
 def write_run(root_dir: str, eval_points=(), loss_points=(), score_points=()) -> str:
     """A run directory with eval/ and train/ event files holding the given (step, value)s."""
-    for sub, tag, points in (("eval", curves.EVAL_RETURN[1], eval_points),
-                             ("train", curves.LOSS[1], loss_points),
-                             ("train", curves.TRAIN_SCORE[1], score_points)):
+    for sub, tag, points in (
+        ("eval", curves.EVAL_RETURN[1], eval_points),
+        ("train", curves.LOSS[1], loss_points),
+        ("train", curves.TRAIN_SCORE[1], score_points),
+    ):
         if not points:
             continue
         writer = tf.summary.create_file_writer(os.path.join(root_dir, sub))
@@ -37,13 +40,18 @@ def plotted(finished_run, tmp_path_factory):
     cartpole = finished_run("cartpole_dqn")
     assert cartpole.result.returncode == 0, cartpole.result.stderr
     work = tmp_path_factory.mktemp("plot")
-    other = write_run(str(work / "other"), eval_points=[(300, 20.0), (600, 80.0)],
-                      loss_points=[(200, 3.0), (400, 1.5), (600, 0.7)])
+    other = write_run(
+        str(work / "other"),
+        eval_points=[(300, 20.0), (600, 80.0)],
+        loss_points=[(200, 3.0), (400, 1.5), (600, 0.7)],
+    )
     no_events = work / "no_events"
     (no_events / "eval").mkdir(parents=True)
     png = str(work / "curves.png")
-    started = (plot(f"--root_dir={cartpole.root_dir}", f"--root_dir={other}", f"--out={png}"),
-               plot(f"--root_dir={no_events}", f"--out={work / 'never.png'}"))
+    started = (
+        plot(f"--root_dir={cartpole.root_dir}", f"--root_dir={other}", f"--out={png}"),
+        plot(f"--root_dir={no_events}", f"--out={work / 'never.png'}"),
+    )
     ok, refused = (command.result(timeout=240) for command in started)
     return cartpole.root_dir, ok, refused, png, work
 
@@ -73,8 +81,14 @@ def test_run_without_event_files_refused_in_one_line(plotted):
 
 
 def test_read_run_returns_what_was_logged(tmp_path):
-    run = curves.read_run(write_run(str(tmp_path / "a"), eval_points=[(100, 1.0), (200, 5.0)],
-                                    loss_points=[(50, 2.0), (150, 1.0)]), "a")
+    run = curves.read_run(
+        write_run(
+            str(tmp_path / "a"),
+            eval_points=[(100, 1.0), (200, 5.0)],
+            loss_points=[(50, 2.0), (150, 1.0)],
+        ),
+        "a",
+    )
     assert run.eval_return[0].tolist() == [100, 200] and run.eval_return[1].tolist() == [1, 5]
     assert run.loss[0].tolist() == [50, 150] and run.loss[1].tolist() == [2, 1]
     assert len(run.train_score[0]) == 0
@@ -102,18 +116,31 @@ def test_a_file_being_written_is_read_up_to_its_last_whole_record(tmp_path):
 
 
 def test_figure_overlays_runs_with_their_names(tmp_path):
-    runs = [curves.read_run(write_run(str(tmp_path / "a"), eval_points=[(1, 1.0), (2, 2.0)],
-                                      loss_points=[(1, 1.0), (2, 0.5)]), "a"),
-            curves.read_run(write_run(str(tmp_path / "b"), score_points=[(1, 7.0), (2, 9.0)],
-                                      loss_points=[(1, 4.0), (2, 3.0)]), "b")]
+    runs = [
+        curves.read_run(
+            write_run(
+                str(tmp_path / "a"),
+                eval_points=[(1, 1.0), (2, 2.0)],
+                loss_points=[(1, 1.0), (2, 0.5)],
+            ),
+            "a",
+        ),
+        curves.read_run(
+            write_run(
+                str(tmp_path / "b"),
+                score_points=[(1, 7.0), (2, 9.0)],
+                loss_points=[(1, 4.0), (2, 3.0)],
+            ),
+            "b",
+        ),
+    ]
     figure = curves.make_figure(runs, smoothing=0)
     top, bottom = figure.axes
     assert [line.get_label() for line in top.get_lines()] == ["a", "b (training game score)"]
     assert top.get_lines()[1].get_ydata().tolist() == [7, 9]
     assert [line.get_label() for line in bottom.get_lines()] == ["a", "b"]
     assert "env steps" in bottom.get_xlabel() and top.get_ylabel() and bottom.get_ylabel()
-    assert [t.get_text() for t in top.get_legend().get_texts()] == ["a",
-                                                                    "b (training game score)"]
+    assert [t.get_text() for t in top.get_legend().get_texts()] == ["a", "b (training game score)"]
     width, height = figure.get_size_inches() * figure.dpi
     assert width >= 800 and height >= 500
 
@@ -132,5 +159,6 @@ def test_an_unwritable_out_is_refused_in_one_line(tmp_path):
     run = write_run(str(tmp_path / "a"), eval_points=[(100, 1.0)])
     result = plot(f"--root_dir={run}", "--out=/proc/curves.png").result(timeout=120)
     assert pipeline_cli.error_line(result).startswith(
-        "error: --out=/proc/curves.png: cannot write to /proc: ")
+        "error: --out=/proc/curves.png: cannot write to /proc: "
+    )
     assert "Traceback" not in result.stderr

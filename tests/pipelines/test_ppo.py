@@ -1,20 +1,30 @@
 """The PPO entry points end to end on real Atari games with tiny budgets: what a run leaves
 behind, resume, the export played by pipelines.evaluate, and refused configs."""
+
 import json
 import os
 
+import pipeline_cli
 import pytest
 import tensorflow as tf
 
-import pipeline_cli
 from pipelines.common import on_policy
 from pipelines.ppo import config as ppo_config
 
 PRESETS = pipeline_cli.default_presets(ppo_config.presets, ("breakout_ppo", "pong_ppo"))
 # 2 envs x 16 steps per rollout, 2 minibatches of 16 steps: 4 iterations, 8 train steps.
-TINY = {"num_env_steps": 128, "num_parallel_envs": 2, "rollout_length": 16, "num_epochs": 1,
-        "num_minibatches": 2, "eval_interval": 64, "eval_episodes": 1,
-        "checkpoint_interval": 64, "summary_interval": 32, "max_episode_steps": 50}
+TINY = {
+    "num_env_steps": 128,
+    "num_parallel_envs": 2,
+    "rollout_length": 16,
+    "num_epochs": 1,
+    "num_minibatches": 2,
+    "eval_interval": 64,
+    "eval_episodes": 1,
+    "checkpoint_interval": 64,
+    "summary_interval": 32,
+    "max_episode_steps": 50,
+}
 
 
 @pytest.fixture(scope="module")
@@ -45,10 +55,16 @@ def test_entry_point_runs_end_to_end(finished, pipeline):
     assert env_json["env_options"]["terminal_on_life_loss"] is False
 
     train_scalars = pipeline_cli.scalar_events(os.path.join(root, "train"))
-    assert {"Losses/loss", "Losses/policy_gradient_loss", "Losses/value_estimation_loss",
-            "Losses/entropy_regularization_loss", "Losses/clip_fraction",
-            "Metrics/EnvStepsPerSecond", "Metrics/LearningRate", "Metrics/GameScore"
-            } <= set(train_scalars)
+    assert {
+        "Losses/loss",
+        "Losses/policy_gradient_loss",
+        "Losses/value_estimation_loss",
+        "Losses/entropy_regularization_loss",
+        "Losses/clip_fraction",
+        "Metrics/EnvStepsPerSecond",
+        "Metrics/LearningRate",
+        "Metrics/GameScore",
+    } <= set(train_scalars)
     # Whole games (cut at 50 env steps), not the agent's episodes that end at each lost life.
     assert all(length == 50 for _, length in train_scalars["Metrics/GameLength"])
     rates = [rate for _, rate in train_scalars["Metrics/LearningRate"]]
@@ -63,8 +79,9 @@ def test_resume_and_evaluate_the_export(finished, tmp_path):
     root = pipeline_cli.copy_run(finished["breakout_ppo"][0], tmp_path / "run")
     policy_dir = os.path.join(finished["breakout_ppo"][0], "policies", "greedy_policy")
     video = str(tmp_path / "breakout.mp4")
-    evaluation = pipeline_cli.Background("evaluate", None, {}, f"--policy_dir={policy_dir}",
-                                         "--num_episodes=1", f"--video={video}")
+    evaluation = pipeline_cli.Background(
+        "evaluate", None, {}, f"--policy_dir={policy_dir}", "--num_episodes=1", f"--video={video}"
+    )
     first = pipeline_cli.read_json(os.path.join(root, "summary.json"))
     result = pipeline_cli.run("breakout_ppo", root, dict(TINY, num_env_steps=192))
     assert result.returncode == 0, result.stderr
@@ -99,17 +116,24 @@ REFUSALS = [
     ({"learning_rate": 1e-3}, "refusing to resume: config.learning_rate was 0.00025, now 0.001"),
     ({"num_minibatch": 4}, "unknown config field 'num_minibatch'; did you mean 'num_minibatches'"),
     ({"num_minibatches": 3}, "config.num_minibatches (3) must divide the 32 env steps"),
-    ({"env_backend": "envpool"},
-     "config.env_backend must be 'python' or 'ale_vector', got 'envpool'"),
+    (
+        {"env_backend": "envpool"},
+        "config.env_backend must be 'python' or 'ale_vector', got 'envpool'",
+    ),
 ]
 
 
 def test_bad_config_is_refused_in_one_line(finished, tmp_path):
     """Each command on a copy of a finished run: one error line, and the run left as it was."""
-    roots = [pipeline_cli.copy_run(finished["pong_ppo"][0], tmp_path / f"run{i}") for i in range(len(REFUSALS))]
+    roots = [
+        pipeline_cli.copy_run(finished["pong_ppo"][0], tmp_path / f"run{i}")
+        for i in range(len(REFUSALS))
+    ]
     before = [pipeline_cli.snapshot(root) for root in roots]
-    started = [pipeline_cli.Background("pong_ppo", root, dict(TINY, **overrides))
-               for root, (overrides, _) in zip(roots, REFUSALS)]
+    started = [
+        pipeline_cli.Background("pong_ppo", root, dict(TINY, **overrides))
+        for root, (overrides, _) in zip(roots, REFUSALS)
+    ]
     for (_, words), root, command, snapshot in zip(REFUSALS, roots, started, before):
         assert words in pipeline_cli.error_line(command.result(timeout=120))
         assert pipeline_cli.snapshot(root) == snapshot
@@ -126,6 +150,5 @@ def test_training_games_on_the_ale_vector_backend(tmp_path):
     assert summary["train_steps"] in (4 * 2, 5 * 2)
     lengths = pipeline_cli.scalar_events(os.path.join(root, "train"))["Metrics/GameLength"]
     assert lengths and all(length == 50 for _, length in lengths)
-    env_json = pipeline_cli.read_json(os.path.join(root, "policies", "greedy_policy",
-                                                   "env.json"))
+    env_json = pipeline_cli.read_json(os.path.join(root, "policies", "greedy_policy", "env.json"))
     assert env_json["env_options"]["terminal_on_life_loss"] is False

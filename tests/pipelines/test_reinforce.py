@@ -1,21 +1,30 @@
 """The REINFORCE entry points end to end with tiny budgets: what a run leaves behind, resume after
 kill -9, the export played by pipelines.evaluate, and refused configs."""
+
 import json
 import os
 import signal
 import time
 
+import pipeline_cli
 import pytest
 
-import pipeline_cli
 from pipelines.reinforce import config as reinforce_config
 
-PRESETS = pipeline_cli.default_presets(reinforce_config.presets,
-                                      ("cartpole_reinforce", "lunarlander_reinforce"))
+PRESETS = pipeline_cli.default_presets(
+    reinforce_config.presets, ("cartpole_reinforce", "lunarlander_reinforce")
+)
 # Untrained policies end CartPole in ~20 steps; the 50-step cap bounds a hovering lander.
-TINY = {"num_env_steps": 300, "num_parallel_envs": 2, "episodes_per_iteration": 2,
-        "eval_interval": 150, "eval_episodes": 2, "checkpoint_interval": 150,
-        "summary_interval": 100, "max_episode_steps": 50}
+TINY = {
+    "num_env_steps": 300,
+    "num_parallel_envs": 2,
+    "episodes_per_iteration": 2,
+    "eval_interval": 150,
+    "eval_episodes": 2,
+    "checkpoint_interval": 150,
+    "summary_interval": 100,
+    "max_episode_steps": 50,
+}
 
 
 @pytest.fixture(scope="module")
@@ -43,8 +52,14 @@ def test_entry_point_runs_end_to_end(finished, pipeline):
     assert env_json["env_id"] == config["env_id"] and env_json["max_episode_steps"] == 50
 
     train_scalars = pipeline_cli.scalar_events(os.path.join(root, "train"))
-    expected = {"Losses/loss", "Losses/policy_gradient_loss", "Metrics/GameScore",
-                "Metrics/GameLength", "Metrics/EnvStepsPerSecond", "Metrics/LearningRate"}
+    expected = {
+        "Losses/loss",
+        "Losses/policy_gradient_loss",
+        "Metrics/GameScore",
+        "Metrics/GameLength",
+        "Metrics/EnvStepsPerSecond",
+        "Metrics/LearningRate",
+    }
     if config["value_baseline"]:
         expected.add("Losses/value_estimation_loss")
     assert expected <= set(train_scalars)
@@ -59,8 +74,9 @@ def test_kill_9_resume_and_evaluate_the_export(finished, tmp_path):
     pipelines.evaluate plays the finished run's export and records a video."""
     policy_dir = os.path.join(finished["cartpole_reinforce"][0], "policies", "greedy_policy")
     video = str(tmp_path / "cartpole.gif")
-    evaluation = pipeline_cli.Background("evaluate", None, {}, f"--policy_dir={policy_dir}",
-                                         "--num_episodes=2", f"--video={video}")
+    evaluation = pipeline_cli.Background(
+        "evaluate", None, {}, f"--policy_dir={policy_dir}", "--num_episodes=2", f"--video={video}"
+    )
     root = str(tmp_path / "run")
     # ~1 s of training after the first checkpoint: the kill lands long before the end.
     overrides = dict(TINY, num_env_steps=2_000, checkpoint_interval=100, eval_interval=0)
@@ -76,7 +92,10 @@ def test_kill_9_resume_and_evaluate_the_export(finished, tmp_path):
         process.wait()
     assert process.returncode == -signal.SIGKILL
     checkpoint = pipeline_cli.latest_checkpoint(root)
-    killed_at, trained_before = pipeline_cli.checkpoint_step(checkpoint), pipeline_cli.train_step(checkpoint)
+    killed_at, trained_before = (
+        pipeline_cli.checkpoint_step(checkpoint),
+        pipeline_cli.train_step(checkpoint),
+    )
 
     assert killed_at < 2_000
     result = pipeline_cli.run("cartpole_reinforce", root, overrides)  # the same command
@@ -110,8 +129,7 @@ def test_bad_config_is_refused_in_one_line(finished, tmp_path):
         pipeline_cli.copy_run(finished["cartpole_reinforce"][0], root)
         before.append(pipeline_cli.snapshot(root))
         roots.append(root)
-        started.append(pipeline_cli.Background("cartpole_reinforce", root,
-                                               dict(TINY, **overrides)))
+        started.append(pipeline_cli.Background("cartpole_reinforce", root, dict(TINY, **overrides)))
     for (_, words), root, command, snapshot in zip(REFUSALS, roots, started, before):
         assert words in pipeline_cli.error_line(command.result(timeout=120))
         assert pipeline_cli.snapshot(root) == snapshot

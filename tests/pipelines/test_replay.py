@@ -1,4 +1,5 @@
 """The frame-dedup replay gives back exactly the transitions the agent saw (stacks included)."""
+
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -17,14 +18,17 @@ def _fill(env_id, stack, n_step, steps, **options):
     window = replay.window_length(stack, n_step)
     server = replay.start_server([replay.make_table(step_spec, 10_000, window)])
     writer = replay.FrameReplayWriter(server.localhost_client(), 2, stack, n_step)
-    policy = random_py_policy.RandomPyPolicy(batched.time_step_spec(), batched.action_spec(),
-                                             outer_dims=(2,))
+    policy = random_py_policy.RandomPyPolicy(
+        batched.time_step_spec(), batched.action_spec(), outer_dims=(2,)
+    )
     seen = []  # per env, the real trajectory steps in order
     time_step = batched.reset()
     for _ in range(steps):
         action = policy.action(time_step).action
         next_time_step = batched.step(action)
-        batch = trajectory.from_transition(time_step, policy_step.PolicyStep(action), next_time_step)
+        batch = trajectory.from_transition(
+            time_step, policy_step.PolicyStep(action), next_time_step
+        )
         writer(batch)
         seen.append(batch)
         time_step = next_time_step
@@ -54,25 +58,36 @@ def _padding_after(step):
     observation = step.observation
     if observation.ndim == 3:  # frames: the stack takes the newest frame once more
         observation = np.concatenate([observation[..., 1:], observation[..., -1:]], axis=-1)
-    return step._replace(observation=observation, action=np.zeros_like(step.action),
-                         step_type=np.int32(2), next_step_type=np.int32(0),
-                         reward=np.float32(0), discount=np.float32(1))
+    return step._replace(
+        observation=observation,
+        action=np.zeros_like(step.action),
+        step_type=np.int32(2),
+        next_step_type=np.int32(0),
+        reward=np.float32(0),
+        discount=np.float32(1),
+    )
 
 
 def _windows(episode, n_step):
-    return [_key(episode[t:t + n_step + 1]) for t in range(len(episode) - n_step)]
+    return [_key(episode[t : t + n_step + 1]) for t in range(len(episode) - n_step)]
 
 
 def _key(window):
-    return (window[0].observation.tobytes(), tuple(int(s.action) for s in window),
-            tuple(float(s.reward) for s in window), window[-1].observation.tobytes(),
-            tuple(int(s.step_type) for s in window), tuple(float(s.discount) for s in window))
+    return (
+        window[0].observation.tobytes(),
+        tuple(int(s.action) for s in window),
+        tuple(float(s.reward) for s in window),
+        window[-1].observation.tobytes(),
+        tuple(int(s.step_type) for s in window),
+        tuple(float(s.discount) for s in window),
+    )
 
 
 @pytest.mark.parametrize("frame_stack,n_step", [(4, 1), (4, 3)])
 def test_atari_stacks_rebuilt_exactly(frame_stack, n_step):
-    server, collect_spec, seen = _fill("BreakoutNoFrameskip-v4", frame_stack, n_step, 120,
-                                       frame_stack=frame_stack)
+    server, collect_spec, seen = _fill(
+        "BreakoutNoFrameskip-v4", frame_stack, n_step, 120, frame_stack=frame_stack
+    )
     recorded = _transitions(seen, n_step)
     size = server.localhost_client().server_info()[replay.TABLE].current_size
     assert size == len(recorded)  # one item per transition, none across episode ends
@@ -83,8 +98,9 @@ def test_atari_stacks_rebuilt_exactly(frame_stack, n_step):
         assert batch.observation.shape == (16, n_step + 1, 84, 84, frame_stack)
         assert batch.observation.dtype == tf.uint8
         for b in range(16):
-            steps = [tf.nest.map_structure(lambda x: x[b, t].numpy(), batch)
-                     for t in range(n_step + 1)]
+            steps = [
+                tf.nest.map_structure(lambda x: x[b, t].numpy(), batch) for t in range(n_step + 1)
+            ]
             assert _key(steps) in expected
             sampled += 1
     assert sampled == 128

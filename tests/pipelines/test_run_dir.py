@@ -1,5 +1,6 @@
 """The run directory's rules, without training: a damaged config.json is named in one line, an
 attempt that never trained does not lock in its config, and files get the umask's mode."""
+
 import dataclasses
 import json
 import os
@@ -16,11 +17,15 @@ def _config(**changes):
     return dataclasses.replace(dqn_config.cartpole(), **changes)
 
 
-@pytest.mark.parametrize("content, problem", [
-    (b"\xff\xfe\x00garbage", "is damaged ('utf-8' codec can't decode byte 0xff"),
-    (b'{"name": "cartpole_dqn", "batch', "is damaged (Unterminated string starting at"),
-    (b"[1, 2, 3]", "is damaged (a JSON list, not an object of config fields)"),
-], ids=["garbage", "truncated", "a_list"])
+@pytest.mark.parametrize(
+    "content, problem",
+    [
+        (b"\xff\xfe\x00garbage", "is damaged ('utf-8' codec can't decode byte 0xff"),
+        (b'{"name": "cartpole_dqn", "batch', "is damaged (Unterminated string starting at"),
+        (b"[1, 2, 3]", "is damaged (a JSON list, not an object of config fields)"),
+    ],
+    ids=["garbage", "truncated", "a_list"],
+)
 def test_a_damaged_config_json_is_named_in_one_line(tmp_path, content, problem):
     (tmp_path / "config.json").write_bytes(content)
     with pytest.raises(UserError) as raised:
@@ -45,8 +50,9 @@ def test_a_run_that_trained_still_refuses_a_changed_setting(tmp_path):
     run_dir.RunDir(str(root), _config())
     (root / "checkpoints").mkdir()
     (root / "checkpoints" / "ckpt-300.index").write_bytes(b"")
-    with pytest.raises(UserError, match="refusing to resume: config.learning_rate was 0.00025, "
-                                        "now 0.001"):
+    with pytest.raises(
+        UserError, match="refusing to resume: config.learning_rate was 0.00025, now 0.001"
+    ):
         run_dir.RunDir(str(root), _config(learning_rate=1e-3))
 
 

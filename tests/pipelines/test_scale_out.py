@@ -1,21 +1,30 @@
 """--role=replay|collect|train: a Reverb server, two collectors and a learner as separate processes
 on loopback, with the faults a scaled-out run must survive."""
+
 import os
 import re
 import signal
 import subprocess
 import time
 
-import pytest
-
 import pipeline_cli
+import pytest
 
 # Tiny CartPole sizes: a few hundred train steps, checkpoints every 500 env steps.
 # update_period is pinned: the fault tests need a learner that trains often enough (~1,350 train
 # steps) for the collectors to report many weight versions, whatever the preset's ratio.
-SIZES = dict(pipeline_cli.CLASSIC, num_env_steps=3000, initial_collect_steps=300,
-             checkpoint_interval=500, eval_interval=0, weights_sync_period=200,
-             replay_capacity=5000, batch_size=16, summary_interval=500, update_period=2)
+SIZES = dict(
+    pipeline_cli.CLASSIC,
+    num_env_steps=3000,
+    initial_collect_steps=300,
+    checkpoint_interval=500,
+    eval_interval=0,
+    weights_sync_period=200,
+    replay_capacity=5000,
+    batch_size=16,
+    summary_interval=500,
+    update_period=2,
+)
 
 
 class Role:
@@ -26,7 +35,11 @@ class Role:
         with open(self.log, "a") as out:
             self.process = subprocess.Popen(
                 pipeline_cli.command("cartpole_dqn", root_dir, SIZES, *extra),
-                cwd=pipeline_cli.REPO, stdout=out, stderr=subprocess.STDOUT, text=True)
+                cwd=pipeline_cli.REPO,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                text=True,
+            )
 
     def output(self) -> str:
         with open(self.log) as f:
@@ -63,6 +76,7 @@ def roles(tmp_path):
         role = Role(name, str(tmp_path), str(tmp_path / "run"), *extra)
         started.append(role)
         return role
+
     yield start
     for role in started:
         role.kill()
@@ -106,11 +120,13 @@ LOOPBACK = {"0000000000000000FFFF00000100007F", "0100007F"}
 def test_server_two_collectors_and_a_learner_survive_kills(roles):
     server = roles("replay", "--role=replay")
     port = int(server.wait_for(r"replay server on port (\d+)", 120).group(1))
-    assert set(listening_addresses(port)) <= LOOPBACK and listening_addresses(port), \
+    assert set(listening_addresses(port)) <= LOOPBACK and listening_addresses(port), (
         "the Reverb port must listen on loopback only"
+    )
     address = f"--replay_server=localhost:{port}"
-    collectors = [roles(f"collector{task}", "--role=collect", address, f"--task={task}")
-                  for task in range(2)]
+    collectors = [
+        roles(f"collector{task}", "--role=collect", address, f"--task={task}") for task in range(2)
+    ]
     learner = roles("learner", "--role=train", address)
 
     # A checkpoint past the warm-up, then the learner and one collector die at once.
@@ -124,8 +140,9 @@ def test_server_two_collectors_and_a_learner_survive_kills(roles):
     assert collectors[0].exit_code(60) == 0, collectors[0].output()
     assert "the learner has finished" in collectors[0].output()
 
-    summary = pipeline_cli.read_json(os.path.join(os.path.dirname(server.log), "run",
-                                                  "summary.json"))
+    summary = pipeline_cli.read_json(
+        os.path.join(os.path.dirname(server.log), "run", "summary.json")
+    )
     assert summary["resumed_from_env_step"] >= 500
     assert summary["env_steps"] >= SIZES["num_env_steps"]
     per_collector = summary["env_steps_per_collector"]
@@ -135,8 +152,7 @@ def test_server_two_collectors_and_a_learner_survive_kills(roles):
     assert summary["train_steps"] > 100
 
     # The surviving collector acted with weights the learner pushed, later and later ones.
-    versions = [int(v) for v in re.findall(r"weights of train step (\d+)",
-                                           collectors[0].output())]
+    versions = [int(v) for v in re.findall(r"weights of train step (\d+)", collectors[0].output())]
     assert versions and versions[-1] > versions[0] and max(versions) > 100
 
     # The server checkpoints itself when stopped.
@@ -156,15 +172,17 @@ def test_a_restarted_server_is_rejoined(roles, tmp_path):
     server.kill(signal.SIGTERM)  # saves the replay and the weights
     steps_before = _own_steps(collector.output())
     server = roles("replay-restarted", "--role=replay", f"--port={port}")
-    restored = int(server.wait_for(r"\(([\d,]+) transitions restored\)", 120)
-                   .group(1).replace(",", ""))
+    restored = int(
+        server.wait_for(r"\(([\d,]+) transitions restored\)", 120).group(1).replace(",", "")
+    )
     assert restored > 0
 
     # Both clients carry on with the new server (gRPC reconnects them) and the run completes.
     assert learner.exit_code(300) == 0, learner.output()
     assert collector.exit_code(60) == 0, collector.output()
-    written = int(re.search(r"wrote ([\d,]+) env steps", collector.output())
-                  .group(1).replace(",", ""))
+    written = int(
+        re.search(r"wrote ([\d,]+) env steps", collector.output()).group(1).replace(",", "")
+    )
     assert written > steps_before + 500
 
 
@@ -175,12 +193,20 @@ def _own_steps(collector_output: str) -> int:
 
 def test_the_launcher_runs_a_whole_scaled_out_run(tmp_path):
     root_dir = str(tmp_path / "run")
-    command = ([pipeline_cli.PYTHON, "-m", "pipelines.launch", "--pipeline=cartpole_dqn",
-                f"--root_dir={root_dir}", "--collectors=2"]
-               + [f"--config.{key}={pipeline_cli._flag_value(value)}"
-                  for key, value in dict(SIZES, num_env_steps=1500).items()])
-    done = subprocess.run(command, cwd=pipeline_cli.REPO, capture_output=True, text=True,
-                          timeout=400)
+    command = [
+        pipeline_cli.PYTHON,
+        "-m",
+        "pipelines.launch",
+        "--pipeline=cartpole_dqn",
+        f"--root_dir={root_dir}",
+        "--collectors=2",
+    ] + [
+        f"--config.{key}={pipeline_cli._flag_value(value)}"
+        for key, value in dict(SIZES, num_env_steps=1500).items()
+    ]
+    done = subprocess.run(
+        command, cwd=pipeline_cli.REPO, capture_output=True, text=True, timeout=400
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     for role in ("[replay]", "[learner]", "[collector 0]", "[collector 1]"):
         assert role in done.stdout
@@ -218,9 +244,18 @@ def test_the_learner_trains_on_several_replicas(roles, tmp_path):
     port = int(server.wait_for(r"replay server on port (\d+)", 120).group(1))
     roles("collector0", "--role=collect", f"--replay_server=localhost:{port}", "--task=0")
     done = subprocess.run(
-        [pipeline_cli.PYTHON, "-c", _MIRRORED_LEARNER.format(sizes=sizes),
-         str(tmp_path / "run"), f"localhost:{port}"],
-        cwd=pipeline_cli.REPO, capture_output=True, text=True, timeout=300)
+        [
+            pipeline_cli.PYTHON,
+            "-c",
+            _MIRRORED_LEARNER.format(sizes=sizes),
+            str(tmp_path / "run"),
+            f"localhost:{port}",
+        ],
+        cwd=pipeline_cli.REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     summary = pipeline_cli.read_json(str(tmp_path / "run" / "summary.json"))
     assert summary["env_steps"] >= 1500 and summary["train_steps"] > 100

@@ -1,4 +1,5 @@
 """The first Ctrl-C or SIGTERM is recorded for the loop to act on; a second one stops at once."""
+
 import subprocess
 import sys
 
@@ -25,8 +26,13 @@ except KeyboardInterrupt:
 
 
 def _run(first_signal: str) -> str:
-    done = subprocess.run([sys.executable, "-c", _SCRIPT.format(first=first_signal)],
-                          cwd=pipeline_cli.REPO, capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-c", _SCRIPT.format(first=first_signal)],
+        cwd=pipeline_cli.REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
     assert "Ctrl-C again stops at once" in done.stderr
     return done.stdout.splitlines()
@@ -34,8 +40,11 @@ def _run(first_signal: str) -> str:
 
 def test_first_signal_is_a_request_and_a_second_stops_at_once():
     for first_signal in ("SIGINT", "SIGTERM"):
-        assert _run(first_signal) == ["survived the first signal", "check raised",
-                                      "second signal raised"]
+        assert _run(first_signal) == [
+            "survived the first signal",
+            "check raised",
+            "second signal raised",
+        ]
 
 
 def test_a_background_job_keeps_ignoring_sigint():
@@ -47,8 +56,13 @@ stop_request.install()
 os.kill(os.getpid(), signal.SIGINT)
 stop_request.check()
 """
-    done = subprocess.run([sys.executable, "-c", script], cwd=pipeline_cli.REPO,
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=pipeline_cli.REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0 and not done.stderr, done.stderr
 
 
@@ -56,16 +70,19 @@ def test_the_stop_message_says_what_was_saved():
     """The last line of a stopped command is true: no word of checkpoints from a command that
     has none, none saved before the run's first one, and the env step of the newest after."""
     from pipelines.common import cli
+
     saved = dict(cli._checkpoints)
     try:
         cli._checkpoints.update(opened=0, step=None)
         assert cli._stopped_message() == "stopped."
         cli.note_checkpoints(None)
-        assert cli._stopped_message().startswith("stopped before the run's first checkpoint: "
-                                                 "nothing of it was saved")
+        assert cli._stopped_message().startswith(
+            "stopped before the run's first checkpoint: nothing of it was saved"
+        )
         cli.note_checkpoints(20_000)
         cli.note_checkpoints(None)  # a later open keeps what was saved
-        assert cli._stopped_message() == ("stopped; the checkpoint at env step 20,000 is intact. "
-                                          "Run the same command to resume.")
+        assert cli._stopped_message() == (
+            "stopped; the checkpoint at env step 20,000 is intact. Run the same command to resume."
+        )
     finally:
         cli._checkpoints.update(saved)

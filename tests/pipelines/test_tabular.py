@@ -4,14 +4,15 @@ from play, on ThreeStateMDP-v0 and GridWorld-v0.
 The commands (runs and refusals) start all at once in one fixture, since each mostly loads
 TensorFlow; the algorithms' own properties are checked in-process.
 """
+
 import gc
 import json
 import os
 
 import numpy as np
+import pipeline_cli
 import pytest
 
-import pipeline_cli
 from pipelines.common.cli import UserError
 from pipelines.tabular import environments, model_based, model_free, q_table, run
 from pipelines.tabular.config import TabularConfig
@@ -27,29 +28,47 @@ RUNS = {
     "grid_sarsa": ["--env=GridWorld-v0", "--algorithm=sarsa", "--episodes=3000", "--seed=3"],
 }
 REFUSALS = {
-    "env_typo": (["--env=gridworld", "--algorithm=sarsa"],
-                 "error: unknown tabular environment 'gridworld'; did you mean 'GridWorld-v0'?"),
-    "env_not_tabular": (["--env=CartPole-v1", "--algorithm=q_learning"],
-                        "error: 'CartPole-v1' is not a tabular environment (its states cannot be "
-                        f"listed in a table); {CHOICES}"),
-    "env_unknown": (["--env=Nope-v3", "--algorithm=q_learning"],
-                    f"error: unknown environment 'Nope-v3'; {CHOICES}"),
-    "algorithm_typo": ([f"--env={MDP}", "--algorithm=qlearning"],
-                       "error: unknown algorithm 'qlearning'; did you mean 'q_learning'?"),
-    "gamma_above_1": ([f"--env={GRID}", "--algorithm=value_iteration", "--gamma=1.5"],
-                      "error: --gamma must be in [0, 1], got 1.5"),
-    "gamma_1_never_ends": ([f"--env={MDP}", "--algorithm=value_iteration", "--gamma=1"],
-                           "error: --gamma=1 needs an environment whose episodes end, and "
-                           "ThreeStateMDP-v0 never ends: its values are infinite sums and value "
-                           "iteration would never converge; use a --gamma below 1"),
-    "episodes_zero": ([f"--env={MDP}", "--algorithm=monte_carlo", "--episodes=0"],
-                      "error: --episodes must be > 0, got 0"),
-    "episodes_for_dp": ([f"--env={MDP}", "--algorithm=policy_iteration", "--episodes=10"],
-                        "error: --episodes applies to the model-free algorithms (monte_carlo, "
-                        "sarsa, q_learning), not to policy_iteration"),
-    "config_not_used": ([f"--env={MDP}", "--algorithm=sarsa", "--config.tolerance=0.001"],
-                        "error: config.tolerance does not apply to sarsa "
-                        "(only to value_iteration, policy_iteration)"),
+    "env_typo": (
+        ["--env=gridworld", "--algorithm=sarsa"],
+        "error: unknown tabular environment 'gridworld'; did you mean 'GridWorld-v0'?",
+    ),
+    "env_not_tabular": (
+        ["--env=CartPole-v1", "--algorithm=q_learning"],
+        "error: 'CartPole-v1' is not a tabular environment (its states cannot be "
+        f"listed in a table); {CHOICES}",
+    ),
+    "env_unknown": (
+        ["--env=Nope-v3", "--algorithm=q_learning"],
+        f"error: unknown environment 'Nope-v3'; {CHOICES}",
+    ),
+    "algorithm_typo": (
+        [f"--env={MDP}", "--algorithm=qlearning"],
+        "error: unknown algorithm 'qlearning'; did you mean 'q_learning'?",
+    ),
+    "gamma_above_1": (
+        [f"--env={GRID}", "--algorithm=value_iteration", "--gamma=1.5"],
+        "error: --gamma must be in [0, 1], got 1.5",
+    ),
+    "gamma_1_never_ends": (
+        [f"--env={MDP}", "--algorithm=value_iteration", "--gamma=1"],
+        "error: --gamma=1 needs an environment whose episodes end, and "
+        "ThreeStateMDP-v0 never ends: its values are infinite sums and value "
+        "iteration would never converge; use a --gamma below 1",
+    ),
+    "episodes_zero": (
+        [f"--env={MDP}", "--algorithm=monte_carlo", "--episodes=0"],
+        "error: --episodes must be > 0, got 0",
+    ),
+    "episodes_for_dp": (
+        [f"--env={MDP}", "--algorithm=policy_iteration", "--episodes=10"],
+        "error: --episodes applies to the model-free algorithms (monte_carlo, "
+        "sarsa, q_learning), not to policy_iteration",
+    ),
+    "config_not_used": (
+        [f"--env={MDP}", "--algorithm=sarsa", "--config.tolerance=0.001"],
+        "error: config.tolerance does not apply to sarsa "
+        "(only to value_iteration, policy_iteration)",
+    ),
 }
 
 
@@ -65,8 +84,10 @@ def commands(tmp_path_factory):
     for name, (args, _) in REFUSALS.items():
         root_dir = str(work / name)
         started[name] = (pipeline_cli.Background("tabular", root_dir, {}, *args), root_dir)
-    return {name: (background.result(timeout=600), root_dir)
-            for name, (background, root_dir) in started.items()}
+    return {
+        name: (background.result(timeout=600), root_dir)
+        for name, (background, root_dir) in started.items()
+    }
 
 
 def last_json(result: pipeline_cli.Result) -> dict:
@@ -89,25 +110,37 @@ def solve(env_id: str, gamma: float, algorithm=model_based.value_iteration):
     return algorithm(environments.load_tabular_env(env_id), gamma, TabularConfig().tolerance)
 
 
-@pytest.mark.parametrize("name, gamma, policy", [("vi_090", 0.90, [0, 0, 1]),
-                                                 ("vi_095", 0.95, [0, 2, 1])])
+@pytest.mark.parametrize(
+    "name, gamma, policy", [("vi_090", 0.90, [0, 0, 1]), ("vi_095", 0.95, [0, 2, 1])]
+)
 def test_value_iteration_gives_the_books_policies(commands, name, gamma, policy):
     result, _ = commands[name]
     summary = last_json(result)
     assert summary["policy"] == policy
-    assert (summary["env"], summary["algorithm"], summary["gamma"]) == (MDP, "value_iteration",
-                                                                        gamma)
+    assert (summary["env"], summary["algorithm"], summary["gamma"]) == (
+        MDP,
+        "value_iteration",
+        gamma,
+    )
     assert summary["episodes"] is None and summary["seed"] is None  # no play, no randomness
     # Impossible actions are null, in the same places as envs.mdp's POSSIBLE_ACTIONS.
     assert [[v is not None for v in row] for row in summary["q_values"]] == [
-        [True, True, True], [True, False, True], [False, True, False]]
+        [True, True, True],
+        [True, False, True],
+        [False, True, False],
+    ]
     if gamma == 0.90:  # the book's Q values at 0.90
         np.testing.assert_allclose(summary["q_values"][0], [18.91, 17.02, 13.62], atol=0.01)
     lines = result.stdout.splitlines()
     assert lines[-2] == ""  # the table ends before the JSON line
     row = next(line for line in lines if line.startswith("s1 "))
-    assert row.split() == ["s1", f"{summary['q_values'][1][0]:.3f}", "impossible",
-                           f"{summary['q_values'][1][2]:.3f}", ["a0", "a2"][policy[1] == 2]]
+    assert row.split() == [
+        "s1",
+        f"{summary['q_values'][1][0]:.3f}",
+        "impossible",
+        f"{summary['q_values'][1][2]:.3f}",
+        ["a0", "a2"][policy[1] == 2],
+    ]
 
 
 def test_q_learning_agrees_with_value_iteration(commands):
@@ -119,8 +152,11 @@ def test_q_learning_agrees_with_value_iteration(commands):
     assert summary["policy"] == [0, 0, 1]
     assert pipeline_cli.read_json(os.path.join(root_dir, run.SUMMARY_FILE)) == summary
     config = pipeline_cli.read_json(os.path.join(root_dir, "config.json"))
-    assert (config["env_id"], config["algorithm"], config["episodes"]) == (MDP, "q_learning",
-                                                                          summary["episodes"])
+    assert (config["env_id"], config["algorithm"], config["episodes"]) == (
+        MDP,
+        "q_learning",
+        summary["episodes"],
+    )
     scalars = pipeline_cli.scalar_events(os.path.join(root_dir, "train"))
     returns = scalars["Metrics/EpisodeReturn"]
     assert [step for step, _ in returns] == list(range(1, summary["episodes"] + 1))
@@ -134,8 +170,9 @@ def test_sarsa_learns_the_shortest_way_on_the_grid(commands):
     assert summary["policy"][15:] == [None, None]  # the goal and END: nothing to decide
     grid = result.stdout.split("Greedy policy on the grid:\n")[1].splitlines()[:4]
     arrows = {UP: "^", DOWN: "v", LEFT: "<", RIGHT: ">", None: "G"}
-    assert grid == ["  ".join(arrows[summary["policy"][row * 4 + col]] for col in range(4))
-                    for row in range(4)]
+    assert grid == [
+        "  ".join(arrows[summary["policy"][row * 4 + col]] for col in range(4)) for row in range(4)
+    ]
 
 
 def path_to_goal(policy):
@@ -159,22 +196,29 @@ def test_bad_input_is_refused_in_one_line(commands, name):
     assert not os.path.exists(root_dir)
 
 
-@pytest.mark.parametrize("env_id, gamma", [(env_id, gamma) for env_id in (MDP, GRID)
-                                            for gamma in (0.0, 0.5, 0.9, 0.95, 1.0)
-                                            if gamma < 1 or env_id == GRID])  # MDP: never ends
+@pytest.mark.parametrize(
+    "env_id, gamma",
+    [
+        (env_id, gamma)
+        for env_id in (MDP, GRID)
+        for gamma in (0.0, 0.5, 0.9, 0.95, 1.0)
+        if gamma < 1 or env_id == GRID
+    ],
+)  # MDP: never ends
 def test_policy_iteration_equals_value_iteration(env_id, gamma):
     env = environments.load_tabular_env(env_id)
     by_values = solve(env_id, gamma)
     by_policies = solve(env_id, gamma, model_based.policy_iteration)
     assert relative_difference(by_policies.q_values, by_values.q_values) < 1e-7
-    assert (q_table.greedy_policy(by_policies.q_values, env.terminal)
-            == q_table.greedy_policy(by_values.q_values, env.terminal))
+    assert q_table.greedy_policy(by_policies.q_values, env.terminal) == q_table.greedy_policy(
+        by_values.q_values, env.terminal
+    )
 
 
 def test_grid_tables_give_the_known_values():
     """At gamma 0.9 a cell k moves from the goal is worth 10 * 0.9^(k-1); off the grid -1."""
     q = solve(GRID, 0.9).q_values
-    assert q[0, DOWN] == pytest.approx(10 * 0.9 ** 5) and q[0, UP] == -1
+    assert q[0, DOWN] == pytest.approx(10 * 0.9**5) and q[0, UP] == -1
     assert q[14, RIGHT] == 10 and np.all(q[15:] == 0)
 
 
@@ -183,8 +227,9 @@ def learn(algorithm: str, env_id: str, seed: int, episodes=None, gamma=0.9):
     py_env = environments.episode_env(env_id, seed)
     episodes = episodes or environments.DEFAULT_EPISODES[env_id]
     seen = []
-    q = model_free.train(algorithm, env, py_env, TabularConfig(), gamma, episodes, seed,
-                         seen.append)
+    q = model_free.train(
+        algorithm, env, py_env, TabularConfig(), gamma, episodes, seed, seen.append
+    )
     return env, q, seen
 
 
@@ -234,7 +279,10 @@ def test_a_rerun_replaces_its_results_and_other_settings_are_refused(tmp_path):
     assert [step for step, _ in scalars["Metrics/EpisodeReturn"]] == list(range(1, 31))
     assert pipeline_cli.read_json(os.path.join(root_dir, run.SUMMARY_FILE)) == result.summary
     before = pipeline_cli.snapshot(root_dir)
-    with pytest.raises(UserError, match=r"holds a tabular run with other settings "
-                                        r"\(gamma was 0.9, now 0.95\)"):
+    with pytest.raises(
+        UserError,
+        match=r"holds a tabular run with other settings "
+        r"\(gamma was 0.9, now 0.95\)",
+    ):
         run.open_root_dir(root_dir, settings(gamma=0.95))
     assert pipeline_cli.snapshot(root_dir) == before
