@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 ROOT_DIR ?= runs/pong_dqn
 ARGS ?=
 
-.PHONY: train test install bench
+.PHONY: train test lint install bench
 install: $(VENV)/.installed
 
 # TensorFlow 2.15 and Reverb 0.14 ship wheels for Python 3.11 and no newer one.
@@ -19,7 +19,7 @@ $(VENV)/.installed: setup.cfg constraints.txt
 		2>/dev/null || { echo "$(NEEDS_PYTHON)" >&2; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade "pip>=24"
-	$(BIN)/pip install --quiet -c constraints.txt -e '.[test]'
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[test,lint]'
 	touch $@
 
 train: install
@@ -27,6 +27,14 @@ train: install
 
 test: install
 	$(BIN)/python -m pytest -q $(ARGS)
+
+# The quality gates CI runs before the tests: lint, import order and format (ruff), types of the
+# library's core (mypy), and the docs site with every link checked (mkdocs --strict).
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy envs pipelines/common
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet --site-dir $(CURDIR)/build/site
 
 # The benchmark suite against peers (benchmarks/run.py). Peers (SB3 with CPU torch, EnvPool) live
 # in their own venv, pinned by benchmarks/constraints-bench.txt; ARGS=--quick for the short run.

@@ -11,6 +11,7 @@ evaluation epsilon). The record also holds the env steps at which the in-trainin
 evaluations first reached each milestone, and the CPU. One JSON line per seed, on stdout and
 appended to --out; `python -m benchmarks.atari_report` makes docs/atari.md from that file.
 """
+
 import dataclasses
 import json
 import os
@@ -24,21 +25,32 @@ from absl import app, flags
 from benchmarks import processes
 
 # Score milestones per game: first the score the agent passes on its way, then the target.
-MILESTONES = {"pong_dqn": (0.0, 18.0), "breakout_dqn": (10.0, 30.0),
-              "spaceinvaders_dqn": (300.0, 600.0)}
+MILESTONES = {
+    "pong_dqn": (0.0, 18.0),
+    "breakout_dqn": (10.0, 30.0),
+    "spaceinvaders_dqn": (300.0, 600.0),
+}
 
 PIPELINE = flags.DEFINE_enum("pipeline", "pong_dqn", list(MILESTONES), "Atari DQN entry point.")
 PRESET = flags.DEFINE_string("preset", None, "--preset of the entry point (default: its own).")
 SEEDS = flags.DEFINE_list("seeds", ["0"], "Seeds to train, one run each.")
-GAMES = flags.DEFINE_integer("games", 10, "Fresh whole games the export is scored on.",
-                             lower_bound=1)
+GAMES = flags.DEFINE_integer(
+    "games", 10, "Fresh whole games the export is scored on.", lower_bound=1
+)
 WORK_DIR = flags.DEFINE_string("work_dir", "runs/atari_bench", "Where the runs go.")
-FROM_RUN = flags.DEFINE_string("from_run", None, "Score a finished run's directory instead of "
-                               "training. Its wall time: summary.json's (from the run's own "
-                               "start, TensorFlow's import not counted); for a run stopped and "
-                               "then ended with a smaller budget, its summaries' span.")
-OUT = flags.DEFINE_string("out", os.path.join("benchmarks", "atari_results.jsonl"),
-                          "JSON-lines file the records are appended to.")
+FROM_RUN = flags.DEFINE_string(
+    "from_run",
+    None,
+    "Score a finished run's directory instead of "
+    "training. Its wall time: summary.json's (from the run's own "
+    "start, TensorFlow's import not counted); for a run stopped and "
+    "then ended with a smaller budget, its summaries' span.",
+)
+OUT = flags.DEFINE_string(
+    "out",
+    os.path.join("benchmarks", "atari_results.jsonl"),
+    "JSON-lines file the records are appended to.",
+)
 
 
 def cpu_model() -> str:
@@ -53,10 +65,14 @@ def cpu_model() -> str:
 def milestones(root_dir: str, thresholds) -> Dict[str, Optional[int]]:
     """Env steps of the first in-training evaluation at or above each threshold (None: never)."""
     from pipelines.common import curves
+
     steps, values = curves.read_run(root_dir, "run").eval_return
-    return {f"{threshold:g}": next((int(step) for step, value in zip(steps, values)
-                                    if value >= threshold), None)
-            for threshold in thresholds}
+    return {
+        f"{threshold:g}": next(
+            (int(step) for step, value in zip(steps, values) if value >= threshold), None
+        )
+        for threshold in thresholds
+    }
 
 
 def ended_by(summary: Dict) -> str:
@@ -64,7 +80,10 @@ def ended_by(summary: Dict) -> str:
     resume with a spent budget, which only evaluated and exported."""
     if summary.get("reached_stop_return"):
         return "stop rule"
-    if summary["resumed_from_env_step"] and summary["env_steps"] == summary["resumed_from_env_step"]:
+    if (
+        summary["resumed_from_env_step"]
+        and summary["env_steps"] == summary["resumed_from_env_step"]
+    ):
         return "stopped by hand"
     return "budget"
 
@@ -73,6 +92,7 @@ def summaries_span(root_dir: str) -> float:
     """Seconds from a run's first train summary to its last evaluation: the wall time of a run
     that was stopped and resumed (pauses included), whose summary.json times its last part."""
     from pipelines.common import curves
+
     train = curves.wall_times(os.path.join(root_dir, "train"), "Metrics/Epsilon").values()
     evals = curves.wall_times(os.path.join(root_dir, "eval"), "Metrics/AverageReturn").values()
     return max(evals) - min(train)
@@ -83,6 +103,7 @@ def evaluation_seconds(root_dir: str) -> float:
     one's summary time minus that of the train summary written just before it (every evaluation
     step is also a summary step)."""
     from pipelines.common import curves
+
     train = sorted(curves.wall_times(os.path.join(root_dir, "train"), "Metrics/Epsilon").items())
     seconds = 0.0
     for folder in ("eval", "eval_confirm"):
@@ -100,22 +121,37 @@ def preset_of(pipeline: str, config: Dict) -> str:
     count at their preset value."""
     from pipelines.common import cli
     from pipelines.dqn import config as dqn_config
+
     table = dqn_config.presets(pipeline)
     for name in table:
         preset = json.loads(json.dumps(dataclasses.asdict(cli.choose_preset(table, name))))
         # The budget may change on resume; a run's own env steps say how far it went.
         if config.get("preset", name) == name and all(
-                preset[field] == value for field, value in config.items()
-                if field not in ("seed", "preset", "num_env_steps") and field in preset):
+            preset[field] == value
+            for field, value in config.items()
+            if field not in ("seed", "preset", "num_env_steps") and field in preset
+        ):
             return name
     return "custom"
 
 
 def score_export(policy_dir: str, games: int, seed: int, epsilon: float) -> Dict:
     """pipelines.evaluate's summary of the export over `games` fresh games."""
-    done = subprocess.run([sys.executable, "-m", "pipelines.evaluate", f"--policy_dir={policy_dir}",
-                           f"--num_episodes={games}", f"--seed={seed}", f"--epsilon={epsilon}"],
-                          cwd=processes.REPO, capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pipelines.evaluate",
+            f"--policy_dir={policy_dir}",
+            f"--num_episodes={games}",
+            f"--seed={seed}",
+            f"--epsilon={epsilon}",
+        ],
+        cwd=processes.REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     rows = [line.split() for line in done.stdout.splitlines()]
     scores = [float(row[1]) for row in rows if len(row) == 3 and row[0].isdigit()]
     summary = json.loads(done.stdout.strip().splitlines()[-1])
@@ -128,30 +164,47 @@ def record(pipeline: str, root_dir: str, seed: int, wall_seconds: float) -> Dict
         summary = json.load(f)
     with open(os.path.join(root_dir, "config.json")) as f:
         config = json.load(f)
-    score = score_export(os.path.join(root_dir, "policies", "greedy_policy"), GAMES.value,
-                         seed=1_000_000 + 1000 * seed, epsilon=config["eval_epsilon"])
-    return {"name": f"{pipeline}_atari", "pipeline": pipeline,
-            "preset": preset_of(pipeline, config),
-            "seed": seed, "env_steps": summary["env_steps"],
-            "wall_seconds": round(wall_seconds, 1),
-            "env_steps_per_second": round(summary["env_steps"] / wall_seconds, 1),
-            "evaluation_seconds": round(evaluation_seconds(root_dir), 1),
-            "ended_by": ended_by(summary),
-            "milestones": milestones(root_dir, MILESTONES[pipeline]),
-            "score_mean": round(score["mean_return"], 2),
-            "score_std": round(score["std_return"], 2), "scores": score["scores"],
-            "games": score["episodes"], "eval_epsilon": score["epsilon"],
-            "cpu": cpu_model(), "cores": os.cpu_count()}
+    score = score_export(
+        os.path.join(root_dir, "policies", "greedy_policy"),
+        GAMES.value,
+        seed=1_000_000 + 1000 * seed,
+        epsilon=config["eval_epsilon"],
+    )
+    return {
+        "name": f"{pipeline}_atari",
+        "pipeline": pipeline,
+        "preset": preset_of(pipeline, config),
+        "seed": seed,
+        "env_steps": summary["env_steps"],
+        "wall_seconds": round(wall_seconds, 1),
+        "env_steps_per_second": round(summary["env_steps"] / wall_seconds, 1),
+        "evaluation_seconds": round(evaluation_seconds(root_dir), 1),
+        "ended_by": ended_by(summary),
+        "milestones": milestones(root_dir, MILESTONES[pipeline]),
+        "score_mean": round(score["mean_return"], 2),
+        "score_std": round(score["std_return"], 2),
+        "scores": score["scores"],
+        "games": score["episodes"],
+        "eval_epsilon": score["epsilon"],
+        "cpu": cpu_model(),
+        "cores": os.cpu_count(),
+    }
 
 
 def train(pipeline: str, root_dir: str, seed: int) -> float:
     """Runs the default command (plus --preset, seed) to its end; returns its wall seconds."""
-    command = [sys.executable, "-m", f"pipelines.{pipeline}", f"--root_dir={root_dir}",
-               f"--config.seed={seed}"] + ([f"--preset={PRESET.value}"] if PRESET.value else [])
+    command = [
+        sys.executable,
+        "-m",
+        f"pipelines.{pipeline}",
+        f"--root_dir={root_dir}",
+        f"--config.seed={seed}",
+    ] + ([f"--preset={PRESET.value}"] if PRESET.value else [])
     started = time.monotonic()
     with open(f"{root_dir}.log", "a") as log:
-        subprocess.run(command, cwd=processes.REPO, check=True, stdout=log,
-                       stderr=subprocess.STDOUT)
+        subprocess.run(
+            command, cwd=processes.REPO, check=True, stdout=log, stderr=subprocess.STDOUT
+        )
     return time.monotonic() - started
 
 
@@ -162,16 +215,21 @@ def main(_argv) -> None:
             summary = json.load(f)
         with open(os.path.join(FROM_RUN.value, "config.json")) as f:
             seed = json.load(f)["seed"]
-        wall = (summaries_span(FROM_RUN.value) if summary["resumed_from_env_step"]
-                else summary["wall_seconds"])
+        wall = (
+            summaries_span(FROM_RUN.value)
+            if summary["resumed_from_env_step"]
+            else summary["wall_seconds"]
+        )
         results.append(record(PIPELINE.value, FROM_RUN.value, seed, wall))
     else:
         os.makedirs(WORK_DIR.value, exist_ok=True)
         for seed in (int(s) for s in SEEDS.value):
-            root_dir = os.path.join(WORK_DIR.value, f"{PIPELINE.value}-{PRESET.value or 'default'}"
-                                    f"-seed{seed}")
-            results.append(record(PIPELINE.value, root_dir, seed,
-                                  train(PIPELINE.value, root_dir, seed)))
+            root_dir = os.path.join(
+                WORK_DIR.value, f"{PIPELINE.value}-{PRESET.value or 'default'}-seed{seed}"
+            )
+            results.append(
+                record(PIPELINE.value, root_dir, seed, train(PIPELINE.value, root_dir, seed))
+            )
     with open(OUT.value, "a") as out:
         for result in results:
             line = json.dumps(result)

@@ -6,23 +6,27 @@
 Every figure in the page comes from a record of the results file; the prose around the table is
 fixed here.
 """
+
 import json
 import os
 from typing import Dict, List
 
 from absl import app, flags
 
-RESULTS = flags.DEFINE_string("results", os.path.join("benchmarks", "atari_results.jsonl"),
-                              "benchmarks.atari's JSON-lines output.")
+RESULTS = flags.DEFINE_string(
+    "results",
+    os.path.join("benchmarks", "atari_results.jsonl"),
+    "benchmarks.atari's JSON-lines output.",
+)
 PAGE = flags.DEFINE_string("page", os.path.join("docs", "atari.md"), "The page to write.")
 
 GAMES = {"pong_dqn": "Pong", "breakout_dqn": "Breakout", "spaceinvaders_dqn": "Space Invaders"}
 # What the literature reports for DQN on each game, for comparison (env steps = 4 frames).
 LITERATURE = {
     "pong_dqn": "Tianshou DQN: 20.0 ± 0.6 at 1M env steps (+18 at ~0.9M); Mnih et al. 2015: "
-                "18.9 after 12.5M",
+    "18.9 after 12.5M",
     "breakout_dqn": "Tianshou DQN: 41.7 ± 9 at 1M env steps (30 at ~0.7M); Mnih et al. 2015: "
-                    "401.2 after 12.5M",
+    "401.2 after 12.5M",
     "spaceinvaders_dqn": "Mnih et al. 2015: 1,976 after 12.5M env steps",
 }
 
@@ -74,20 +78,27 @@ def _wall(seconds: float) -> str:
 
 
 def _milestones(record: Dict) -> str:
-    return ", ".join(f"{score}: {f'{steps / 1e6:.2f}M' if steps is not None else 'never'}"
-                     for score, steps in record["milestones"].items())
+    return ", ".join(
+        f"{score}: {f'{steps / 1e6:.2f}M' if steps is not None else 'never'}"
+        for score, steps in record["milestones"].items()
+    )
 
 
 def row(record: Dict) -> str:
     """One table row of a record."""
-    cells = [GAMES[record["pipeline"]], f"`{record['preset']}`", str(record["seed"]),
-             f"{record['env_steps'] / 1e6:.2f}M ({record['ended_by']})",
-             f"{_wall(record['wall_seconds'])} "
-             f"({record['evaluation_seconds'] / record['wall_seconds']:.0%})",
-             f"{record['cpu']} ({record['cores']})", f"{record['env_steps_per_second']:,.0f}",
-             _milestones(record),
-             f"{record['score_mean']:.1f} ± {record['score_std']:.1f}",
-             LITERATURE[record["pipeline"]]]
+    cells = [
+        GAMES[record["pipeline"]],
+        f"`{record['preset']}`",
+        str(record["seed"]),
+        f"{record['env_steps'] / 1e6:.2f}M ({record['ended_by']})",
+        f"{_wall(record['wall_seconds'])} "
+        f"({record['evaluation_seconds'] / record['wall_seconds']:.0%})",
+        f"{record['cpu']} ({record['cores']})",
+        f"{record['env_steps_per_second']:,.0f}",
+        _milestones(record),
+        f"{record['score_mean']:.1f} ± {record['score_std']:.1f}",
+        LITERATURE[record["pipeline"]],
+    ]
     return "| " + " | ".join(cells) + " |"
 
 
@@ -95,21 +106,30 @@ def page(records: List[Dict]) -> str:
     """The whole page."""
     text = HEADER
     text += "".join(row(record) + "\n" for record in records)
-    text += ("\nScores per game: "
-             + "; ".join(f"{GAMES[r['pipeline']]} seed {r['seed']}: "
-                         + ", ".join(f"{score:g}" for score in r["scores"]) for r in records)
-             + ".\n")
+    text += (
+        "\nScores per game: "
+        + "; ".join(
+            f"{GAMES[r['pipeline']]} seed {r['seed']}: "
+            + ", ".join(f"{score:g}" for score in r["scores"])
+            for r in records
+        )
+        + ".\n"
+    )
     for pipeline, name in GAMES.items():
         curve = os.path.join("docs", f"{name.lower().replace(' ', '')}_curve.png")
         if os.path.exists(curve):
-            text += (f"\n### {name}\n\n![{name} learning curve]({os.path.basename(curve)})\n\n"
-                     f"`python -m pipelines.plot --root_dir=runs/{pipeline} --out={curve}`\n")
+            text += (
+                f"\n### {name}\n\n![{name} learning curve]({os.path.basename(curve)})\n\n"
+                f"`python -m pipelines.plot --root_dir=runs/{pipeline} --out={curve}`\n"
+            )
         gif = os.path.join("docs", f"{name.lower().replace(' ', '')}.gif")
         if os.path.exists(gif):
-            text += (f"\n![{name} agent]({os.path.basename(gif)})\n\nThe first 300 agent steps "
-                     f"of a game (a GIF stays under 1 MB): `python -m pipelines.evaluate "
-                     f"--policy_dir=runs/{pipeline}/policies/greedy_policy --num_episodes=1 "
-                     f"--max_episode_steps=300 --video={gif}`\n")
+            text += (
+                f"\n![{name} agent]({os.path.basename(gif)})\n\nThe first 300 agent steps "
+                f"of a game (a GIF stays under 1 MB): `python -m pipelines.evaluate "
+                f"--policy_dir=runs/{pipeline}/policies/greedy_policy --num_episodes=1 "
+                f"--max_episode_steps=300 --video={gif}`\n"
+            )
     return text
 
 

@@ -13,6 +13,7 @@ ale: ale_py's ALEInterface alone, one game, 4 emulator frames per agent step and
 screen read once per agent step; no preprocessing at all, the ceiling of one core.
 One agent step = 4 frames in both. Prints one JSON line.
 """
+
 import json
 import time
 
@@ -39,22 +40,36 @@ def _timed(step, steps_per_call: int, seconds: float) -> float:
 
 def ours_rate(num_envs: int, seconds: float) -> float:
     """Agent steps/s of `envs` Breakout (training preprocessing) batched, with a random policy."""
-    import envs
     from tf_agents.environments import batched_py_environment
 
-    environments = [envs.load(GAME_ID, seed=i, clip_rewards=True, terminal_on_life_loss=True,
-                              max_episode_steps=27_000) for i in range(num_envs)]
+    import envs
+
+    environments = [
+        envs.load(
+            GAME_ID, seed=i, clip_rewards=True, terminal_on_life_loss=True, max_episode_steps=27_000
+        )
+        for i in range(num_envs)
+    ]
     return _policy_rate(
-        batched_py_environment.BatchedPyEnvironment(environments, multithreading=False), seconds)
+        batched_py_environment.BatchedPyEnvironment(environments, multithreading=False), seconds
+    )
 
 
 def ours_vector_rate(num_envs: int, seconds: float) -> float:
     """Agent steps/s of `envs.load_vector` Breakout (training preprocessing), random policy."""
     import envs
 
-    return _policy_rate(envs.load_vector(GAME_ID, num_envs, seed=0, clip_rewards=True,
-                                         terminal_on_life_loss=True, max_episode_steps=27_000),
-                        seconds)
+    return _policy_rate(
+        envs.load_vector(
+            GAME_ID,
+            num_envs,
+            seed=0,
+            clip_rewards=True,
+            terminal_on_life_loss=True,
+            max_episode_steps=27_000,
+        ),
+        seconds,
+    )
 
 
 def _policy_rate(batched, seconds: float) -> float:
@@ -62,12 +77,14 @@ def _policy_rate(batched, seconds: float) -> float:
     from tf_agents.policies import random_py_policy
 
     num_envs = batched.batch_size
-    policy = random_py_policy.RandomPyPolicy(batched.time_step_spec(), batched.action_spec(),
-                                             outer_dims=(num_envs,))
+    policy = random_py_policy.RandomPyPolicy(
+        batched.time_step_spec(), batched.action_spec(), outer_dims=(num_envs,)
+    )
     state = {"time_step": batched.reset()}
 
     def step():
         state["time_step"] = batched.step(policy.action(state["time_step"]).action)
+
     try:
         return _timed(step, num_envs, seconds)
     finally:
@@ -94,6 +111,7 @@ def ale_rate(seconds: float) -> float:
         ale.getScreenGrayscale(screen)
         if ale.game_over():
             ale.reset_game()
+
     return _timed(step, 1, seconds)
 
 
@@ -105,8 +123,17 @@ def main(_):
     else:
         rate = ale_rate(SECONDS.value)
         settings = {"num_envs": 1}
-    print(json.dumps({"library": BACKEND.value, "env_steps_per_second": round(rate, 1),
-                      "frame_skip": FRAME_SKIP, **settings}), flush=True)
+    print(
+        json.dumps(
+            {
+                "library": BACKEND.value,
+                "env_steps_per_second": round(rate, 1),
+                "frame_skip": FRAME_SKIP,
+                **settings,
+            }
+        ),
+        flush=True,
+    )
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
 """Running one benchmark process (ours in .venv, a peer in the bench venv) and reading its JSON."""
+
 import os
 import subprocess
 import sys
@@ -15,12 +16,14 @@ class BenchmarkError(Exception):
     """A benchmark process failed; the message ends with the tail of its output."""
 
 
-def run(command: List[str], timeout: float, env: Optional[Dict[str, str]] = None
-        ) -> subprocess.CompletedProcess:
+def run(
+    command: List[str], timeout: float, env: Optional[Dict[str, str]] = None
+) -> subprocess.CompletedProcess:
     """Runs `command` from the repository root; raises BenchmarkError if it fails."""
     try:
-        done = subprocess.run(command, cwd=REPO, capture_output=True, text=True,
-                              timeout=timeout, env=env)
+        done = subprocess.run(
+            command, cwd=REPO, capture_output=True, text=True, timeout=timeout, env=env
+        )
     except subprocess.TimeoutExpired:
         raise BenchmarkError(f"timed out after {timeout:.0f} s: {' '.join(command)}") from None
     if done.returncode != 0:
@@ -35,5 +38,6 @@ def run_json(command: List[str], timeout: float) -> Dict:
     try:
         return report.last_json_line(done.stdout)
     except ValueError:
-        raise BenchmarkError(f"no JSON line from: {' '.join(command)}\n{done.stdout[-2000:]}"
-                             ) from None
+        raise BenchmarkError(
+            f"no JSON line from: {' '.join(command)}\n{done.stdout[-2000:]}"
+        ) from None

@@ -8,6 +8,7 @@ over, records `--seconds` of samples of the main thread (idle ones too) and prin
 its wall time per phase (one JSON line). TensorFlow's own threads are not Python: they show as
 the Python call that waits for them (the compiled train step, the policy call).
 """
+
 import collections
 import os
 import subprocess
@@ -30,8 +31,7 @@ PHASES = [
     ("train: compiled train steps (Learner.run)", ("learner.py",)),
     ("replay writer (Reverb)", ("FrameReplayWriter", "reverb")),
     ("collect: policy call", ("py_tf_eager_policy.py", "epsilon_greedy", "policy_step")),
-    ("collect: environments", ("batched_py_environment.py", "/envs/", "gymnasium",
-                               "ale_py")),
+    ("collect: environments", ("batched_py_environment.py", "/envs/", "gymnasium", "ale_py")),
     ("collect: actor bookkeeping", ("actor.py", "py_metrics.py", "environments.py")),
     ("summaries, progress, checkpoints", ("summary", "progress.py", "checkpoint")),
 ]
@@ -53,17 +53,21 @@ def shares(raw: str) -> dict:
         if stack.startswith(MAIN_THREAD) and count.isdigit():
             counts[phase_of(stack)] += int(count)
     total = sum(counts.values())
-    return {phase: round(count / total, 3) for phase, count in counts.most_common()} if total \
-        else {}
+    return (
+        {phase: round(count / total, 3) for phase, count in counts.most_common()} if total else {}
+    )
 
 
 def main(_):
     with tempfile.TemporaryDirectory() as work:
         root_dir = os.path.join(work, "run")
         overrides = throughput.ours_overrides(GAME.value, NUM_ENV_STEPS.value)
-        run = subprocess.Popen(throughput.ours_command(GAME.value, root_dir, overrides),
-                               cwd=processes.REPO, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
+        run = subprocess.Popen(
+            throughput.ours_command(GAME.value, root_dir, overrides),
+            cwd=processes.REPO,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         try:
             start = throughput.window_start(GAME.value)
             while run.poll() is None and not _past(root_dir, start):
@@ -71,10 +75,26 @@ def main(_):
             if run.poll() is not None:
                 raise SystemExit("the run ended before the warm-up was over: raise --num_env_steps")
             samples = os.path.join(work, "samples.txt")
-            subprocess.run([PY_SPY, "record", "--pid", str(run.pid), "--duration",
-                            str(int(SECONDS.value)), "--rate", "100", "--format", "raw",
-                            "--output", samples, "--nonblocking", "--idle"], check=True,
-                           capture_output=True)
+            subprocess.run(
+                [
+                    PY_SPY,
+                    "record",
+                    "--pid",
+                    str(run.pid),
+                    "--duration",
+                    str(int(SECONDS.value)),
+                    "--rate",
+                    "100",
+                    "--format",
+                    "raw",
+                    "--output",
+                    samples,
+                    "--nonblocking",
+                    "--idle",
+                ],
+                check=True,
+                capture_output=True,
+            )
             with open(samples) as f:
                 raw = f.read()
             if KEEP.value:
@@ -82,8 +102,11 @@ def main(_):
         finally:
             run.kill()
             run.wait()
-    print(report.json_line({"name": f"profile_{GAME.value}", "seconds": SECONDS.value,
-                            "shares": shares(raw)}))
+    print(
+        report.json_line(
+            {"name": f"profile_{GAME.value}", "seconds": SECONDS.value, "shares": shares(raw)}
+        )
+    )
 
 
 def _past(root_dir: str, step: int) -> bool:

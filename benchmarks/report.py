@@ -1,4 +1,5 @@
 """Measurements as records: one JSON line each, a Markdown table, a bar plot, the machine."""
+
 import json
 import os
 import platform
@@ -8,15 +9,30 @@ from typing import Dict, Iterable, List, Optional
 FIELDS = ("name", "ours", "peer", "peer_name", "ratio", "unit", "better")
 
 
-def measurement(name: str, ours: Optional[float], peer: Optional[float], peer_name: str,
-                unit: str, better: str = "higher", **settings) -> Dict:
+def measurement(
+    name: str,
+    ours: Optional[float],
+    peer: Optional[float],
+    peer_name: str,
+    unit: str,
+    better: str = "higher",
+    **settings,
+) -> Dict:
     """One comparison: ratio is ours / peer, whichever way is better (`better`); a side with no
     figure (None: e.g. never solved) has no ratio."""
     if better not in ("higher", "lower"):
         raise ValueError(f"better must be 'higher' or 'lower', got {better!r}")
     ratio = round(ours / peer, 2) if ours is not None and peer else None
-    return {"name": name, "ours": ours, "peer": peer, "peer_name": peer_name, "ratio": ratio,
-            "unit": unit, "better": better, **settings}
+    return {
+        "name": name,
+        "ours": ours,
+        "peer": peer,
+        "peer_name": peer_name,
+        "ratio": ratio,
+        "unit": unit,
+        "better": better,
+        **settings,
+    }
 
 
 def json_line(record: Dict) -> str:
@@ -66,13 +82,17 @@ def _ratio(record: Dict) -> str:
 
 def markdown_table(records: Iterable[Dict]) -> str:
     """One row per measurement: ours, the peer, ours/peer, unit and the run's settings."""
-    lines = ["| measurement | ours | peer | ours / peer | unit | settings |",
-             "| --- | ---: | --- | --- | --- | --- |"]
+    lines = [
+        "| measurement | ours | peer | ours / peer | unit | settings |",
+        "| --- | ---: | --- | --- | --- | --- |",
+    ]
     for record in records:
         settings = "; ".join(f"{key}={value}" for key, value in settings_of(record).items())
-        lines.append(f"| {record['name']} | {_number(record['ours'])} | "
-                     f"{record['peer_name']}: {_number(record['peer'])} | {_ratio(record)} | "
-                     f"{record['unit']} | {settings} |")
+        lines.append(
+            f"| {record['name']} | {_number(record['ours'])} | "
+            f"{record['peer_name']}: {_number(record['peer'])} | {_ratio(record)} | "
+            f"{record['unit']} | {settings} |"
+        )
     return "\n".join(lines)
 
 
@@ -88,20 +108,29 @@ def machine() -> Dict:
                     break
     except OSError:
         pass
-    return {"cpu": model, "cores": os.cpu_count(), "python": platform.python_version(),
-            "system": f"{platform.system()} {platform.release()}",
-            "load_average": round(os.getloadavg()[0], 1)}
+    return {
+        "cpu": model,
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "system": f"{platform.system()} {platform.release()}",
+        "load_average": round(os.getloadavg()[0], 1),
+    }
 
 
-def markdown_report(records: List[Dict], command: str, machine_info: Dict,
-                    plot_file: Optional[str]) -> str:
+def markdown_report(
+    records: List[Dict], command: str, machine_info: Dict, plot_file: Optional[str]
+) -> str:
     """results.md: the command, the machine, the table and the plot."""
-    parts = [f"Command: `{command}`", "",
-             f"Machine: {machine_info['cpu']}, {machine_info['cores']} cores, "
-             f"{machine_info['system']}, Python {machine_info['python']}; 1-minute load "
-             f"average {machine_info['load_average']} at the start, "
-             f"{machine_info.get('load_average_end', '?')} at the end", "",
-             markdown_table(records)]
+    parts = [
+        f"Command: `{command}`",
+        "",
+        f"Machine: {machine_info['cpu']}, {machine_info['cores']} cores, "
+        f"{machine_info['system']}, Python {machine_info['python']}; 1-minute load "
+        f"average {machine_info['load_average']} at the start, "
+        f"{machine_info.get('load_average_end', '?')} at the end",
+        "",
+        markdown_table(records),
+    ]
     if plot_file:
         parts += ["", f"![env steps per second per library]({plot_file})"]
     return "\n".join(parts) + "\n"
@@ -126,12 +155,18 @@ def plot_steps_per_second(records: Iterable[Dict], path: str) -> bool:
     if not groups:
         return False
     import matplotlib
+
     matplotlib.use("Agg")
     from matplotlib import pyplot as plt
 
     heights = [len(bars) for bars in groups.values()]
-    figure, panels = plt.subplots(len(groups), 1, squeeze=False, figsize=(7, 0.45 * sum(heights)
-                                  + 0.9 * len(groups)), gridspec_kw={"height_ratios": heights})
+    figure, panels = plt.subplots(
+        len(groups),
+        1,
+        squeeze=False,
+        figsize=(7, 0.45 * sum(heights) + 0.9 * len(groups)),
+        gridspec_kw={"height_ratios": heights},
+    )
     for axes, (name, bars) in zip(panels[:, 0], groups.items()):
         labels, values = [label for label, _ in bars], [value for _, value in bars]
         colors = ["tab:blue"] + ["tab:gray"] * (len(bars) - 1)

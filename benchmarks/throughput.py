@@ -11,6 +11,7 @@ train function) to the end of the run. Start-up, warm-up and the final save are 
 - TF-Agents: `python -m tf_agents.examples.dqn.dqn_train_eval` (old gym's CartPole-v0, one env,
   its own settings, which CARTPOLE copies); the window is read from its "steps/sec" log lines.
 """
+
 import glob
 import os
 import re
@@ -20,19 +21,38 @@ from benchmarks import processes
 
 # TF-Agents' dqn_train_eval settings, as --config overrides of our cartpole preset.
 CARTPOLE = {
-    "env_id": "CartPole-v0", "num_parallel_envs": 8, "fc_layer_params": "(100,)",
-    "batch_size": 64, "optimizer": "adam", "learning_rate": 1e-3, "learning_rate_end": 0.0,
-    "epsilon_start": 0.1, "epsilon_end": 0.1, "target_update_tau": 0.05,
-    "target_update_period": 5, "n_step": 1, "double_dqn": False, "dueling": False,
-    "huber_loss": False, "gradient_clipping": 0.0, "update_period": 1, "gamma": 0.99,
-    "initial_collect_steps": 1000, "replay_capacity": 100_000, "summary_interval": 500,
+    "env_id": "CartPole-v0",
+    "num_parallel_envs": 8,
+    "fc_layer_params": "(100,)",
+    "batch_size": 64,
+    "optimizer": "adam",
+    "learning_rate": 1e-3,
+    "learning_rate_end": 0.0,
+    "epsilon_start": 0.1,
+    "epsilon_end": 0.1,
+    "target_update_tau": 0.05,
+    "target_update_period": 5,
+    "n_step": 1,
+    "double_dqn": False,
+    "dueling": False,
+    "huber_loss": False,
+    "gradient_clipping": 0.0,
+    "update_period": 1,
+    "gamma": 0.99,
+    "initial_collect_steps": 1000,
+    "replay_capacity": 100_000,
+    "summary_interval": 500,
 }
 # Our Breakout nature2015 preset is Mnih et al. 2015 (Nature CNN, RMSprop, batch 32, a train step
 # every 4 env steps), as SB3 is set; a short run needs a smaller warm-up and replay, and epsilon at
 # its training value.
 BREAKOUT = {
-    "num_parallel_envs": 4, "initial_collect_steps": 2000, "replay_capacity": 20_000,
-    "epsilon_start": 0.1, "epsilon_end": 0.1, "summary_interval": 250,
+    "num_parallel_envs": 4,
+    "initial_collect_steps": 2000,
+    "replay_capacity": 20_000,
+    "epsilon_start": 0.1,
+    "epsilon_end": 0.1,
+    "summary_interval": 250,
 }
 GAMES = {"cartpole": ("cartpole_dqn", CARTPOLE), "breakout": ("breakout_dqn", BREAKOUT)}
 # Window start, in env steps after the warm-up: the first train steps trace the train function.
@@ -48,8 +68,14 @@ def window_start(game: str, initial_collect_steps: Optional[int] = None) -> int:
 
 def ours_overrides(game: str, num_env_steps: int, extra: Optional[Dict] = None) -> Dict:
     """The --config overrides of a throughput run: no evaluation, no checkpoint in the window."""
-    return dict(GAMES[game][1], num_env_steps=num_env_steps, eval_interval=0,
-                checkpoint_replay=False, checkpoint_interval=10 * num_env_steps, **(extra or {}))
+    return dict(
+        GAMES[game][1],
+        num_env_steps=num_env_steps,
+        eval_interval=0,
+        checkpoint_replay=False,
+        checkpoint_interval=10 * num_env_steps,
+        **(extra or {}),
+    )
 
 
 # The preset each game's overrides apply to.
@@ -57,15 +83,23 @@ PRESETS = {"cartpole": "fast", "breakout": "nature2015"}
 
 
 def ours_command(game: str, root_dir: str, overrides: Dict) -> List[str]:
-    flags = [f"--config.{key}={str(value).lower() if isinstance(value, bool) else value}"
-             for key, value in overrides.items()]
-    return [processes.OURS_PYTHON, "-m", f"pipelines.{GAMES[game][0]}",
-            f"--root_dir={root_dir}", f"--preset={PRESETS[game]}"] + flags
+    flags = [
+        f"--config.{key}={str(value).lower() if isinstance(value, bool) else value}"
+        for key, value in overrides.items()
+    ]
+    return [
+        processes.OURS_PYTHON,
+        "-m",
+        f"pipelines.{GAMES[game][0]}",
+        f"--root_dir={root_dir}",
+        f"--preset={PRESETS[game]}",
+    ] + flags
 
 
 def summary_times(log_dir: str) -> List[Tuple[int, float]]:
     """(env step, wall time) of every summary in the event files of log_dir, by step."""
     import tensorflow as tf
+
     first_time: Dict[int, float] = {}
     for path in sorted(glob.glob(os.path.join(log_dir, "events.out.tfevents.*"))):
         for record in tf.data.TFRecordDataset(path):
@@ -84,8 +118,13 @@ def rate_in_window(times: List[Tuple[int, float]], start_step: int) -> Tuple[flo
     return (last_step - first_step) / (last_time - first_time), first_step, last_step
 
 
-def ours_rate(game: str, root_dir: str, num_env_steps: int, extra: Optional[Dict] = None,
-              timeout: float = 1800) -> Dict:
+def ours_rate(
+    game: str,
+    root_dir: str,
+    num_env_steps: int,
+    extra: Optional[Dict] = None,
+    timeout: float = 1800,
+) -> Dict:
     """Runs our entry point and measures its training window; returns the rate and window."""
     overrides = ours_overrides(game, num_env_steps, extra)
     processes.run(ours_command(game, root_dir, overrides), timeout)
@@ -96,12 +135,18 @@ def ours_rate(game: str, root_dir: str, num_env_steps: int, extra: Optional[Dict
 
 def sb3_rate(peer_python: str, game: str, num_env_steps: int, timeout: float = 1800) -> Dict:
     overrides = GAMES[game][1]
-    command = [peer_python, "-m", "benchmarks.peers.sb3_dqn", "throughput", f"--game={game}",
-               f"--num_env_steps={num_env_steps}",
-               f"--initial_collect_steps={overrides['initial_collect_steps']}",
-               f"--window_start={window_start(game)}",
-               f"--num_envs={overrides['num_parallel_envs']}",
-               f"--replay_capacity={overrides['replay_capacity']}"]
+    command = [
+        peer_python,
+        "-m",
+        "benchmarks.peers.sb3_dqn",
+        "throughput",
+        f"--game={game}",
+        f"--num_env_steps={num_env_steps}",
+        f"--initial_collect_steps={overrides['initial_collect_steps']}",
+        f"--window_start={window_start(game)}",
+        f"--num_envs={overrides['num_parallel_envs']}",
+        f"--replay_capacity={overrides['replay_capacity']}",
+    ]
     return processes.run_json(command, timeout)
 
 
@@ -125,10 +170,17 @@ def tf_agents_rate(root_dir: str, num_env_steps: int, timeout: float = 3600) -> 
     """TF-Agents' dqn_train_eval on CartPole-v0: one env step and one train step per iteration,
     after its 1000 random warm-up steps."""
     warm_up = CARTPOLE["initial_collect_steps"]
-    command = [processes.OURS_PYTHON, "-m", "tf_agents.examples.dqn.dqn_train_eval",
-               f"--root_dir={root_dir}", f"--num_iterations={num_env_steps - warm_up}",
-               "--eval_interval=0", "--gin_bindings=train_eval.policy_save_interval=100000000"]
+    command = [
+        processes.OURS_PYTHON,
+        "-m",
+        "tf_agents.examples.dqn.dqn_train_eval",
+        f"--root_dir={root_dir}",
+        f"--num_iterations={num_env_steps - warm_up}",
+        "--eval_interval=0",
+        "--gin_bindings=train_eval.policy_save_interval=100000000",
+    ]
     done = processes.run(command, timeout)
-    rate, steps = tf_agents_window_rate(done.stderr + done.stdout,
-                                        window_start("cartpole") - warm_up)
+    rate, steps = tf_agents_window_rate(
+        done.stderr + done.stdout, window_start("cartpole") - warm_up
+    )
     return {"env_steps_per_second": round(rate, 1), "window_steps": steps}

@@ -14,6 +14,7 @@ the run's env steps/s on this machine, whatever collection costs. Prints one JSO
 times the two in alternating rounds, so a load that drifts during the run (another process on
 the same cores) hits both alike: only their ratio is comparable between runs.
 """
+
 import json
 import sys
 import time
@@ -24,15 +25,25 @@ from pipelines.common import cli
 from pipelines.dqn import config as dqn_config
 
 PIPELINES = ("breakout_dqn", "pong_dqn", "spaceinvaders_dqn", "cartpole_dqn", "lunarlander_dqn")
-PIPELINE = flags.DEFINE_enum("pipeline", PIPELINES[0], PIPELINES,
-                             "Which DQN entry point's presets.")
-BASELINE = flags.DEFINE_string("baseline", "", "A preset of the same pipeline to time against, "
-                               "in alternating rounds; the JSON line then has the ratio.")
-SECONDS = flags.DEFINE_float("seconds", 30.0, "Measured seconds per config, after 20 warm-up "
-                             "steps each.")
-ROUNDS = flags.DEFINE_integer("rounds", 6, "With --baseline: the measured seconds are split into "
-                              "this many rounds, each timing the config then the baseline.",
-                              lower_bound=1)
+PIPELINE = flags.DEFINE_enum(
+    "pipeline", PIPELINES[0], PIPELINES, "Which DQN entry point's presets."
+)
+BASELINE = flags.DEFINE_string(
+    "baseline",
+    "",
+    "A preset of the same pipeline to time against, "
+    "in alternating rounds; the JSON line then has the ratio.",
+)
+SECONDS = flags.DEFINE_float(
+    "seconds", 30.0, "Measured seconds per config, after 20 warm-up steps each."
+)
+ROUNDS = flags.DEFINE_integer(
+    "rounds",
+    6,
+    "With --baseline: the measured seconds are split into "
+    "this many rounds, each timing the config then the baseline.",
+    lower_bound=1,
+)
 
 
 # An unknown --pipeline falls back to the default here, until absl refuses it.
@@ -46,14 +57,19 @@ def _random_batch(spec, batch_size: int, steps: int):
     unbounded spec overflow the loss)."""
     import tensorflow as tf
     from tf_agents.specs import tensor_spec
+
     batch = tensor_spec.sample_spec_nest(spec, outer_dims=(batch_size, steps))
     observation = batch.observation
     if observation.dtype.is_floating:
         observation = tf.random.uniform(observation.shape, -1.0, 1.0, observation.dtype)
     mid = tf.ones_like(batch.step_type)  # StepType.MID
-    return batch._replace(observation=observation, step_type=mid, next_step_type=mid,
-                          reward=tf.random.uniform(batch.reward.shape, -1.0, 1.0),
-                          discount=tf.ones_like(batch.discount))
+    return batch._replace(
+        observation=observation,
+        step_type=mid,
+        next_step_type=mid,
+        reward=tf.random.uniform(batch.reward.shape, -1.0, 1.0),
+        discount=tf.ones_like(batch.discount),
+    )
 
 
 class _TrainStep:
@@ -68,10 +84,16 @@ class _TrainStep:
 
         self.config = config
         environment = environments.make_environments(config, 1, config.seed, training=True)[0]
-        agent, _ = build_agent(config, environment.time_step_spec(), environment.action_spec(),
-                               tf.Variable(0, dtype=tf.int64), tf.Variable(0, dtype=tf.int64))
-        self._experience = _random_batch(agent.collect_data_spec, config.batch_size,
-                                         config.n_step + 1)
+        agent, _ = build_agent(
+            config,
+            environment.time_step_spec(),
+            environment.action_spec(),
+            tf.Variable(0, dtype=tf.int64),
+            tf.Variable(0, dtype=tf.int64),
+        )
+        self._experience = _random_batch(
+            agent.collect_data_spec, config.batch_size, config.n_step + 1
+        )
         self._train = common.function(agent.train)
         self.steps, self.seconds = 0, 0.0
         for _ in range(20):  # traces and compiles
@@ -89,12 +111,18 @@ class _TrainStep:
 
     def figures(self) -> dict:
         config, per_second = self.config, self.steps / self.seconds
-        return {"preset": config.preset, "train_steps_per_second": round(per_second, 1),
-                "env_steps_per_second_ceiling": round(per_second * config.update_period, 1),
-                "optimizer": config.optimizer, "double_dqn": config.double_dqn,
-                "n_step": config.n_step, "batch_size": config.batch_size,
-                "update_period": config.update_period, "space_to_depth": config.space_to_depth,
-                "steps": self.steps}
+        return {
+            "preset": config.preset,
+            "train_steps_per_second": round(per_second, 1),
+            "env_steps_per_second_ceiling": round(per_second * config.update_period, 1),
+            "optimizer": config.optimizer,
+            "double_dqn": config.double_dqn,
+            "n_step": config.n_step,
+            "batch_size": config.batch_size,
+            "update_period": config.update_period,
+            "space_to_depth": config.space_to_depth,
+            "steps": self.steps,
+        }
 
 
 def main(_):
@@ -102,8 +130,9 @@ def main(_):
 
     pipeline, table = PIPELINE.value, dqn_config.presets(PIPELINE.value)
     if BASELINE.value and BASELINE.value not in table:
-        raise cli.UserError(f"unknown --baseline '{BASELINE.value}' for {pipeline}; choose from "
-                            f"{', '.join(table)}")
+        raise cli.UserError(
+            f"unknown --baseline '{BASELINE.value}' for {pipeline}; choose from {', '.join(table)}"
+        )
     try:
         config = CONFIG.value
         dqn_config.validate(config)
@@ -120,9 +149,14 @@ def main(_):
             rate = measured.run(SECONDS.value / ROUNDS.value)
             round_ratios.append(round(rate / baseline.run(SECONDS.value / ROUNDS.value), 3))
         ratio = (measured.steps / measured.seconds) / (baseline.steps / baseline.seconds)
-        record = {"name": f"train_step_{pipeline}", "pipeline": pipeline, **measured.figures(),
-                  "baseline": baseline.figures(), "ratio": round(ratio, 3),
-                  "round_ratios": round_ratios}
+        record = {
+            "name": f"train_step_{pipeline}",
+            "pipeline": pipeline,
+            **measured.figures(),
+            "baseline": baseline.figures(),
+            "ratio": round(ratio, 3),
+            "round_ratios": round_ratios,
+        }
     record["overrides"] = config_flags.get_override_values(flags.FLAGS["config"])
     print(json.dumps(record))
 

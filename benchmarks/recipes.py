@@ -1,0 +1,148 @@
+"""The course books' recipes (presets) run once each, beside the material's own figures.
+
+    python -m benchmarks.recipes --recipes=cartpole_dqn:homl2019,cartpole_reinforce:homl2019 \\
+        [--work_dir=runs/recipes] [--out=benchmarks/recipes_results.jsonl] [--episodes=100]
+    python -m benchmarks.recipes --report_only        # docs/book_recipes.md from the results
+
+Each recipe runs `python -m pipelines.<pipeline> --root_dir=... --preset=<preset>` to its end
+(wall time: the process's); the export alone is then scored on fresh episodes with
+`pipelines.evaluate`. One JSON line per recipe, appended to --out; the page docs/book_recipes.md
+is rewritten from that file after every run.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import time
+from typing import Dict, List
+
+from absl import app, flags
+
+from benchmarks import processes, report
+
+# (pipeline, preset) -> (the material, its figure): what each recipe is compared with.
+RECIPES = {
+    ("cartpole_dqn", "homl2019"): (
+        "Hands-On ML (2nd ed.) ch. 18, Keras DQN",
+        "a learning curve (episodes capped at 200), no final score; it keeps the best weights",
+    ),
+    ("cartpole_reinforce", "homl2019"): (
+        "Hands-On ML (2nd ed.) ch. 18, policy gradients",
+        "199.6 (cap 200) after 150 updates",
+    ),
+    ("cartpole_dqn", "lab_report"): (
+        "course lab report, DQN",
+        "483 over 20 episodes after 1 h 23 min",
+    ),
+    ("lunarlander_dqn", "lab_report"): (
+        "course lab report, DQN",
+        "127 after 1 h 4 min",
+    ),
+    ("lunarlander_dqn", "blog"): ("LunarLander DQN blog recipe", "no figure stated"),
+    ("breakout_dqn", "homl2019"): (
+        "Hands-On ML (2nd ed.) ch. 18, TF-Agents DQN",
+        "no score stated",
+    ),
+}
+
+CHOICES = [f"{pipeline}:{preset}" for pipeline, preset in RECIPES]
+RUN = flags.DEFINE_list("recipes", [], f"pipeline:preset pairs to run, of {', '.join(CHOICES)}.")
+EPISODES = flags.DEFINE_integer("episodes", 100, "Fresh episodes the export is scored on.", 1)
+WORK_DIR = flags.DEFINE_string("work_dir", "runs/recipes", "Where the runs go.")
+OUT = flags.DEFINE_string(
+    "out", os.path.join("benchmarks", "recipes_results.jsonl"), "JSON-lines results file."
+)
+PAGE = flags.DEFINE_string("page", os.path.join("docs", "book_recipes.md"), "The page to write.")
+REPORT_ONLY = flags.DEFINE_boolean("report_only", False, "Only rewrite the page from --out.")
+
+
+def score(policy_dir: str, episodes: int) -> Dict:
+    """pipelines.evaluate's JSON summary of the export over fresh episodes."""
+    done = subprocess.run(
+        [sys.executable, "-m", "pipelines.evaluate", f"--policy_dir={policy_dir}",
+         f"--num_episodes={episodes}", "--seed=1000000"],
+        cwd=processes.REPO, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    return report.last_json_line(done.stdout)
+
+
+def run_recipe(pipeline: str, preset: str) -> Dict:
+    """Trains the recipe to its end and scores its export."""
+    root_dir = os.path.join(WORK_DIR.value, f"{pipeline}-{preset}")
+    command = [sys.executable, "-m", f"pipelines.{pipeline}", f"--root_dir={root_dir}",
+               f"--preset={preset}"]  # fmt: skip
+    started = time.monotonic()
+    with open(f"{root_dir}.log", "a") as log:
+        subprocess.run(command, cwd=processes.REPO, check=True, stdout=log, stderr=log)
+    wall = time.monotonic() - started
+    with open(os.path.join(root_dir, "summary.json")) as f:
+        summary = json.load(f)
+    result = score(os.path.join(root_dir, "policies", "greedy_policy"), EPISODES.value)
+    return {
+        "pipeline": pipeline,
+        "preset": preset,
+        "env_steps": summary["env_steps"],
+        "wall_seconds": round(wall, 1),
+        "mean_return": round(result["mean_return"], 1),
+        "std_return": round(result["std_return"], 1),
+        "episodes": result["episodes"],
+        "machine": report.machine(),
+    }
+
+
+def page(records: List[Dict]) -> str:
+    latest = {(r["pipeline"], r["preset"]): r for r in records}
+    rows = []
+    for (pipeline, preset), (source, figure) in RECIPES.items():
+        record = latest.get((pipeline, preset))
+        ours = "not run yet"
+        if record:
+            ours = (
+                f"{record['mean_return']:.1f} ± {record['std_return']:.1f} over "
+                f"{record['episodes']} episodes, after {record['env_steps']:,} env steps in "
+                f"{record['wall_seconds'] / 60:.1f} min ({record['machine']['cpu']}, "
+                f"{record['machine']['cores']} cores, load {record['machine']['load_average']})"
+            )
+        rows.append(f"| `{pipeline} --preset={preset}` | {source} | {figure} | {ours} |")
+    return "\n".join([
+        "# The course books' recipes",
+        "",
+        "The hyperparameters of the course material this package grew from, by name, on today's",
+        "packages. Each preset's docstring (`--help`) says where it comes from and what differs",
+        "from the original. This page is made by `python -m benchmarks.recipes` from",
+        "`benchmarks/recipes_results.jsonl`: each recipe trained once with its own command, then",
+        "its exported greedy policy scored by `pipelines.evaluate` on fresh episodes, with the",
+        "machine and its load at the start.",
+        "",
+        "```sh",
+        "python -m benchmarks.recipes --recipes=cartpole_dqn:homl2019,cartpole_reinforce:homl2019",
+        "```",
+        "",
+        "| command | material | the material's figure | here |",
+        "| --- | --- | --- | --- |",
+        *rows,
+        "",
+    ])  # fmt: skip
+
+
+def main(_argv) -> None:
+    unknown = [name for name in RUN.value if name not in CHOICES]
+    if unknown:
+        raise app.UsageError(f"unknown recipe {unknown[0]}; choose from {', '.join(CHOICES)}")
+    os.makedirs(WORK_DIR.value, exist_ok=True)
+    for name in [] if REPORT_ONLY.value else RUN.value:
+        record = run_recipe(*name.split(":"))
+        print(json.dumps(record), flush=True)
+        with open(OUT.value, "a") as out:
+            out.write(json.dumps(record) + "\n")
+    records = []
+    if os.path.exists(OUT.value):
+        with open(OUT.value) as f:
+            records = [json.loads(line) for line in f if line.strip()]
+    report.write_text(PAGE.value, page(records))
+    print(f"wrote {PAGE.value}")
+
+
+if __name__ == "__main__":
+    app.run(main)
