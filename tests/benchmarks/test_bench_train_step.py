@@ -71,5 +71,6 @@ def test_an_unknown_baseline_fails_in_one_line_naming_the_choices():
     done = train_step("--pipeline=breakout_dqn", "--baseline=nature2013")
     assert done.returncode == 2
     assert done.stderr.strip() == (
-        "error: unknown --baseline 'nature2013' for breakout_dqn; choose from fast, nature2015"
+        "error: unknown --baseline 'nature2013' for breakout_dqn; choose from fast, nature2015, "
+        "homl2019"
     )
