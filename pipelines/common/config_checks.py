@@ -21,3 +21,13 @@ def check_activation(config) -> None:
         raise ValueError(
             f"config.activation must be one of {', '.join(ACTIVATIONS)}, got '{config.activation}'"
         )
+
+
+def check_stop_rule(config) -> None:
+    """Raises ValueError (one line) for a stop rule no run can use."""
+    if config.stop_confirm_episodes < 0:
+        raise ValueError(
+            f"config.stop_confirm_episodes must be >= 0, got {config.stop_confirm_episodes}"
+        )
+    if config.stop_at_eval_return != config.stop_at_eval_return:  # NaN
+        raise ValueError("config.stop_at_eval_return must be a number, got nan")

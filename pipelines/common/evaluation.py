@@ -6,7 +6,7 @@ import numpy as np
 import tensorflow as tf
 from tf_agents.environments import batched_py_environment
 
-from pipelines.common import stop_request
+from pipelines.common import environments, stop_request
 
 
 def evaluate(policy, environments: List, max_steps: int = 1_000_000) -> Dict[str, float]:
@@ -93,3 +93,20 @@ class StopRule:
                 f"{self.confirmed['mean']:.1f}"
             )
         return text + f" >= config.stop_at_eval_return={self._threshold:g}"
+
+
+def make_stop_rule(config, eval_policy, run) -> "StopRule":
+    """config.stop_at_eval_return, with its confirming evaluations (own environments and seeds,
+    TensorBoard under eval_confirm/) when config.stop_confirm_episodes is set."""
+    confirmations = None
+    if config.stop_at_eval_return and config.stop_confirm_episodes and config.eval_interval:
+        confirm_envs = environments.make_environments(
+            config, config.stop_confirm_episodes, config.seed + 20_000, training=False
+        )
+        confirmations = Evaluations(
+            eval_policy,
+            confirm_envs,
+            run.join("eval_confirm"),
+            config.max_episode_steps or 1_000_000,
+        )
+    return StopRule(config.stop_at_eval_return, confirmations)

@@ -50,6 +50,8 @@ class Start:
     action_spec: object
     train_step: tf.Variable
     env_step: tf.Variable
+    # Set once an evaluation reaches config.stop_at_eval_return: a rerun then does not train on.
+    reached_stop_return: tf.Variable
 
 
 def start(config, root_dir: str, validate: Callable) -> Start:
@@ -88,6 +90,7 @@ def start(config, root_dir: str, validate: Callable) -> Start:
         tensor_spec.from_spec(collect_env.action_spec()),
         tf.Variable(0, dtype=tf.int64, name="train_step"),
         tf.Variable(0, dtype=tf.int64, name="env_step"),
+        tf.Variable(False, name="reached_stop_return"),
     )
 
 
@@ -129,10 +132,13 @@ class OnPolicyLoop:
         scores,
         eval_policy,
         eval_envs: List,
-        learning_rate: Optional[EnvStepDecay] = None,
+        learning_rate: Optional[EnvStepDecay],
+        reached_stop_return: tf.Variable,
     ):
         """scores: an object whose drain() gives the (scores, lengths) of the training games
         finished since the last call (environments.GameScores or alike)."""
+        self._reached_stop_return = reached_stop_return
+        self._stop_rule = evaluation.make_stop_rule(config, eval_policy, run)
         self._config, self._iterate = config, iterate
         self._checkpointer, self._env_step, self._scores = checkpointer, env_step, scores
         self._evaluations = evaluation.Evaluations(
@@ -157,7 +163,7 @@ class OnPolicyLoop:
         next_eval = next_multiple(step, config.eval_interval)
         next_checkpoint = next_multiple(step, config.checkpoint_interval)
         try:
-            while step < config.num_env_steps:
+            while step < config.num_env_steps and not self._reached_stop_return.numpy():
                 stop_request.check()
                 iteration = self._iterate()
                 step += iteration.env_steps
@@ -170,6 +176,8 @@ class OnPolicyLoop:
                     self._evaluations.run(step)
                     next_eval = next_multiple(step, config.eval_interval)
                     self._bar.update(step, self._figures(), force=True)
+                    if self._stop_rule.reached(self._evaluations.last, step):
+                        self._reached_stop_return.assign(True)
                 if step >= next_checkpoint:
                     self._save_checkpoint()
                     next_checkpoint = next_multiple(step, config.checkpoint_interval)
@@ -180,11 +188,21 @@ class OnPolicyLoop:
             raise
         self._bar.close()
         self._save_checkpoint()
+        if self._reached_stop_return.numpy() and step > self.resumed_from:
+            print(
+                f"{self._stop_rule.describe(self._evaluations.last)}: stopped at {step:,} env "
+                "steps",
+                flush=True,
+            )
         if next_summary - config.summary_interval != step:
             self._write_summaries(step)  # the run's end, unless it was just summarized
         if config.eval_interval and self._evaluations.last_step != step:
             self._evaluations.run(step)  # the final weights, unless they were just evaluated
         self._summaries.flush()
+
+    @property
+    def reached_stop_return(self) -> bool:
+        return bool(self._reached_stop_return.numpy())
 
     @property
     def last_eval(self) -> Optional[Dict[str, float]]:
@@ -243,6 +261,7 @@ def finish(
         loop.resumed_from,
         loop.last_eval,
         policy_dir,
+        reached_stop_return=loop.reached_stop_return,
     )
 
 

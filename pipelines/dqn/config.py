@@ -439,6 +439,7 @@ def samples_per_insert(config: DqnConfig) -> float:
 def validate(config: DqnConfig) -> None:
     """Raises ValueError (one line, user language) for values no run can use."""
     config_checks.check_video_interval(config)
+    config_checks.check_stop_rule(config)
     config_checks.check_activation(config)
     positive = [
         "num_env_steps",
@@ -488,9 +489,5 @@ def validate(config: DqnConfig) -> None:
         raise ValueError("config.batch_size must not exceed config.replay_capacity")
     if config.initial_collect_steps >= config.num_env_steps:
         raise ValueError("config.initial_collect_steps must be smaller than config.num_env_steps")
-    if config.stop_confirm_episodes < 0:
-        raise ValueError(
-            f"config.stop_confirm_episodes must be >= 0, got {config.stop_confirm_episodes}"
-        )
     if not config.fc_layer_params and not config.conv_layer_params:
         raise ValueError("the Q network needs layers: set config.fc_layer_params")

@@ -122,23 +122,6 @@ def make_eval_policy(config: DqnConfig, agent):
     return batched_policy.BatchedPyPolicy(policy)
 
 
-def make_stop_rule(config: DqnConfig, eval_policy, run: run_dir.RunDir) -> evaluation.StopRule:
-    """config.stop_at_eval_return, with its confirming evaluations (own environments and seeds,
-    TensorBoard under eval_confirm/) when config.stop_confirm_episodes is set."""
-    confirmations = None
-    if config.stop_at_eval_return and config.stop_confirm_episodes and config.eval_interval:
-        confirm_envs = environments.make_environments(
-            config, config.stop_confirm_episodes, config.seed + 20_000, training=False
-        )
-        confirmations = evaluation.Evaluations(
-            eval_policy,
-            confirm_envs,
-            run.join("eval_confirm"),
-            config.max_episode_steps or 1_000_000,
-        )
-    return evaluation.StopRule(config.stop_at_eval_return, confirmations)
-
-
 def train(config: DqnConfig, root_dir: str, replay_server: str = "") -> Dict:
     """Trains (or resumes) a DQN run in root_dir; returns what it writes to summary.json."""
     try:
@@ -270,7 +253,7 @@ class _Loop:
         )
         self._env_step, self._epsilon = env_step, epsilon
         self._reached_stop_return = reached_stop_return
-        self._stop_rule = make_stop_rule(config, eval_policy, run)
+        self._stop_rule = evaluation.make_stop_rule(config, eval_policy, run)
         self._summaries = tf.summary.create_file_writer(run.join("train"))
         self.resumed_from = int(env_step.numpy())
         self._last_checkpoint_step = -1

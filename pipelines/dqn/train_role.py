@@ -33,7 +33,6 @@ from pipelines.dqn.train import (
     POLICY_DIR,
     make_eval_policy,
     make_learner,
-    make_stop_rule,
     next_multiple,
 )
 
@@ -164,7 +163,7 @@ def learn(
         config.max_episode_steps or 1_000_000,
         videos=training_video.for_run(config, run),
     )
-    stop_rule = make_stop_rule(config, eval_policy, run)
+    stop_rule = evaluation.make_stop_rule(config, eval_policy, run)
     summaries = tf.summary.create_file_writer(run.join("train"))
     bar = progress.Progress(f"{config.name} learner", config.num_env_steps, state.resumed_from)
     step = state.resumed_from

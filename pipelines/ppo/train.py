@@ -43,9 +43,18 @@ def train(config: PpoConfig, root_dir: str) -> Dict:
     rollouts = Rollouts(config.rollout_length)
     learner = MinibatchLearner(agent, config.num_epochs, config.num_minibatches, config.seed)
     checkpointer = checkpoints.open_checkpointer(
-        run.join("checkpoints"), agent=agent, train_step=train_step, env_step=env_step
+        run.join("checkpoints"),
+        agent=agent,
+        train_step=train_step,
+        env_step=env_step,
+        reached_stop_return=begun.reached_stop_return,
     )
-    finished = run_summary.already_finished(run, int(env_step.numpy()), config.num_env_steps)
+    finished = run_summary.already_finished(
+        run,
+        int(env_step.numpy()),
+        config.num_env_steps,
+        bool(begun.reached_stop_return.numpy()),
+    )
     if finished is not None:
         return finished
 
@@ -78,6 +87,7 @@ def train(config: PpoConfig, root_dir: str) -> Dict:
         eval_policy,
         begun.eval_envs,
         learning_rate,
+        begun.reached_stop_return,
     )
     loop.run()
     return on_policy.finish(

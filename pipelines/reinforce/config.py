@@ -37,6 +37,12 @@ class ReinforceConfig:
     video_interval: int = 0
     """Env steps between videos of one evaluation game, root_dir/videos/<env_step>.mp4, each
     recorded at the first evaluation due after it; 0 turns videos off."""
+    stop_at_eval_return: float = 0.0
+    """Stop training once an evaluation's mean return reaches this (the final weights are then
+    those that reached it); 0, or evaluation off (eval_interval=0), trains the whole budget."""
+    stop_confirm_episodes: int = 0
+    """With stop_at_eval_return: an evaluation that reaches it is confirmed over this many other,
+    fresh episodes before training stops (0: no confirmation)."""
     checkpoint_interval: int = 20_000
     """Env steps between checkpoints (networks, optimizer, counters)."""
     summary_interval: int = 1_000
@@ -149,6 +155,7 @@ def presets(pipeline: str) -> Dict[str, Callable[[], ReinforceConfig]]:
 def validate(config: ReinforceConfig) -> None:
     """Raises ValueError (one line, user language) for values no run can use."""
     config_checks.check_video_interval(config)
+    config_checks.check_stop_rule(config)
     config_checks.check_activation(config)
     for field in [
         "num_env_steps",

@@ -51,9 +51,18 @@ def train(config: ReinforceConfig, root_dir: str) -> Dict:
 
     first_episodes = episodes.FirstEpisodes(config.num_parallel_envs)
     checkpointer = checkpoints.open_checkpointer(
-        run.join("checkpoints"), agent=agent, train_step=train_step, env_step=env_step
+        run.join("checkpoints"),
+        agent=agent,
+        train_step=train_step,
+        env_step=env_step,
+        reached_stop_return=begun.reached_stop_return,
     )
-    finished = run_summary.already_finished(run, int(env_step.numpy()), config.num_env_steps)
+    finished = run_summary.already_finished(
+        run,
+        int(env_step.numpy()),
+        config.num_env_steps,
+        bool(begun.reached_stop_return.numpy()),
+    )
     if finished is not None:
         return finished
 
@@ -98,6 +107,7 @@ def train(config: ReinforceConfig, root_dir: str) -> Dict:
         eval_policy,
         begun.eval_envs,
         learning_rate,
+        begun.reached_stop_return,
     )
     loop.run()
     return on_policy.finish(

@@ -78,8 +78,8 @@ SUMMARY_KEYS = {
     "resumed_from_env_step",
     "reached_stop_return",
 }
-# An on-policy run (REINFORCE, PPO) has no early stop.
-ON_POLICY_SUMMARY_KEYS = SUMMARY_KEYS - {"reached_stop_return"}
+# On-policy runs (REINFORCE, PPO, A2C) have the same keys, their stop rule included.
+ON_POLICY_SUMMARY_KEYS = SUMMARY_KEYS
 
 
 @dataclasses.dataclass

@@ -177,3 +177,22 @@ def test_settings_that_are_not_a2c_are_refused(overrides, words, tmp_path):
     result = pipeline_cli.run("cartpole_a2c", str(root), dict(TINY, **overrides))
     assert words in pipeline_cli.error_line(result)
     assert not root.exists()
+
+
+def test_a_confirmed_evaluation_stops_an_on_policy_run(tmp_path):
+    """An untrained CartPole policy scores >= 8 (an episode lasts >= 8 steps): the first
+    evaluation reaches 5, its confirmation over 3 other episodes too, and the run stops there;
+    the rerun does not train on and leaves summary.json as it was."""
+    root = str(tmp_path / "run")
+    overrides = dict(TINY, num_env_steps=640, stop_at_eval_return=5, stop_confirm_episodes=3)
+    result = pipeline_cli.run("cartpole_a2c", root, overrides)
+    assert result.returncode == 0, result.stderr
+    assert "confirmed over 3 more episodes" in result.stdout
+    summary = pipeline_cli.read_json(os.path.join(root, "summary.json"))
+    assert summary["reached_stop_return"] is True
+    assert summary["env_steps"] < 64 + 16  # the first evaluation, at 64 env steps
+    before = pipeline_cli.snapshot(root)
+    rerun = pipeline_cli.run("cartpole_a2c", root, overrides)
+    assert rerun.returncode == 0, rerun.stderr
+    assert f"done: this run finished at {summary['env_steps']:,} env steps" in rerun.stdout
+    assert pipeline_cli.snapshot(root)["summary.json"] == before["summary.json"]
