@@ -1,5 +1,6 @@
 """The A2C presets: PpoConfig values that make PPO's update A2C's (see pipelines.a2c)."""
 
+import dataclasses
 from typing import Callable, Dict
 
 from pipelines.ppo import config as ppo_config
@@ -7,22 +8,26 @@ from pipelines.ppo.config import PpoConfig
 
 
 def cartpole() -> PpoConfig:
-    """CartPole-v1: 8 environments x 5 steps per update, RMSprop 7e-4, n-step returns, no
-    entropy bonus (rl-baselines3-zoo's CartPole A2C)."""
+    """CartPole-v1: 16 environments x 5 steps per update, Adam 2e-3, n-step returns, no entropy
+    bonus, trained until a greedy mean of 490 holds over 100 fresh episodes (at most 300k env
+    steps). A2C's greedy policy swings between evaluations, so the stop rule keeps the weights
+    that hold."""
     return PpoConfig(
         name="cartpole_a2c",
         env_id="CartPole-v1",
-        num_env_steps=200_000,
-        num_parallel_envs=8,
+        num_env_steps=300_000,
+        num_parallel_envs=16,
         rollout_length=5,
-        eval_interval=20_000,
+        eval_interval=10_000,
         eval_episodes=10,
+        stop_at_eval_return=490.0,
+        stop_confirm_episodes=100,
         checkpoint_interval=20_000,
         summary_interval=2_000,
         num_epochs=1,
         num_minibatches=1,
-        optimizer="rmsprop",
-        learning_rate=7e-4,
+        optimizer="adam",
+        learning_rate=2e-3,
         anneal_learning_rate=False,
         importance_ratio_clipping=0.0,
         value_clipping=0.0,
@@ -36,6 +41,21 @@ def cartpole() -> PpoConfig:
         max_episode_steps=0,
         clip_rewards=False,
         terminal_on_life_loss=False,
+    )
+
+
+def sb3_zoo_cartpole() -> PpoConfig:
+    """rl-baselines3-zoo's CartPole A2C: 8 environments x 5 steps, RMSprop 7e-4 (decay 0.99),
+    500k env steps, no stop rule."""
+    return dataclasses.replace(
+        cartpole(),
+        num_env_steps=500_000,
+        num_parallel_envs=8,
+        eval_interval=25_000,
+        stop_at_eval_return=0.0,
+        stop_confirm_episodes=0,
+        optimizer="rmsprop",
+        learning_rate=7e-4,
     )
 
 
@@ -71,7 +91,10 @@ def breakout() -> PpoConfig:
 
 def presets(pipeline: str) -> Dict[str, Callable[[], PpoConfig]]:
     """The --preset choices of an A2C entry point, the default first."""
-    return {"cartpole_a2c": {"sb3_zoo": cartpole}, "breakout_a2c": {"sb3_zoo": breakout}}[pipeline]
+    return {
+        "cartpole_a2c": {"fast": cartpole, "sb3_zoo": sb3_zoo_cartpole},
+        "breakout_a2c": {"sb3_zoo": breakout},
+    }[pipeline]
 
 
 def validate(config: PpoConfig) -> None:

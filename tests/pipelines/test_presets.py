@@ -33,7 +33,7 @@ def _help(pipeline: str) -> str:
         ("cartpole_dqn", ["fast", "homl2019", "lab_report"]),
         ("cartpole_reinforce", ["fast", "homl2019"]),
         ("breakout_ppo", ["schulman2017"]),
-        ("cartpole_a2c", ["sb3_zoo"]),
+        ("cartpole_a2c", ["fast", "sb3_zoo"]),
     ],
 )
 def test_help_lists_the_presets_with_their_provenance(pipeline, names):
