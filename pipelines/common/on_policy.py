@@ -173,10 +173,10 @@ class OnPolicyLoop:
                     self._write_summaries(step)
                     next_summary = step + config.summary_interval
                 if config.eval_interval and step >= next_eval:
-                    self._evaluations.run(step)
+                    latest = self._evaluations.run(step)
                     next_eval = next_multiple(step, config.eval_interval)
                     self._bar.update(step, self._figures(), force=True)
-                    if self._stop_rule.reached(self._evaluations.last, step):
+                    if self._stop_rule.reached(latest, step):
                         self._reached_stop_return.assign(True)
                 if step >= next_checkpoint:
                     self._save_checkpoint()
@@ -189,6 +189,7 @@ class OnPolicyLoop:
         self._bar.close()
         self._save_checkpoint()
         if self._reached_stop_return.numpy() and step > self.resumed_from:
+            assert self._evaluations.last is not None  # the evaluation that reached it
             print(
                 f"{self._stop_rule.describe(self._evaluations.last)}: stopped at {step:,} env "
                 "steps",
