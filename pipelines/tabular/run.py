@@ -79,7 +79,7 @@ def run(settings: RunSettings, env: TabularEnv, run_dir: Optional[RunDir]) -> Re
         q = _learn(settings, env, run_dir)
     policy = q_table.greedy_policy(q, env.terminal)
     summary = {
-        "env": settings.env_id,
+        "env_id": settings.env_id,
         "algorithm": settings.algorithm,
         "gamma": settings.gamma,
         "episodes": settings.episodes,

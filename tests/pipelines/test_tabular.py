@@ -117,7 +117,7 @@ def test_value_iteration_gives_the_books_policies(commands, name, gamma, policy)
     result, _ = commands[name]
     summary = last_json(result)
     assert summary["policy"] == policy
-    assert (summary["env"], summary["algorithm"], summary["gamma"]) == (
+    assert (summary["env_id"], summary["algorithm"], summary["gamma"]) == (
         MDP,
         "value_iteration",
         gamma,
