@@ -8,7 +8,7 @@ summary_interval and max_episode_steps (the REINFORCE and PPO presets have them)
 
 import dataclasses
 import time
-from typing import Callable, Dict, List, Optional
+from typing import Callable, Dict, List, Optional, Tuple
 
 import numpy as np
 import tensorflow as tf
@@ -92,6 +92,25 @@ def start(config, root_dir: str, validate: Callable) -> Start:
         tf.Variable(0, dtype=tf.int64, name="env_step"),
         tf.Variable(False, name="reached_stop_return"),
     )
+
+
+def restore(config, begun: Start, agent) -> Tuple[checkpoints.Checkpointer, Optional[Dict]]:
+    """The run's checkpointer, restored; and summary.json when that checkpoint ends a finished
+    run (nothing to train), else None."""
+    checkpointer = checkpoints.open_checkpointer(
+        begun.run.join("checkpoints"),
+        agent=agent,
+        train_step=begun.train_step,
+        env_step=begun.env_step,
+        reached_stop_return=begun.reached_stop_return,
+    )
+    finished = run_summary.already_finished(
+        begun.run,
+        int(begun.env_step.numpy()),
+        config.num_env_steps,
+        bool(begun.reached_stop_return.numpy()),
+    )
+    return checkpointer, finished
 
 
 class EnvStepDecay(tf.keras.optimizers.schedules.LearningRateSchedule):

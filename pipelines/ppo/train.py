@@ -11,7 +11,7 @@ from typing import Dict
 from tf_agents.metrics import py_metrics
 from tf_agents.train import actor
 
-from pipelines.common import batched_policy, checkpoints, environments, on_policy, run_summary
+from pipelines.common import batched_policy, environments, on_policy
 from pipelines.ppo.agent import make_agent
 from pipelines.ppo.config import PpoConfig, validate
 from pipelines.ppo.learner import MinibatchLearner
@@ -42,19 +42,7 @@ def train(config: PpoConfig, root_dir: str) -> Dict:
 
     rollouts = Rollouts(config.rollout_length)
     learner = MinibatchLearner(agent, config.num_epochs, config.num_minibatches, config.seed)
-    checkpointer = checkpoints.open_checkpointer(
-        run.join("checkpoints"),
-        agent=agent,
-        train_step=train_step,
-        env_step=env_step,
-        reached_stop_return=begun.reached_stop_return,
-    )
-    finished = run_summary.already_finished(
-        run,
-        int(env_step.numpy()),
-        config.num_env_steps,
-        bool(begun.reached_stop_return.numpy()),
-    )
+    checkpointer, finished = on_policy.restore(config, begun, agent)
     if finished is not None:
         return finished
 

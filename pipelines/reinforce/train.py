@@ -13,7 +13,7 @@ from tf_agents.train import actor
 from tf_agents.utils import common
 
 import envs
-from pipelines.common import batched_policy, checkpoints, on_policy, run_summary
+from pipelines.common import batched_policy, on_policy
 from pipelines.reinforce import episodes
 from pipelines.reinforce.agent import make_actor_network, make_agent, make_value_network
 from pipelines.reinforce.config import ReinforceConfig, validate
@@ -50,19 +50,7 @@ def train(config: ReinforceConfig, root_dir: str) -> Dict:
     )
 
     first_episodes = episodes.FirstEpisodes(config.num_parallel_envs)
-    checkpointer = checkpoints.open_checkpointer(
-        run.join("checkpoints"),
-        agent=agent,
-        train_step=train_step,
-        env_step=env_step,
-        reached_stop_return=begun.reached_stop_return,
-    )
-    finished = run_summary.already_finished(
-        run,
-        int(env_step.numpy()),
-        config.num_env_steps,
-        bool(begun.reached_stop_return.numpy()),
-    )
+    checkpointer, finished = on_policy.restore(config, begun, agent)
     if finished is not None:
         return finished
 
