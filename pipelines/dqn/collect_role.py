@@ -24,16 +24,6 @@ _ROUNDS_PER_REPORT = 8
 # How long one wait for the server's rate limiter lasts before the collector checks whether the
 # learner has finished.
 _FLUSH_TIMEOUT_MS = 2_000
-# What a vanished or restarting server raises in a client.
-SERVER_ERRORS = (
-    tf.errors.UnavailableError,
-    tf.errors.CancelledError,
-    tf.errors.AbortedError,
-    tf.errors.DeadlineExceededError,
-    reverb.errors.DeadlineExceededError,
-    RuntimeError,
-    ConnectionError,
-)
 
 
 def folder(task: int) -> str:
@@ -139,7 +129,7 @@ def collect(config: DqnConfig, root_dir: str, replay_server: str, task: int) -> 
         try:
             if not collector.collect():
                 break
-        except SERVER_ERRORS:
+        except distributed.SERVER_ERRORS:
             print(
                 f"collector {task}: lost the replay server at {replay_server}; reconnecting "
                 f"(up to {distributed.RECONNECT_SECONDS:.0f} s)",

@@ -30,6 +30,16 @@ _QUEUE_CAPACITY = 100_000
 # How long a client keeps trying to reach a restarted or vanished replay server.
 RECONNECT_SECONDS = 60.0
 _WATCH_SECONDS = 5.0
+# What a vanished or restarting server raises in a client.
+SERVER_ERRORS = (
+    tf.errors.UnavailableError,
+    tf.errors.CancelledError,
+    tf.errors.AbortedError,
+    tf.errors.DeadlineExceededError,
+    reverb.errors.DeadlineExceededError,
+    RuntimeError,
+    ConnectionError,
+)
 
 
 def shared_variables(

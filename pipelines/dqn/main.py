@@ -4,46 +4,9 @@ TensorFlow is imported only after the flags are checked: a bad flag fails at onc
 that hosts a Reverb server can restart itself confined to loopback before anything heavy loads.
 """
 
-from absl import flags
-
 from pipelines.common import cli, loopback, run_dir, stop_request
+from pipelines.common.role_flags import PORT, REPLAY_EXPOSE, REPLAY_SERVER, ROLE, ROOT_DIR, TASK
 from pipelines.dqn.config import presets, validate
-
-ROOT_DIR = flags.DEFINE_string(
-    "root_dir",
-    None,
-    "Directory of the run: checkpoints, summaries, "
-    "exported policies. Rerunning on the same directory resumes.",
-)
-REPLAY_SERVER = flags.DEFINE_string(
-    "replay_server",
-    "",
-    "host:port of an external Reverb server; empty starts an embedded one in this process.",
-)
-ROLE = flags.DEFINE_enum(
-    "role",
-    "all",
-    ["all", "replay", "collect", "train"],
-    "all: the whole run in this process. A scaled-out run is one 'replay' "
-    "server, any number of 'collect' actors and one 'train' learner.",
-)
-PORT = flags.DEFINE_integer(
-    "port",
-    0,
-    "--role=replay: the server's port (0 picks a free one).",
-    lower_bound=0,
-    upper_bound=65535,
-)
-TASK = flags.DEFINE_integer(
-    "task", 0, "--role=collect: this collector's index (0, 1, ...).", lower_bound=0
-)
-REPLAY_EXPOSE = flags.DEFINE_boolean(
-    "replay_expose",
-    False,
-    "Serve this process's Reverb server on every network interface "
-    "instead of loopback only (for collectors on other machines). Reverb has no authentication: "
-    "only on a network you trust.",
-)
 
 
 def run_pipeline(pipeline: str) -> None:

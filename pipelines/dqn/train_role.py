@@ -27,7 +27,6 @@ from pipelines.common import (
 from pipelines.common.cli import UserError
 from pipelines.dqn import distributed, replay
 from pipelines.dqn.agent import build_agent
-from pipelines.dqn.collect_role import SERVER_ERRORS
 from pipelines.dqn.config import DqnConfig, validate
 from pipelines.dqn.train import (
     POLICY_DIR,
@@ -181,7 +180,7 @@ def learn(
                     time.sleep(_IDLE_SECONDS)  # warm-up: the collectors fill the replay
                 else:
                     loss = state.train()
-            except SERVER_ERRORS:
+            except distributed.SERVER_ERRORS:
                 _reconnect(state)
                 continue
             if step >= next_summary:

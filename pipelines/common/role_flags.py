@@ -1,0 +1,40 @@
+"""The flags of an entry point whose run can be split into roles (DQN, IMPALA): the run's
+directory, the Reverb server's address, and which role this process plays."""
+
+from absl import flags
+
+ROOT_DIR = flags.DEFINE_string(
+    "root_dir",
+    None,
+    "Directory of the run: checkpoints, summaries, "
+    "exported policies. Rerunning on the same directory resumes.",
+)
+REPLAY_SERVER = flags.DEFINE_string(
+    "replay_server",
+    "",
+    "host:port of an external Reverb server; empty starts an embedded one in this process.",
+)
+ROLE = flags.DEFINE_enum(
+    "role",
+    "all",
+    ["all", "replay", "collect", "train"],
+    "all: the whole run in this process. A scaled-out run is one 'replay' "
+    "server, any number of 'collect' actors and one 'train' learner.",
+)
+PORT = flags.DEFINE_integer(
+    "port",
+    0,
+    "--role=replay: the server's port (0 picks a free one).",
+    lower_bound=0,
+    upper_bound=65535,
+)
+TASK = flags.DEFINE_integer(
+    "task", 0, "--role=collect: this collector's index (0, 1, ...).", lower_bound=0
+)
+REPLAY_EXPOSE = flags.DEFINE_boolean(
+    "replay_expose",
+    False,
+    "Serve this process's Reverb server on every network interface "
+    "instead of loopback only (for collectors on other machines). Reverb has no authentication: "
+    "only on a network you trust.",
+)
