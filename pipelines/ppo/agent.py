@@ -6,6 +6,7 @@ from tf_agents.agents.ppo import ppo_clip_agent
 from tf_agents.networks import network
 from tf_agents.utils import value_ops
 
+from pipelines.common.on_policy_config import OnPolicyConfig
 from pipelines.ppo.config import PpoConfig
 
 
@@ -67,7 +68,7 @@ class _PPOClipAgent(ppo_clip_agent.PPOClipAgent):
         )
 
 
-def make_optimizer(config: PpoConfig, learning_rate) -> tf.keras.optimizers.Optimizer:
+def make_optimizer(config: OnPolicyConfig, learning_rate) -> tf.keras.optimizers.Optimizer:
     """Adam, or RMSprop with A2C's decay of 0.99 (Keras' default is 0.9)."""
     if config.optimizer == "rmsprop":
         return tf.keras.optimizers.RMSprop(
