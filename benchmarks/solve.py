@@ -1,6 +1,10 @@
 """Train a preset on several seeds, then score each exported greedy policy over 100 episodes.
 
     python -m benchmarks.solve --pipeline=cartpole_dqn --seeds=0,1,2 --episodes=100
+    python -m benchmarks.solve --pipeline=cartpole_impala --collectors=2 --seeds=0
+
+With --collectors=N the run is scaled out through pipelines.launch: a replay server, N
+collector processes and a learner.
 
 Each seed runs the real entry point in a subprocess (wall time includes TensorFlow start-up);
 the exported SavedModel alone is then evaluated on fresh environments. One JSON line per seed
@@ -25,6 +29,11 @@ SEEDS = flags.DEFINE_list("seeds", ["0", "1", "2"], "Seeds to train.")
 EPISODES = flags.DEFINE_integer("episodes", 100, "Evaluation episodes per seed.")
 OVERRIDES = flags.DEFINE_multi_string("override", [], "Extra --config.x=y for the pipeline.")
 WORK_DIR = flags.DEFINE_string("work_dir", None, "Where runs go (default: a temp dir).")
+COLLECTORS = flags.DEFINE_integer(
+    "collectors",
+    0,
+    "Scale out through pipelines.launch with this many collectors (0: one process).",
+)
 
 
 def score_policy(policy_dir: str, episodes: int, seed: int) -> dict:
@@ -54,13 +63,17 @@ def main(_):
     results = []
     for seed in SEEDS.value:
         root_dir = os.path.join(work_dir, f"{PIPELINE.value}-seed{seed}")
-        command = [
-            sys.executable,
-            "-m",
-            f"pipelines.{PIPELINE.value}",
-            f"--root_dir={root_dir}",
-            f"--config.seed={seed}",
-        ] + [f"--config.{o}" for o in OVERRIDES.value]
+        if COLLECTORS.value:
+            entry = ["pipelines.launch", f"--pipeline={PIPELINE.value}"]
+            entry.append(f"--collectors={COLLECTORS.value}")
+        else:
+            entry = [f"pipelines.{PIPELINE.value}"]
+        command = (
+            [sys.executable, "-m"]
+            + entry
+            + [f"--root_dir={root_dir}", f"--config.seed={seed}"]
+            + [f"--config.{o}" for o in OVERRIDES.value]
+        )
         started = time.monotonic()
         subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
         wall = time.monotonic() - started
@@ -74,6 +87,7 @@ def main(_):
         result = {
             "name": f"{PIPELINE.value}_solve",
             "seed": int(seed),
+            "collectors": COLLECTORS.value,
             "wall_seconds": round(wall, 1),
             "env_steps": summary["env_steps"],
             "env_steps_per_second": summary["env_steps_per_second"],

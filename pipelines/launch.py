@@ -1,4 +1,5 @@
-"""A scaled-out run on this machine: one replay server, N collectors and one learner.
+"""A scaled-out run on this machine: one replay server, N collectors and one learner (DQN or
+IMPALA).
 
     python -m pipelines.launch --pipeline=cartpole_dqn --root_dir=runs/cartpole_x2 --collectors=2 \
         [--preset=NAME] [--config.<field>=value ...]
@@ -24,7 +25,7 @@ from pipelines.common import cli
 PIPELINE = flags.DEFINE_string(
     "pipeline",
     "cartpole_dqn",
-    "DQN entry point under pipelines/, e.g. cartpole_dqn or breakout_dqn.",
+    "DQN or IMPALA entry point under pipelines/, e.g. cartpole_dqn or cartpole_impala.",
 )
 ROOT_DIR = flags.DEFINE_string(
     "root_dir",
@@ -41,12 +42,15 @@ RESTARTS = flags.DEFINE_integer(
     "collector_restarts", 3, "Times a dead collector is restarted.", lower_bound=0
 )
 
-_DQN_PIPELINES = (
+# The entry points whose runs split into replay, collect and train roles.
+_SCALABLE_PIPELINES = (
     "breakout_dqn",
     "spaceinvaders_dqn",
     "pong_dqn",
     "cartpole_dqn",
     "lunarlander_dqn",
+    "cartpole_impala",
+    "breakout_impala",
 )
 _SERVER_START_SECONDS = 180.0
 
@@ -131,8 +135,10 @@ def _start_server(config_args: List[str]) -> tuple:
 
 
 def main(config_args: List[str]) -> int:
-    if PIPELINE.value not in _DQN_PIPELINES:
-        cli.fail(f"--pipeline must be one of {', '.join(_DQN_PIPELINES)}, got '{PIPELINE.value}'")
+    if PIPELINE.value not in _SCALABLE_PIPELINES:
+        cli.fail(
+            f"--pipeline must be one of {', '.join(_SCALABLE_PIPELINES)}, got '{PIPELINE.value}'"
+        )
     if not ROOT_DIR.value:
         cli.fail("--root_dir is required")
     server, port = _start_server(config_args)

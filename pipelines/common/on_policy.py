@@ -54,15 +54,17 @@ class Start:
     reached_stop_return: tf.Variable
 
 
-def start(config, root_dir: str, validate: Callable) -> Start:
+def start(config, root_dir: str, validate: Callable, num_train_envs: Optional[int] = None) -> Start:
     """Checks the config with validate (ValueError -> UserError), builds the environments (a bad
     env id or option is a UserError too, before root_dir is touched), opens the run directory,
-    seeds TensorFlow and makes the counters."""
+    seeds TensorFlow and makes the counters. num_train_envs: the training environments to make
+    (default config.num_parallel_envs; a learner whose actors play elsewhere needs one, for the
+    specs)."""
     try:
         validate(config)
         train_envs = environments.make_environments(
             config,
-            config.num_parallel_envs,
+            num_train_envs or config.num_parallel_envs,
             config.seed,
             training=True,
             backend=getattr(config, "env_backend", "python"),

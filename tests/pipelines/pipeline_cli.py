@@ -4,6 +4,7 @@ import dataclasses
 import glob
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -272,3 +273,61 @@ def check_on_policy_run(
     assert config == expected_config(pipeline, overrides, presets)
     assert summary["config_name"] == pipeline
     return summary, config
+
+
+class RoleProcess:
+    """One role's process; its output goes to a file (a full pipe would stall it)."""
+
+    def __init__(self, name: str, log_dir: str, command: List[str]):
+        self.log = os.path.join(log_dir, f"{name}.log")
+        with open(self.log, "a") as out:
+            self.process = subprocess.Popen(
+                command,
+                cwd=REPO,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                text=True,
+            )
+
+    def output(self) -> str:
+        with open(self.log) as f:
+            return f.read()
+
+    def wait_for(self, pattern: str, timeout: float) -> re.Match:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            match = re.search(pattern, self.output())
+            if match:
+                return match
+            assert self.process.poll() is None, self.output()
+            time.sleep(0.5)
+        raise AssertionError(f"no '{pattern}' within {timeout} s:\n{self.output()}")
+
+    def exit_code(self, timeout: float) -> int:
+        try:
+            return self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            raise AssertionError(f"still running after {timeout} s:\n{self.output()}")
+
+    def kill(self, sig=signal.SIGKILL) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+            self.process.wait(60)
+
+
+def listening_addresses(port: int):
+    """Local addresses of the sockets listening on `port` (from /proc/net/tcp and tcp6)."""
+    found = []
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(table) as f:
+            for line in f.readlines()[1:]:
+                local, state = line.split()[1], line.split()[3]
+                address, hex_port = local.rsplit(":", 1)
+                if state == "0A" and int(hex_port, 16) == port:
+                    found.append(address)
+    return found
+
+
+# ::ffff:127.0.0.1 and 127.0.0.1 as /proc/net prints them (little-endian words).
+LOOPBACK = {"0000000000000000FFFF00000100007F", "0100007F"}

@@ -27,45 +27,10 @@ SIZES = dict(
 )
 
 
-class Role:
-    """One role's process; its output goes to a file (a full pipe would stall it)."""
-
-    def __init__(self, name: str, log_dir: str, root_dir: str, *extra: str):
-        self.log = os.path.join(log_dir, f"{name}.log")
-        with open(self.log, "a") as out:
-            self.process = subprocess.Popen(
-                pipeline_cli.command("cartpole_dqn", root_dir, SIZES, *extra),
-                cwd=pipeline_cli.REPO,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                text=True,
-            )
-
-    def output(self) -> str:
-        with open(self.log) as f:
-            return f.read()
-
-    def wait_for(self, pattern: str, timeout: float) -> re.Match:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            match = re.search(pattern, self.output())
-            if match:
-                return match
-            assert self.process.poll() is None, self.output()
-            time.sleep(0.5)
-        raise AssertionError(f"no '{pattern}' within {timeout} s:\n{self.output()}")
-
-    def exit_code(self, timeout: float) -> int:
-        try:
-            return self.process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            raise AssertionError(f"still running after {timeout} s:\n{self.output()}")
-
-    def kill(self, sig=signal.SIGKILL) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(sig)
-            self.process.wait(60)
+def _role(name: str, log_dir: str, root_dir: str, *extra: str) -> pipeline_cli.RoleProcess:
+    return pipeline_cli.RoleProcess(
+        name, log_dir, pipeline_cli.command("cartpole_dqn", root_dir, SIZES, *extra)
+    )
 
 
 @pytest.fixture
@@ -73,7 +38,7 @@ def roles(tmp_path):
     started = []
 
     def start(name, *extra):
-        role = Role(name, str(tmp_path), str(tmp_path / "run"), *extra)
+        role = _role(name, str(tmp_path), str(tmp_path / "run"), *extra)
         started.append(role)
         return role
 
@@ -82,7 +47,7 @@ def roles(tmp_path):
         role.kill()
 
 
-def wait_for_checkpoint(learner: Role, run_dir: str, timeout: float = 240) -> None:
+def wait_for_checkpoint(learner: pipeline_cli.RoleProcess, run_dir: str, timeout: float = 240) -> None:
     """Until the learner has checkpointed past the warm-up, and is still running.
 
     A file, not a progress line: progress prints every 10 s, and on a quiet machine the whole tiny
@@ -100,27 +65,12 @@ def wait_for_checkpoint(learner: Role, run_dir: str, timeout: float = 240) -> No
     assert learner.process.poll() is None, "the run ended before the fault:\n" + learner.output()
 
 
-def listening_addresses(port: int):
-    """Local addresses of the sockets listening on `port` (from /proc/net/tcp and tcp6)."""
-    found = []
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        with open(table) as f:
-            for line in f.readlines()[1:]:
-                local, state = line.split()[1], line.split()[3]
-                address, hex_port = local.rsplit(":", 1)
-                if state == "0A" and int(hex_port, 16) == port:
-                    found.append(address)
-    return found
-
-
-# ::ffff:127.0.0.1 and 127.0.0.1 as /proc/net prints them (little-endian words).
-LOOPBACK = {"0000000000000000FFFF00000100007F", "0100007F"}
-
-
 def test_server_two_collectors_and_a_learner_survive_kills(roles):
     server = roles("replay", "--role=replay")
     port = int(server.wait_for(r"replay server on port (\d+)", 120).group(1))
-    assert set(listening_addresses(port)) <= LOOPBACK and listening_addresses(port), (
+    assert set(
+        pipeline_cli.listening_addresses(port)
+    ) <= pipeline_cli.LOOPBACK and pipeline_cli.listening_addresses(port), (
         "the Reverb port must listen on loopback only"
     )
     address = f"--replay_server=localhost:{port}"

@@ -1,0 +1,122 @@
+"""The IMPALA hyperparameters and presets.
+
+Units as in OnPolicyConfig. A "train step" is one gradient step on batch_size rollouts of
+rollout_length env steps each, from whichever actors sent them.
+"""
+
+import dataclasses
+from typing import Callable, Dict
+
+from pipelines.common import on_policy_config
+from pipelines.common.on_policy_config import OnPolicyConfig
+
+
+@dataclasses.dataclass
+class ImpalaConfig(OnPolicyConfig):
+    """Every hyperparameter of an IMPALA run (the shared ones in OnPolicyConfig); any field can
+    be overridden as --config.<field>=value."""
+
+    name: str = "impala"
+    """The entry point's name, written into config.json and summary.json."""
+
+    # Learning rule (Espeholt et al. 2018).
+    batch_size: int = 32
+    """Rollouts per train step."""
+    clip_rho_threshold: float = 1.0
+    """V-trace's rho bar: the largest importance weight of a value-target correction."""
+    clip_pg_rho_threshold: float = 1.0
+    """The largest importance weight of a policy-gradient advantage."""
+    clip_c_threshold: float = 1.0
+    """V-trace's c bar: the largest trace-cutting weight."""
+
+    # The transport between actors and learner.
+    queue_capacity: int = 64
+    """Rollouts the server's queue holds; an actor whose rollouts do not fit waits. It bounds how
+    far the acting weights lag behind the learner's."""
+    push_period: int = 1
+    """Train steps between the learner's pushes of its weights to the server."""
+
+
+def cartpole() -> ImpalaConfig:
+    """CartPole-v1: actors of 8 environments x 20-step rollouts, batches of 8 rollouts, Adam
+    1e-3, trained until a greedy mean of 490 holds over 100 fresh episodes (at most 500k env
+    steps)."""
+    return ImpalaConfig(
+        name="cartpole_impala",
+        env_id="CartPole-v1",
+        num_env_steps=500_000,
+        num_parallel_envs=8,
+        rollout_length=20,
+        batch_size=8,
+        queue_capacity=32,
+        eval_interval=10_000,
+        eval_episodes=10,
+        stop_at_eval_return=490.0,
+        stop_confirm_episodes=100,
+        checkpoint_interval=20_000,
+        summary_interval=2_000,
+        optimizer="adam",
+        learning_rate=1e-3,
+        anneal_learning_rate=False,
+        entropy_regularization=0.01,
+        value_pred_loss_coef=0.5,
+        gradient_clipping=0.5,
+        conv_layer_params=(),
+        fc_layer_params=(64, 64),
+        max_episode_steps=0,
+        clip_rewards=False,
+        terminal_on_life_loss=False,
+    )
+
+
+def breakout() -> ImpalaConfig:
+    """Breakout: Espeholt et al. (2018)'s Atari settings with the Nature CNN: 20-step rollouts,
+    batches of 32, RMSprop 6e-4 (epsilon 0.01) annealed to 0, entropy 0.01, gradient norm 40,
+    rewards clipped; 10M env steps."""
+    return ImpalaConfig(
+        name="breakout_impala",
+        env_id="BreakoutNoFrameskip-v4",
+        num_env_steps=10_000_000,
+        num_parallel_envs=16,
+        rollout_length=20,
+        batch_size=32,
+        queue_capacity=64,
+        eval_interval=250_000,
+        eval_episodes=8,
+        checkpoint_interval=100_000,
+        summary_interval=10_000,
+        optimizer="rmsprop",
+        learning_rate=6e-4,
+        optimizer_epsilon=0.01,
+        anneal_learning_rate=True,
+        entropy_regularization=0.01,
+        value_pred_loss_coef=0.5,
+        gradient_clipping=40.0,
+        env_backend="ale_vector",
+    )
+
+
+def presets(pipeline: str) -> Dict[str, Callable[[], ImpalaConfig]]:
+    """The --preset choices of an IMPALA entry point, the default first."""
+    return {
+        "cartpole_impala": {"fast": cartpole},
+        "breakout_impala": {"espeholt2018": breakout},
+    }[pipeline]
+
+
+def validate(config: ImpalaConfig) -> None:
+    """Raises ValueError (one line, user language) for values no run can use."""
+    on_policy_config.check(config)
+    for field in ["batch_size", "push_period", "clip_rho_threshold", "clip_c_threshold"]:
+        if not getattr(config, field) > 0:
+            raise ValueError(f"config.{field} must be > 0, got {getattr(config, field)}")
+    if not config.clip_pg_rho_threshold > 0:
+        raise ValueError(
+            f"config.clip_pg_rho_threshold must be > 0, got {config.clip_pg_rho_threshold}"
+        )
+    needed = config.num_parallel_envs + config.batch_size
+    if config.queue_capacity < needed:
+        raise ValueError(
+            f"config.queue_capacity must hold an actor's rollouts and a batch "
+            f"(num_parallel_envs + batch_size = {needed}), got {config.queue_capacity}"
+        )

@@ -1,0 +1,224 @@
+"""The IMPALA learner, and the two runs it leads: --role=train (actors in other processes, the
+server at --replay_server) and --role=all (one process with its own server and one actor,
+taking turns with the learner).
+
+Either way the learner takes batches of rollouts off the queue, trains on them, pushes its
+weights, and hangs summaries, evaluation, checkpoints, the stop rule and the export on
+on_policy's loop. Env steps are counted as the learner trains on them (batch_size *
+rollout_length per train step), so the rollouts of a killed actor that never arrived are not
+counted.
+"""
+
+import os
+from typing import Dict, Optional
+
+import tensorflow as tf
+from tf_agents.utils import common
+
+from pipelines.common import batched_policy, on_policy, stop_request
+from pipelines.common.cli import UserError
+from pipelines.dqn import distributed, replay
+from pipelines.impala import rollout_queue
+from pipelines.impala.actor import RolloutActor
+from pipelines.impala.agent import ImpalaAgent, make_agent
+from pipelines.impala.config import ImpalaConfig, validate
+
+POLICY_DIR = os.path.join("policies", "greedy_policy")
+# How long the learner waits for a batch before it checks for a stop request.
+_SAMPLE_TIMEOUT_MS = 2_000
+
+
+class Learner:
+    """Trains on batches from the queue at `address` and pushes the weights to `shared` (actors
+    in other processes) every push_period train steps."""
+
+    def __init__(
+        self,
+        config: ImpalaConfig,
+        agent: ImpalaAgent,
+        address: str,
+        shared: Optional[distributed.SharedVariables],
+    ):
+        self._config, self._agent, self._address, self.shared = config, agent, address, shared
+        self._spec = rollout_queue.rollout_spec(agent.collect_data_spec, config.rollout_length)
+        self._train = common.function(agent.train)
+        self._batches = None
+
+    def reconnect(self, shared: distributed.SharedVariables) -> None:
+        self.shared, self._batches = shared, None
+        shared.push()
+
+    def _next_batch(self):
+        while True:
+            stop_request.check()
+            if self._batches is None:
+                self._batches = iter(
+                    rollout_queue.make_dataset(
+                        self._address, self._spec, self._config.batch_size, _SAMPLE_TIMEOUT_MS
+                    )
+                )
+            try:
+                return next(self._batches)
+            except (StopIteration, tf.errors.OutOfRangeError, tf.errors.DeadlineExceededError):
+                self._batches = None  # no rollouts within the timeout: ask again
+
+    def step(self) -> Dict[str, float]:
+        info = self._train(self._next_batch())
+        pushing = self.shared is not None
+        if pushing and int(self._agent.train_step_counter.numpy()) % self._config.push_period == 0:
+            self.shared.push()
+        losses = {"loss": float(info.loss)}
+        losses.update({name: float(value) for name, value in info.extra.items()})
+        return losses
+
+
+class _NoScores:
+    """The learner's scores when its actors play elsewhere (they summarize their own games)."""
+
+    def drain(self):
+        return [], []
+
+
+def _shared_variables(address: str, agent: ImpalaAgent, begun: on_policy.Start, finished):
+    return distributed.SharedVariables(
+        address,
+        distributed.shared_variables(
+            agent.collect_policy, begun.train_step, begun.env_step, finished
+        ),
+    )
+
+
+def _run(config: ImpalaConfig, begun: on_policy.Start, agent, checkpointer, iterate, scores):
+    loop = on_policy.OnPolicyLoop(
+        config,
+        begun.run,
+        iterate,
+        checkpointer,
+        begun.env_step,
+        scores,
+        batched_policy.BatchedPyPolicy(agent.policy),
+        begun.eval_envs,
+        agent.learning_rate,
+        begun.reached_stop_return,
+    )
+    loop.run()
+    return loop
+
+
+def learn(config: ImpalaConfig, root_dir: str, replay_server: str) -> Dict:
+    """--role=train: trains on the rollouts at replay_server until num_env_steps (or the stop
+    rule), then tells the actors to stop; returns summary.json's dict."""
+    try:
+        validate(config)
+        if not replay_server:
+            raise ValueError("--role=train needs --replay_server=host:port")
+        replay.connect(replay_server)
+    except (ValueError, ConnectionError) as error:
+        raise UserError(str(error)) from None
+    begun = on_policy.start(config, root_dir, validate, num_train_envs=1)
+    agent = make_agent(
+        config, begun.time_step_spec, begun.action_spec, begun.train_step, begun.env_step
+    )
+    checkpointer, finished_summary = on_policy.restore(config, begun, agent)
+    if finished_summary is not None:
+        return finished_summary
+    finished = tf.Variable(False)
+    learner = Learner(
+        config, agent, replay_server, _shared_variables(replay_server, agent, begun, finished)
+    )
+    learner.shared.push()
+    distributed.watch_server(
+        replay_server, "learner", "its last checkpoint is intact: rerun the same command to resume"
+    )
+
+    def iterate() -> on_policy.Iteration:
+        while True:
+            try:
+                losses = learner.step()
+                break
+            except distributed.SERVER_ERRORS:
+                _reconnect(learner, replay_server, agent, begun, finished, checkpointer)
+        return on_policy.Iteration(config.batch_size * config.rollout_length, losses)
+
+    loop = _run(config, begun, agent, checkpointer, iterate, _NoScores())
+    finished.assign(True)
+    learner.shared.push()  # the actors stop at their next pull
+    return on_policy.finish(
+        config,
+        begun.run,
+        loop,
+        agent.policy,
+        begun.train_step,
+        begun.env_step,
+        begun.started,
+        POLICY_DIR,
+    )
+
+
+def _reconnect(learner, address, agent, begun, finished, checkpointer) -> None:
+    print(
+        f"learner: lost the replay server at {address}; reconnecting (up to "
+        f"{distributed.RECONNECT_SECONDS:.0f} s)",
+        flush=True,
+    )
+    if distributed.wait_for_server(address) is None:
+        checkpointer.save(global_step=int(begun.env_step.numpy()))
+        raise UserError(
+            f"replay server {address} unreachable for {distributed.RECONNECT_SECONDS:.0f} s; "
+            "the learner saved its checkpoint: rerun the same command to resume"
+        )
+    learner.reconnect(_shared_variables(address, agent, begun, finished))
+
+
+def train(config: ImpalaConfig, root_dir: str) -> Dict:
+    """--role=all: the server, one actor and the learner in this process; returns summary.json's
+    dict."""
+    begun = on_policy.start(config, root_dir, validate)
+    agent = make_agent(
+        config, begun.time_step_spec, begun.action_spec, begun.train_step, begun.env_step
+    )
+    checkpointer, finished_summary = on_policy.restore(config, begun, agent)
+    if finished_summary is not None:
+        return finished_summary
+    server = replay.start_server(
+        [
+            rollout_queue.make_table(
+                agent.collect_data_spec, config.rollout_length, config.queue_capacity
+            )
+        ]
+    )
+    address = f"localhost:{server.port}"
+    learner = Learner(config, agent, address, shared=None)
+    # The actor acts with the learner's own policy: in one process there is no lag to correct.
+    actor = RolloutActor(
+        begun.train_envs,
+        agent.collect_policy,
+        config.rollout_length,
+        rollout_queue.RolloutWriter(server.localhost_client()),
+    )
+
+    waiting = 0  # rollouts queued and not yet trained on (some may sit in the dataset)
+
+    def iterate() -> on_policy.Iteration:
+        nonlocal waiting
+        while waiting < config.batch_size:
+            actor.play()
+            actor.writer.flush()
+            waiting += config.num_parallel_envs
+        waiting -= config.batch_size
+        return on_policy.Iteration(config.batch_size * config.rollout_length, learner.step())
+
+    try:
+        loop = _run(config, begun, agent, checkpointer, iterate, actor.scores)
+    finally:
+        server.stop()
+    return on_policy.finish(
+        config,
+        begun.run,
+        loop,
+        agent.policy,
+        begun.train_step,
+        begun.env_step,
+        begun.started,
+        POLICY_DIR,
+    )

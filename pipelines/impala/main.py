@@ -1,0 +1,47 @@
+"""The main() every IMPALA entry point shares: flags in, one run (or one role of a run) out.
+
+TensorFlow is imported only after the flags are checked: a bad flag fails at once, and a process
+that hosts a Reverb server can restart itself confined to loopback before anything heavy loads.
+"""
+
+from pipelines.common import cli, loopback, run_dir, stop_request
+from pipelines.common.role_flags import PORT, REPLAY_EXPOSE, REPLAY_SERVER, ROLE, ROOT_DIR, TASK
+from pipelines.impala.config import presets, validate
+
+
+def run_pipeline(pipeline: str) -> None:
+    """Defines --preset and --config for an IMPALA entry point and runs the chosen role."""
+    config_flag = cli.define_config(presets(pipeline))
+    cli.show_in_help(ROOT_DIR, REPLAY_SERVER, ROLE, PORT, TASK, REPLAY_EXPOSE)
+
+    def main(_argv):
+        root_dir, role, address = ROOT_DIR.value, ROLE.value, REPLAY_SERVER.value
+        try:
+            config = config_flag.value
+            validate(config)
+        except ValueError as error:
+            cli.fail(str(error))
+        if role == "all" and address:
+            cli.fail("--role=all runs its own server: drop --replay_server, or pick a role")
+        if address and cli.address_problem(address):
+            cli.fail(f"--replay_server={address}: {cli.address_problem(address)}")
+        if role in ("all", "train"):
+            try:
+                run_dir.check_not_busy(root_dir)
+            except cli.UserError as error:
+                cli.fail(str(error))
+        if role in ("all", "replay") and not REPLAY_EXPOSE.value:
+            loopback.confine_to_loopback()
+        stop_request.install()
+        from pipelines.impala import collect, learn, server
+
+        if role == "all":
+            learn.train(config, root_dir)
+        elif role == "replay":
+            server.serve(config, root_dir, PORT.value)
+        elif role == "collect":
+            collect.collect(config, root_dir, address, TASK.value)
+        else:
+            learn.learn(config, root_dir, address)
+
+    cli.run(main)

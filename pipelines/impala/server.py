@@ -1,0 +1,70 @@
+"""--role=replay of an IMPALA run: the Reverb server that carries rollouts one way (the queue)
+and weights the other (the variables table, as DQN's scale-out).
+
+It keeps no checkpoint: queued rollouts are on-policy data a few train steps old, and a
+restarted server is refilled by the actors within seconds; the learner pushes its weights again
+when it reconnects.
+"""
+
+import os
+import time
+
+import tensorflow as tf
+
+from pipelines.common import environments, run_dir, stop_request
+from pipelines.common.cli import UserError
+from pipelines.dqn import distributed, replay
+from pipelines.impala import rollout_queue
+from pipelines.impala.agent import make_agent
+from pipelines.impala.config import ImpalaConfig, validate
+
+FOLDER = "replay_server"
+_POLL_SECONDS = 1.0
+
+
+def serve(config: ImpalaConfig, root_dir: str, port: int) -> None:
+    """Runs the server until SIGINT or SIGTERM."""
+    try:
+        validate(config)
+        environment = environments.make_environments(config, 1, config.seed, training=True)[0]
+    except ValueError as error:
+        raise UserError(str(error)) from None
+    if not root_dir:
+        raise UserError("--root_dir is required")
+    run_dir.RunDir(os.path.join(root_dir, FOLDER), config)
+    agent = make_agent(
+        config,
+        environment.time_step_spec(),
+        environment.action_spec(),
+        tf.Variable(0, dtype=tf.int64),
+        tf.Variable(0, dtype=tf.int64),
+    )
+    # Untrained weights, so that actors can start before the learner has pushed any.
+    variables = distributed.shared_variables(
+        agent.collect_policy,
+        agent.train_step_counter,
+        tf.Variable(0, dtype=tf.int64),
+        tf.Variable(False),
+    )
+    tables = [
+        rollout_queue.make_table(
+            agent.collect_data_spec, config.rollout_length, config.queue_capacity
+        ),
+        distributed.variables_table(variables),
+    ]
+    try:
+        server = replay.start_server(tables, port=port or None)
+    except RuntimeError as error:  # e.g. the port is taken
+        raise UserError(f"cannot start the replay server on port {port}: {error}") from None
+    distributed.SharedVariables(f"localhost:{server.port}", variables).push()
+    print(
+        f"replay server on port {server.port}; a queue of {config.queue_capacity} rollouts",
+        flush=True,
+    )
+    try:
+        while True:
+            time.sleep(_POLL_SECONDS)
+            stop_request.check()
+    except KeyboardInterrupt:
+        print("replay server stopped", flush=True)
+        server.stop()
