@@ -160,6 +160,8 @@ def collect(config: DqnConfig, root_dir: str, replay_server: str, task: int) -> 
                     tf.summary.scalar("Metrics/GameScore", sum(scores) / len(scores))
                     tf.summary.scalar("Metrics/GameLength", sum(lengths) / len(lengths))
                 tf.summary.scalar("Metrics/Epsilon", collector.epsilon())
+                # How fresh the collector's weights are: the learner's train step they come from.
+                tf.summary.scalar("Metrics/WeightsTrainStep", collector.train_step)
     bar.close()
     summaries.flush()
     print(

@@ -16,24 +16,17 @@ import envs
 from pipelines.common import (
     checkpoints,
     environments,
-    evaluation,
     export,
-    progress,
     run_dir,
     run_summary,
     stop_request,
-    training_video,
+    training_loop,
 )
 from pipelines.common.cli import UserError
 from pipelines.dqn import distributed, replay
 from pipelines.dqn.agent import build_agent
+from pipelines.dqn.builder import POLICY_DIR, make_eval_policy, make_learner
 from pipelines.dqn.config import DqnConfig, validate
-from pipelines.dqn.train import (
-    POLICY_DIR,
-    make_eval_policy,
-    make_learner,
-    next_multiple,
-)
 
 _IDLE_SECONDS = 0.5
 
@@ -50,6 +43,8 @@ class _Learner:
             self.train_step = tf.Variable(0, dtype=tf.int64, name="train_step")
             self.env_step = tf.Variable(0, dtype=tf.int64, name="env_step")
             self.finished = tf.Variable(False, name="finished")
+            # Set once an evaluation reaches config.stop_at_eval_return: a rerun does not train on.
+            self.reached_stop_return = tf.Variable(False, name="reached_stop_return")
             self.collector_steps = tf.Variable(
                 np.zeros(distributed.MAX_COLLECTORS, np.int64), name="collector_steps"
             )
@@ -67,6 +62,7 @@ class _Learner:
             train_step=self.train_step,
             env_step=self.env_step,
             collector_steps=self.collector_steps,
+            reached_stop_return=self.reached_stop_return,
         )
         self.resumed_from = int(self.env_step.numpy())
         self.train_steps_per_push = max(1, config.weights_sync_period // config.update_period // 2)
@@ -154,73 +150,58 @@ def learn(
     distributed.watch_server(
         replay_server, "learner", "its last checkpoint is intact: rerun the same command to resume"
     )
-    eval_policy = make_eval_policy(config, state.agent)
-    evaluations = evaluation.Evaluations(
-        eval_policy,
-        eval_envs,
-        run.join("eval"),
-        config.max_episode_steps or 1_000_000,
-        videos=training_video.for_run(config, run),
+    finished = run_summary.already_finished(
+        run,
+        state.resumed_from,
+        config.num_env_steps,
+        bool(state.reached_stop_return.numpy()),
     )
-    stop_rule = evaluation.make_stop_rule(config, eval_policy, run)
-    summaries = tf.summary.create_file_writer(run.join("train"))
-    bar = progress.Progress(f"{config.name} learner", config.num_env_steps, state.resumed_from)
-    step = state.resumed_from
-    next_eval = next_multiple(step, config.eval_interval)
-    next_checkpoint = next_multiple(step, config.checkpoint_interval)
-    next_summary = step + config.summary_interval
-    loss, stopped = None, False
-    try:
-        while step < config.num_env_steps:
-            stop_request.check()
+    if finished is not None:
+        state.finished.assign(True)
+        state.shared.push()  # collectors started for nothing stop at their next pull
+        return finished
+    replay_size = 0
+
+    def iterate() -> training_loop.Iteration:
+        """Counts the collectors' reports and trains one push's worth of steps (or waits, while
+        they fill the replay)."""
+        nonlocal replay_size
+        before = int(state.env_step.numpy())
+        while True:
             try:
                 replay_size = state.count_reports()
-                step = int(state.env_step.numpy())
                 if replay_size < max(config.initial_collect_steps, config.batch_size):
                     time.sleep(_IDLE_SECONDS)  # warm-up: the collectors fill the replay
-                else:
-                    loss = state.train()
+                    return training_loop.Iteration(
+                        int(state.env_step.numpy()) - before, {}, warming_up=True
+                    )
+                loss = state.train()
+                return training_loop.Iteration(int(state.env_step.numpy()) - before, {"loss": loss})
             except distributed.SERVER_ERRORS:
                 _reconnect(state)
-                continue
-            if step >= next_summary:
-                next_summary = step + config.summary_interval
-                with summaries.as_default(step=step):
-                    if loss is not None:
-                        tf.summary.scalar("Losses/loss", loss)
-                    tf.summary.scalar("Metrics/EnvStepsPerSecond", bar.steps_per_second(step))
-                    tf.summary.scalar("Metrics/ReplaySize", replay_size)
-                    tf.summary.scalar("Metrics/TrainSteps", state.train_step.numpy())
-            if config.eval_interval and step >= next_eval:
-                evaluations.run(step)
-                next_eval = next_multiple(step, config.eval_interval)
-                if stop_rule.reached(evaluations.last, step):
-                    stopped = True
-                    break
-            if step >= next_checkpoint:
-                state.save()
-                next_checkpoint = next_multiple(step, config.checkpoint_interval)
-            bar.update(
-                step,
-                {
-                    "train steps": int(state.train_step.numpy()),
-                    "loss": loss,
-                    "collectors": len(state.per_collector()),
-                    "eval": evaluations.last["mean"] if evaluations.last else None,
-                },
-            )
-    except KeyboardInterrupt:
-        bar.close()
-        state.save()
-        raise
-    bar.close()
-    if stopped:
-        print(f"{stop_rule.describe(evaluations.last)}: stopped at {step:,} env steps", flush=True)
-    state.save()
+
+    loop = training_loop.TrainingLoop(
+        config,
+        run,
+        iterate,
+        lambda step: state.save(),
+        state.env_step,
+        state.reached_stop_return,
+        make_eval_policy(config, state.agent),
+        eval_envs,
+        extra_summaries=lambda: {
+            "ReplaySize": replay_size,
+            "TrainSteps": int(state.train_step.numpy()),
+        },
+        extra_figures=lambda: {
+            "train steps": int(state.train_step.numpy()),
+            "collectors": len(state.per_collector()),
+        },
+        name=f"{config.name} learner",
+    )
+    loop.run()
     state.finished.assign(True)
     state.shared.push()  # the collectors stop at their next pull
-    if config.eval_interval and evaluations.last_step != step:
-        evaluations.run(step)
     stop_request.check()  # a stop during the final evaluation: no export, no summary
     export.export_policy(
         state.agent.policy,
@@ -232,13 +213,14 @@ def learn(
     return run_summary.write(
         run,
         config,
-        step,
+        int(state.env_step.numpy()),
         int(state.train_step.numpy()),
         time.monotonic() - started,
         state.resumed_from,
-        evaluations.last,
+        loop.last_eval,
         POLICY_DIR,
         env_steps_per_collector=state.per_collector(),
+        reached_stop_return=loop.reached_stop_return,
     )
 
 

@@ -15,7 +15,7 @@ from typing import Dict, Optional
 import tensorflow as tf
 from tf_agents.utils import common
 
-from pipelines.common import batched_policy, on_policy, stop_request
+from pipelines.common import batched_policy, on_policy, stop_request, training_loop
 from pipelines.common.cli import UserError
 from pipelines.dqn import distributed, replay
 from pipelines.impala import rollout_queue
@@ -72,13 +72,6 @@ class Learner:
         return losses
 
 
-class _NoScores:
-    """The learner's scores when its actors play elsewhere (they summarize their own games)."""
-
-    def drain(self):
-        return [], []
-
-
 def _shared_variables(address: str, agent: ImpalaAgent, begun: on_policy.Start, finished):
     return distributed.SharedVariables(
         address,
@@ -89,17 +82,14 @@ def _shared_variables(address: str, agent: ImpalaAgent, begun: on_policy.Start, 
 
 
 def _run(config: ImpalaConfig, begun: on_policy.Start, agent, checkpointer, iterate, scores):
-    loop = on_policy.OnPolicyLoop(
+    loop = on_policy.make_loop(
         config,
-        begun.run,
+        begun,
         iterate,
         checkpointer,
-        begun.env_step,
-        scores,
         batched_policy.BatchedPyPolicy(agent.policy),
-        begun.eval_envs,
+        scores,
         agent.learning_rate,
-        begun.reached_stop_return,
     )
     loop.run()
     return loop
@@ -131,16 +121,16 @@ def learn(config: ImpalaConfig, root_dir: str, replay_server: str) -> Dict:
         replay_server, "learner", "its last checkpoint is intact: rerun the same command to resume"
     )
 
-    def iterate() -> on_policy.Iteration:
+    def iterate() -> training_loop.Iteration:
         while True:
             try:
                 losses = learner.step()
                 break
             except distributed.SERVER_ERRORS:
                 _reconnect(learner, replay_server, agent, begun, finished, checkpointer)
-        return on_policy.Iteration(config.batch_size * config.rollout_length, losses)
+        return training_loop.Iteration(config.batch_size * config.rollout_length, losses)
 
-    loop = _run(config, begun, agent, checkpointer, iterate, _NoScores())
+    loop = _run(config, begun, agent, checkpointer, iterate, scores=None)
     finished.assign(True)
     learner.shared.push()  # the actors stop at their next pull
     return on_policy.finish(
@@ -199,14 +189,14 @@ def train(config: ImpalaConfig, root_dir: str) -> Dict:
 
     waiting = 0  # rollouts queued and not yet trained on (some may sit in the dataset)
 
-    def iterate() -> on_policy.Iteration:
+    def iterate() -> training_loop.Iteration:
         nonlocal waiting
         while waiting < config.batch_size:
             actor.play()
             actor.writer.flush()
             waiting += config.num_parallel_envs
         waiting -= config.batch_size
-        return on_policy.Iteration(config.batch_size * config.rollout_length, learner.step())
+        return training_loop.Iteration(config.batch_size * config.rollout_length, learner.step())
 
     try:
         loop = _run(config, begun, agent, checkpointer, iterate, actor.scores)

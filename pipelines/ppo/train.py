@@ -11,7 +11,7 @@ from typing import Dict
 from tf_agents.metrics import py_metrics
 from tf_agents.train import actor
 
-from pipelines.common import batched_policy, environments, on_policy
+from pipelines.common import batched_policy, environments, on_policy, training_loop
 from pipelines.ppo.agent import make_agent
 from pipelines.ppo.config import PpoConfig, validate
 from pipelines.ppo.learner import MinibatchLearner
@@ -58,24 +58,15 @@ def train(config: PpoConfig, root_dir: str) -> Dict:
     )
     eval_policy = batched_policy.BatchedPyPolicy(agent.policy)
 
-    def iterate() -> on_policy.Iteration:
+    def iterate() -> training_loop.Iteration:
         before = steps_counter.result()
         while not rollouts.ready:
             collect_actor.run()
         losses = learner.run(rollouts.take(), iteration=int(train_step.numpy()))
-        return on_policy.Iteration(int(steps_counter.result() - before), losses)
+        return training_loop.Iteration(int(steps_counter.result() - before), losses)
 
-    loop = on_policy.OnPolicyLoop(
-        config,
-        run,
-        iterate,
-        checkpointer,
-        env_step,
-        scores,
-        eval_policy,
-        begun.eval_envs,
-        learning_rate,
-        begun.reached_stop_return,
+    loop = on_policy.make_loop(
+        config, begun, iterate, checkpointer, eval_policy, scores, learning_rate
     )
     loop.run()
     return on_policy.finish(

@@ -13,7 +13,7 @@ from tf_agents.train import actor
 from tf_agents.utils import common
 
 import envs
-from pipelines.common import batched_policy, on_policy
+from pipelines.common import batched_policy, on_policy, training_loop
 from pipelines.reinforce import episodes
 from pipelines.reinforce.agent import make_actor_network, make_agent, make_value_network
 from pipelines.reinforce.config import ReinforceConfig, validate
@@ -66,7 +66,7 @@ def train(config: ReinforceConfig, root_dir: str) -> Dict:
     eval_policy = batched_policy.BatchedPyPolicy(greedy_policy.GreedyPolicy(agent.policy))
     agent_train = common.function(agent.train)  # episode rows vary in length: shapes relaxed
 
-    def iterate() -> on_policy.Iteration:
+    def iterate() -> training_loop.Iteration:
         played = []
         for _ in range(config.episodes_per_iteration // config.num_parallel_envs):
             collect_actor.reset()
@@ -83,19 +83,10 @@ def train(config: ReinforceConfig, root_dir: str) -> Dict:
         }
         if config.value_baseline:
             losses["value_estimation_loss"] = float(extra.value_estimation_loss)
-        return on_policy.Iteration(sum(len(e.reward) for e in played), losses)
+        return training_loop.Iteration(sum(len(e.reward) for e in played), losses)
 
-    loop = on_policy.OnPolicyLoop(
-        config,
-        run,
-        iterate,
-        checkpointer,
-        env_step,
-        first_episodes,
-        eval_policy,
-        begun.eval_envs,
-        learning_rate,
-        begun.reached_stop_return,
+    loop = on_policy.make_loop(
+        config, begun, iterate, checkpointer, eval_policy, first_episodes, learning_rate
     )
     loop.run()
     return on_policy.finish(

@@ -10,6 +10,8 @@ import time
 import pipeline_cli
 import pytest
 
+from pipelines.dqn import collect_role
+
 # Tiny CartPole sizes: a few hundred train steps, checkpoints every 500 env steps.
 # update_period is pinned: the fault tests need a learner that trains often enough (~1,350 train
 # steps) for the collectors to report many weight versions, whatever the preset's ratio.
@@ -47,7 +49,9 @@ def roles(tmp_path):
         role.kill()
 
 
-def wait_for_checkpoint(learner: pipeline_cli.RoleProcess, run_dir: str, timeout: float = 240) -> None:
+def wait_for_checkpoint(
+    learner: pipeline_cli.RoleProcess, run_dir: str, timeout: float = 240
+) -> None:
     """Until the learner has checkpointed past the warm-up, and is still running.
 
     A file, not a progress line: progress prints every 10 s, and on a quiet machine the whole tiny
@@ -102,7 +106,9 @@ def test_server_two_collectors_and_a_learner_survive_kills(roles):
     assert summary["train_steps"] > 100
 
     # The surviving collector acted with weights the learner pushed, later and later ones.
-    versions = [int(v) for v in re.findall(r"weights of train step (\d+)", collectors[0].output())]
+    collector_0 = os.path.join(os.path.dirname(server.log), "run", collect_role.folder(0))
+    events = pipeline_cli.scalar_events(os.path.join(collector_0, "train"))
+    versions = [value for _, value in events["Metrics/WeightsTrainStep"]]
     assert versions and versions[-1] > versions[0] and max(versions) > 100
 
     # The server checkpoints itself when stopped.

@@ -7,7 +7,7 @@ import json
 import pytest
 import tensorflow as tf
 
-from pipelines.common import cli, config_checks, on_policy, run_dir, run_summary
+from pipelines.common import cli, config_checks, run_dir, run_summary, training_loop
 from pipelines.dqn import config as dqn_config
 from pipelines.dqn.agent import epsilon_schedule
 
@@ -17,7 +17,7 @@ from pipelines.dqn.agent import epsilon_schedule
     [(0, 100, 100), (99, 100, 100), (100, 100, 200), (250, 100, 300), (5, 0, 1 << 62)],
 )
 def test_next_multiple(step, interval, expected):
-    assert on_policy.next_multiple(step, interval) == expected
+    assert training_loop.next_multiple(step, interval) == expected
 
 
 def test_epsilon_is_1_in_the_warm_up_then_linear_then_flat():
