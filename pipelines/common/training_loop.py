@@ -77,6 +77,7 @@ class TrainingLoop:
         self._summaries = tf.summary.create_file_writer(run.join("train"))
         self.resumed_from = int(env_step.numpy())
         self._last_checkpoint_step = -1
+        self._last_summary_step = -1
         self._losses: Dict[str, float] = {}
         self._last_score: Optional[float] = None
         self._bar = progress.Progress(name or config.name, config.num_env_steps, self.resumed_from)
@@ -98,10 +99,14 @@ class TrainingLoop:
                 if iteration.warming_up:
                     self._bar.update(step, self._figures())  # Atari's warm-up takes minutes
                     continue
+                evaluate = config.eval_interval and step >= next_eval
                 if step >= next_summary:
                     self._write_summaries(step)
                     next_summary = step + config.summary_interval
-                if config.eval_interval and step >= next_eval:
+                elif evaluate:
+                    # Every evaluation step is a summary step too: an evaluation is timed from it.
+                    self._write_summaries(step)
+                if evaluate:
                     latest = self._evaluations.run(step)
                     next_eval = next_multiple(step, config.eval_interval)
                     self._bar.update(step, self._figures(), force=True)
@@ -116,6 +121,8 @@ class TrainingLoop:
             self._save_checkpoint()
             raise
         self._bar.close()
+        if self._last_summary_step != step:
+            self._write_summaries(step)  # the run's end, unless it was just summarized
         self._save_checkpoint()
         if self.reached_stop_return and step > self.resumed_from:
             assert self.last_eval is not None  # the evaluation that reached it
@@ -123,8 +130,6 @@ class TrainingLoop:
                 f"{self._stop_rule.describe(self.last_eval)}: stopped at {step:,} env steps",
                 flush=True,
             )
-        if next_summary - config.summary_interval != step:
-            self._write_summaries(step)  # the run's end, unless it was just summarized
         if config.eval_interval and self._evaluations.last_step != step:
             self._evaluations.run(step)  # the final weights, unless they were just evaluated
         self._summaries.flush()
@@ -156,6 +161,7 @@ class TrainingLoop:
         return figures
 
     def _write_summaries(self, step: int) -> None:
+        self._last_summary_step = step
         game_scores, game_lengths = self._scores.drain() if self._scores else ([], [])
         with self._summaries.as_default(step=step):
             if game_scores:
