@@ -8,7 +8,8 @@ collector processes and a learner.
 
 Each seed runs the real entry point in a subprocess (wall time includes TensorFlow start-up);
 the exported SavedModel alone is then evaluated on fresh environments. One JSON line per seed
-and one summary line.
+and one summary line. Each seed's record is appended to --out, and --page (docs/solve.md) is
+rewritten from that file: `--report_only` rewrites it without training.
 """
 
 import json
@@ -17,11 +18,13 @@ import subprocess
 import sys
 import tempfile
 import time
+from typing import Dict, List
 
 from absl import app, flags
 from tf_agents.policies import py_tf_eager_policy
 
 import envs
+from benchmarks import report
 from pipelines.common import evaluation, export
 
 PIPELINE = flags.DEFINE_string("pipeline", "cartpole_dqn", "Entry point under pipelines/.")
@@ -34,6 +37,14 @@ COLLECTORS = flags.DEFINE_integer(
     0,
     "Scale out through pipelines.launch with this many collectors (0: one process).",
 )
+OUT = flags.DEFINE_string(
+    "out",
+    os.path.join("benchmarks", "solve_results.jsonl"),
+    "JSON-lines file each seed's record is appended to.",
+)
+PAGE = flags.DEFINE_string("page", os.path.join("docs", "solve.md"), "The page to write.")
+REPORT_ONLY = flags.DEFINE_boolean("report_only", False, "Only rewrite the page from --out.")
+SOLVED_FRACTION = 0.95  # CartPole-v1 counts as solved at 475 of its 500
 
 
 def score_policy(policy_dir: str, episodes: int, seed: int) -> dict:
@@ -58,56 +69,113 @@ def score_policy(policy_dir: str, episodes: int, seed: int) -> dict:
     return evaluation.evaluate(policy, environments)
 
 
-def main(_):
+def run_seed(seed: str) -> Dict:
     work_dir = WORK_DIR.value or tempfile.mkdtemp(prefix="solve-")
+    root_dir = os.path.join(work_dir, f"{PIPELINE.value}-seed{seed}")
+    if COLLECTORS.value:
+        entry = ["pipelines.launch", f"--pipeline={PIPELINE.value}"]
+        entry.append(f"--collectors={COLLECTORS.value}")
+    else:
+        entry = [f"pipelines.{PIPELINE.value}"]
+    command = (
+        [sys.executable, "-m"]
+        + entry
+        + [f"--root_dir={root_dir}", f"--config.seed={seed}"]
+        + [f"--config.{o}" for o in OVERRIDES.value]
+    )
+    machine = report.machine()  # its load before the run
+    started = time.monotonic()
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+    wall = time.monotonic() - started
+    policy_dir = os.path.join(root_dir, "policies", "greedy_policy")
+    score = score_policy(policy_dir, EPISODES.value, seed=1_000_000 + 1000 * int(seed))
+    with open(os.path.join(root_dir, "summary.json")) as f:
+        summary = json.load(f)
+    return {
+        "name": f"{PIPELINE.value}_solve",
+        "pipeline": PIPELINE.value,
+        "seed": int(seed),
+        "collectors": COLLECTORS.value,
+        "overrides": OVERRIDES.value,
+        "wall_seconds": round(wall, 1),
+        "env_steps": summary["env_steps"],
+        "env_steps_per_second": summary["env_steps_per_second"],
+        "mean_return": round(score["mean"], 1),
+        "min_return": score["min"],
+        "episodes": score["episodes"],
+        "max_episode_steps": export.read_env_metadata(policy_dir)["max_episode_steps"],
+        "machine": machine,
+    }
+
+
+def page(records: List[Dict]) -> str:
+    """The page: per pipeline and way of running it, the latest record of each seed."""
+    latest: Dict[tuple, Dict] = {}
+    for record in records:
+        how = (record["pipeline"], record["collectors"], " ".join(record["overrides"]))
+        latest[how + (record["seed"],)] = record
+    rows = []
+    for (pipeline, collectors, overrides, seed), r in sorted(latest.items()):
+        command = f"`--pipeline={pipeline}`"
+        if collectors:
+            command += f" `--collectors={collectors}`"
+        if overrides:
+            command += " " + " ".join(f"`--override={o}`" for o in overrides.split())
+        solved = r["mean_return"] >= SOLVED_FRACTION * r["max_episode_steps"]
+        machine = r["machine"]
+        rows.append(
+            f"| {command} | {seed} | {r['mean_return']:.1f} ({r['min_return']:.0f}) | "
+            f"{'yes' if solved else 'no'} | {r['env_steps']:,} | {r['wall_seconds']:.0f} s | "
+            f"{machine['cpu']} ({machine['cores']} cores, load {machine['load_average']}) |"
+        )
+    return "\n".join([
+        "# Solve runs",
+        "",
+        "Classic-control presets trained from their default command, one seed at a time; each",
+        "exported greedy policy is then scored on 100 fresh episodes (CartPole-v1 counts as",
+        "solved at a mean of 475 of its 500). Wall time runs from process start to the exported",
+        "policy, TensorFlow's start-up and every process of a scaled-out run included; the load",
+        "is the machine's one-minute load average at the start. This page is made by",
+        "`python -m benchmarks.solve` from `benchmarks/solve_results.jsonl`:",
+        "",
+        "```sh",
+        "python -m benchmarks.solve --pipeline=cartpole_a2c --seeds=0,1,2",
+        "python -m benchmarks.solve --pipeline=cartpole_impala --collectors=2 --seeds=0,1,2",
+        "```",
+        "",
+        "| command | seed | greedy mean (worst game) | solved | env steps | wall time | machine |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+        *rows,
+        "",
+    ])  # fmt: skip
+
+
+def main(_):
     results = []
-    for seed in SEEDS.value:
-        root_dir = os.path.join(work_dir, f"{PIPELINE.value}-seed{seed}")
-        if COLLECTORS.value:
-            entry = ["pipelines.launch", f"--pipeline={PIPELINE.value}"]
-            entry.append(f"--collectors={COLLECTORS.value}")
-        else:
-            entry = [f"pipelines.{PIPELINE.value}"]
-        command = (
-            [sys.executable, "-m"]
-            + entry
-            + [f"--root_dir={root_dir}", f"--config.seed={seed}"]
-            + [f"--config.{o}" for o in OVERRIDES.value]
-        )
-        started = time.monotonic()
-        subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
-        wall = time.monotonic() - started
-        score = score_policy(
-            os.path.join(root_dir, "policies", "greedy_policy"),
-            EPISODES.value,
-            seed=1_000_000 + 1000 * int(seed),
-        )
-        with open(os.path.join(root_dir, "summary.json")) as f:
-            summary = json.load(f)
-        result = {
-            "name": f"{PIPELINE.value}_solve",
-            "seed": int(seed),
-            "collectors": COLLECTORS.value,
-            "wall_seconds": round(wall, 1),
-            "env_steps": summary["env_steps"],
-            "env_steps_per_second": summary["env_steps_per_second"],
-            "mean_return": round(score["mean"], 1),
-            "min_return": score["min"],
-            "episodes": score["episodes"],
-        }
+    for seed in [] if REPORT_ONLY.value else SEEDS.value:
+        result = run_seed(seed)
         results.append(result)
         print(json.dumps(result), flush=True)
-    print(
-        json.dumps(
-            {
-                "name": f"{PIPELINE.value}_solve_summary",
-                "worst_mean_return": min(r["mean_return"] for r in results),
-                "worst_wall_seconds": max(r["wall_seconds"] for r in results),
-                "seeds": len(results),
-                "overrides": OVERRIDES.value,
-            }
+        with open(OUT.value, "a") as out:
+            out.write(json.dumps(result) + "\n")
+    if results:
+        print(
+            json.dumps(
+                {
+                    "name": f"{PIPELINE.value}_solve_summary",
+                    "worst_mean_return": min(r["mean_return"] for r in results),
+                    "worst_wall_seconds": max(r["wall_seconds"] for r in results),
+                    "seeds": len(results),
+                    "overrides": OVERRIDES.value,
+                }
+            )
         )
-    )
+    records = []
+    if os.path.exists(OUT.value):
+        with open(OUT.value) as f:
+            records = [json.loads(line) for line in f if line.strip()]
+    report.write_text(PAGE.value, page(records))
+    print(f"wrote {PAGE.value}", file=sys.stderr)
 
 
 if __name__ == "__main__":
