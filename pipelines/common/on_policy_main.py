@@ -9,7 +9,7 @@ from typing import Optional
 
 from absl import flags
 
-from pipelines.common import cli, run_dir, stop_request
+from pipelines.common import cli, memory_check, run_dir, stop_request
 
 ROOT_DIR = flags.DEFINE_string(
     "root_dir",
@@ -28,8 +28,10 @@ def run_pipeline(pipeline: str, package: str, train_package: Optional[str] = Non
     cli.show_in_help(ROOT_DIR)
 
     def main(_argv):
+        config = config_flag.value
         try:
-            config_module.validate(config_flag.value)
+            config_module.validate(config)
+            memory_check.check(config.env_id, config.num_parallel_envs + config.eval_episodes)
         except ValueError as error:
             cli.fail(str(error))
         try:

@@ -4,9 +4,22 @@ TensorFlow is imported only after the flags are checked: a bad flag fails at onc
 that hosts a Reverb server can restart itself confined to loopback before anything heavy loads.
 """
 
-from pipelines.common import cli, loopback, run_dir, stop_request
+from pipelines.common import cli, loopback, memory_check, run_dir, stop_request
 from pipelines.common.role_flags import PORT, REPLAY_EXPOSE, REPLAY_SERVER, ROLE, ROOT_DIR, TASK
-from pipelines.dqn.config import presets, validate
+from pipelines.dqn.config import DqnConfig, presets, validate
+
+
+def check_memory(config: DqnConfig, role: str, external_replay: bool) -> None:
+    """The environments and replay this role's process holds must fit in memory."""
+    evaluation_envs = config.eval_episodes if config.eval_interval else 0
+    num_envs = {
+        "all": config.num_parallel_envs + evaluation_envs,
+        "collect": config.num_parallel_envs,
+        "train": evaluation_envs,
+        "replay": 0,
+    }[role]
+    holds_replay = role == "replay" or (role == "all" and not external_replay)
+    memory_check.check(config.env_id, num_envs, config.replay_capacity if holds_replay else 0)
 
 
 def run_pipeline(pipeline: str) -> None:
@@ -19,6 +32,7 @@ def run_pipeline(pipeline: str) -> None:
         try:
             config = config_flag.value
             validate(config)
+            check_memory(config, role, bool(REPLAY_SERVER.value))
         except ValueError as error:
             cli.fail(str(error))
         if REPLAY_SERVER.value and cli.address_problem(REPLAY_SERVER.value):

@@ -4,7 +4,7 @@ TensorFlow is imported only after the flags are checked: a bad flag fails at onc
 that hosts a Reverb server can restart itself confined to loopback before anything heavy loads.
 """
 
-from pipelines.common import cli, loopback, run_dir, stop_request
+from pipelines.common import cli, loopback, memory_check, run_dir, stop_request
 from pipelines.common.role_flags import PORT, REPLAY_EXPOSE, REPLAY_SERVER, ROLE, ROOT_DIR, TASK
 from pipelines.impala.config import presets, validate
 
@@ -19,6 +19,8 @@ def run_pipeline(pipeline: str) -> None:
         try:
             config = config_flag.value
             validate(config)
+            if role in ("all", "collect"):
+                memory_check.check(config.env_id, config.num_parallel_envs + config.eval_episodes)
         except ValueError as error:
             cli.fail(str(error))
         if role == "all" and address:

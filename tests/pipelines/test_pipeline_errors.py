@@ -3,6 +3,7 @@ any existing run as it was."""
 
 import fcntl
 import os
+import re
 import shutil
 import subprocess
 
@@ -109,6 +110,30 @@ def test_a_malformed_replay_server_address_is_refused_at_once(tmp_path, address,
     )
     assert pipeline_cli.error_line(result) == f"error: --replay_server={address}: {problem}"
     assert result.seconds < 30  # before TensorFlow loads; a connection attempt takes 30 s
+    assert not root_dir.exists()
+
+
+@pytest.mark.parametrize(
+    "overrides, extra",
+    [
+        ({"replay_capacity": 10**9}, []),
+        ({"num_parallel_envs": 10**7}, ["--role=collect", "--replay_server=localhost:1"]),
+    ],
+    ids=["replay", "collector_environments"],
+)
+def test_a_run_that_cannot_fit_in_memory_is_refused_at_once(tmp_path, overrides, extra):
+    root_dir = tmp_path / "run"
+    result = pipeline_cli.run(
+        "breakout_dqn", str(root_dir), dict(pipeline_cli.ATARI, **overrides), *extra, timeout=60
+    )
+    line = pipeline_cli.error_line(result)
+    assert re.fullmatch(
+        r"error: [\d,]+ environments( and a replay of [\d,]+ transitions)? of "
+        r"BreakoutNoFrameskip-v4 need at least [\d.]+ GiB of memory, more than the [\d.]+ GiB "
+        r"this machine has: lower config\.num_parallel_envs( or config\.replay_capacity)?",
+        line,
+    ), line
+    assert result.seconds < 30  # before TensorFlow loads
     assert not root_dir.exists()
 
 
