@@ -10,6 +10,7 @@ Each recipe runs `python -m pipelines.<pipeline> --root_dir=... --preset=<preset
 is rewritten from that file after every run.
 """
 
+import importlib
 import json
 import os
 import subprocess
@@ -55,6 +56,12 @@ OUT = flags.DEFINE_string(
 )
 PAGE = flags.DEFINE_string("page", os.path.join("docs", "book_recipes.md"), "The page to write.")
 REPORT_ONLY = flags.DEFINE_boolean("report_only", False, "Only rewrite the page from --out.")
+NUM_ENV_STEPS = flags.DEFINE_integer(
+    "num_env_steps",
+    0,
+    "Cut each recipe's budget to this many env steps (0: the recipe's own); the page says so.",
+    lower_bound=0,
+)
 
 
 def score(policy_dir: str, episodes: int) -> Dict:
@@ -72,6 +79,8 @@ def run_recipe(pipeline: str, preset: str) -> Dict:
     root_dir = os.path.join(WORK_DIR.value, f"{pipeline}-{preset}")
     command = [sys.executable, "-m", f"pipelines.{pipeline}", f"--root_dir={root_dir}",
                f"--preset={preset}"]  # fmt: skip
+    if NUM_ENV_STEPS.value:
+        command.append(f"--config.num_env_steps={NUM_ENV_STEPS.value}")
     started = time.monotonic()
     with open(f"{root_dir}.log", "a") as log:
         subprocess.run(command, cwd=processes.REPO, check=True, stdout=log, stderr=log)
@@ -83,12 +92,21 @@ def run_recipe(pipeline: str, preset: str) -> Dict:
         "pipeline": pipeline,
         "preset": preset,
         "env_steps": summary["env_steps"],
+        "budget_cut": bool(NUM_ENV_STEPS.value),
+        "recipe_env_steps": _recipe_budget(pipeline, preset),
         "wall_seconds": round(wall, 1),
         "mean_return": round(result["mean_return"], 1),
         "std_return": round(result["std_return"], 1),
         "episodes": result["episodes"],
         "machine": report.machine(),
     }
+
+
+def _recipe_budget(pipeline: str, preset: str) -> int:
+    """The recipe's own num_env_steps, as its preset sets it."""
+    package = pipeline.rsplit("_", 1)[1]  # cartpole_dqn -> dqn
+    configs = importlib.import_module(f"pipelines.{package}.config")
+    return configs.presets(pipeline)[preset]().num_env_steps
 
 
 def page(records: List[Dict]) -> str:
@@ -98,9 +116,14 @@ def page(records: List[Dict]) -> str:
         record = latest.get((pipeline, preset))
         ours = "not run yet"
         if record:
+            cut = (
+                f" (of the recipe's {record['recipe_env_steps']:,}: the run was cut short)"
+                if record.get("budget_cut")
+                else ""
+            )
             ours = (
                 f"{record['mean_return']:.1f} ± {record['std_return']:.1f} over "
-                f"{record['episodes']} episodes, after {record['env_steps']:,} env steps in "
+                f"{record['episodes']} episodes, after {record['env_steps']:,} env steps{cut} in "
                 f"{record['wall_seconds'] / 60:.1f} min ({record['machine']['cpu']}, "
                 f"{record['machine']['cores']} cores, load {record['machine']['load_average']})"
             )
