@@ -18,13 +18,14 @@ import subprocess
 import sys
 import tempfile
 import time
-from typing import Dict, List
+from typing import Dict
 
+import gymnasium as gym
 from absl import app, flags
 from tf_agents.policies import py_tf_eager_policy
 
 import envs
-from benchmarks import report
+from benchmarks import report, solve_page
 from pipelines.common import evaluation, export
 
 PIPELINE = flags.DEFINE_string("pipeline", "cartpole_dqn", "Entry point under pipelines/.")
@@ -44,7 +45,6 @@ OUT = flags.DEFINE_string(
 )
 PAGE = flags.DEFINE_string("page", os.path.join("docs", "solve.md"), "The page to write.")
 REPORT_ONLY = flags.DEFINE_boolean("report_only", False, "Only rewrite the page from --out.")
-SOLVED_FRACTION = 0.95  # CartPole-v1 counts as solved at 475 of its 500
 
 
 def score_policy(policy_dir: str, episodes: int, seed: int) -> dict:
@@ -69,6 +69,11 @@ def score_policy(policy_dir: str, episodes: int, seed: int) -> dict:
     return evaluation.evaluate(policy, environments)
 
 
+def episode_limit(metadata: Dict) -> int:
+    """The episode length the policy was scored under: the run's own limit, else the env's."""
+    return metadata["max_episode_steps"] or gym.spec(metadata["env_id"]).max_episode_steps
+
+
 def run_seed(seed: str) -> Dict:
     work_dir = WORK_DIR.value or tempfile.mkdtemp(prefix="solve-")
     root_dir = os.path.join(work_dir, f"{PIPELINE.value}-seed{seed}")
@@ -91,6 +96,7 @@ def run_seed(seed: str) -> Dict:
     score = score_policy(policy_dir, EPISODES.value, seed=1_000_000 + 1000 * int(seed))
     with open(os.path.join(root_dir, "summary.json")) as f:
         summary = json.load(f)
+    metadata = export.read_env_metadata(policy_dir)
     return {
         "name": f"{PIPELINE.value}_solve",
         "pipeline": PIPELINE.value,
@@ -103,51 +109,10 @@ def run_seed(seed: str) -> Dict:
         "mean_return": round(score["mean"], 1),
         "min_return": score["min"],
         "episodes": score["episodes"],
-        "max_episode_steps": export.read_env_metadata(policy_dir)["max_episode_steps"],
+        "env_id": metadata["env_id"],
+        "max_episode_steps": episode_limit(metadata),
         "machine": machine,
     }
-
-
-def page(records: List[Dict]) -> str:
-    """The page: per pipeline and way of running it, the latest record of each seed."""
-    latest: Dict[tuple, Dict] = {}
-    for record in records:
-        how = (record["pipeline"], record["collectors"], " ".join(record["overrides"]))
-        latest[how + (record["seed"],)] = record
-    rows = []
-    for (pipeline, collectors, overrides, seed), r in sorted(latest.items()):
-        command = f"`--pipeline={pipeline}`"
-        if collectors:
-            command += f" `--collectors={collectors}`"
-        if overrides:
-            command += " " + " ".join(f"`--override={o}`" for o in overrides.split())
-        solved = r["mean_return"] >= SOLVED_FRACTION * r["max_episode_steps"]
-        machine = r["machine"]
-        rows.append(
-            f"| {command} | {seed} | {r['mean_return']:.1f} ({r['min_return']:.0f}) | "
-            f"{'yes' if solved else 'no'} | {r['env_steps']:,} | {r['wall_seconds']:.0f} s | "
-            f"{machine['cpu']} ({machine['cores']} cores, load {machine['load_average']}) |"
-        )
-    return "\n".join([
-        "# Solve runs",
-        "",
-        "Classic-control presets trained from their default command, one seed at a time; each",
-        "exported greedy policy is then scored on 100 fresh episodes (CartPole-v1 counts as",
-        "solved at a mean of 475 of its 500). Wall time runs from process start to the exported",
-        "policy, TensorFlow's start-up and every process of a scaled-out run included; the load",
-        "is the machine's one-minute load average at the start. This page is made by",
-        "`python -m benchmarks.solve` from `benchmarks/solve_results.jsonl`:",
-        "",
-        "```sh",
-        "python -m benchmarks.solve --pipeline=cartpole_a2c --seeds=0,1,2",
-        "python -m benchmarks.solve --pipeline=cartpole_impala --collectors=2 --seeds=0,1,2",
-        "```",
-        "",
-        "| command | seed | greedy mean (worst game) | solved | env steps | wall time | machine |",
-        "| --- | --- | --- | --- | --- | --- | --- |",
-        *rows,
-        "",
-    ])  # fmt: skip
 
 
 def main(_):
@@ -174,7 +139,7 @@ def main(_):
     if os.path.exists(OUT.value):
         with open(OUT.value) as f:
             records = [json.loads(line) for line in f if line.strip()]
-    report.write_text(PAGE.value, page(records))
+    report.write_text(PAGE.value, solve_page.page(records))
     print(f"wrote {PAGE.value}", file=sys.stderr)
 
 

@@ -1,6 +1,6 @@
-"""benchmarks.solve's page: the latest record of each seed, solved or not by the 95% rule."""
+"""benchmarks.solve_page: the latest record of each seed, solved or not by the 95% rule."""
 
-from benchmarks import solve
+from benchmarks import solve_page
 
 MACHINE = {"cpu": "Some CPU", "cores": 2, "load_average": 0.5}
 
@@ -28,7 +28,7 @@ def test_the_page_shows_each_seeds_latest_run_and_whether_it_solved():
         _record(1, 474.9, 33.6, collectors=2),
         _record(0, 480.0, 60.0),  # one process: its own row
     ]
-    rows = [line for line in solve.page(records).splitlines() if line.startswith("| `")]
+    rows = [line for line in solve_page.page(records).splitlines() if line.startswith("| `")]
     assert rows == [
         "| `--pipeline=cartpole_impala` | 0 | 480.0 (380) | yes | 50,000 | 60 s "
         "| Some CPU (2 cores, load 0.5) |",
