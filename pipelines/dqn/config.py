@@ -128,21 +128,11 @@ class DqnConfig:
 
 
 def cartpole() -> DqnConfig:
-    """PureJaxRL's CartPole DQN settings, trained until a greedy mean of 490 holds over 100 fresh
-    episodes: seeds 0-9 solved in 45-85 s each.
-
-    The usual failure of DQN here is a policy that balances the pole but lets the cart drift off
-    the track after 300-450 steps: our earlier preset (40k env steps, 5-step double DQN, a 100k
-    replay) left seeds 2-4 at 360-460, and SB3 with RL-Zoo's settings scores 113 on seed 4. What
-    fixed it, measured on seeds 3 and 4 (PureJaxRL's CartPole settings): a long exploration phase
-    (epsilon to 0.05 over 240k env steps), a replay of only the last 10k transitions, few train
-    steps per env step (1 per 10) and a target network refreshed every 50 train steps; both seeds
-    hold 500 from ~225k env steps on. A schedule compressed to 80k env steps did not (~300 at
-    115k). Runs stop at 160k-340k env steps once solved; runs are not bit-reproducible (threads),
-    and one of six runs stalled near 400 until a 300k budget ran out, hence the 400k cap.
-    Most of the time is collection: 64 environments in one batch share each policy call (2,800
-    vs 2,500 env steps/s with 32, before the replay writer's speed-up; ~4,000 since). Seeds 0-9
-    solved in 45-85 s each.
+    """PureJaxRL's CartPole DQN settings: a long exploration phase (epsilon to 0.05 over 240k env
+    steps), a replay of only the last 10k transitions, a train step per 10 env steps and a target
+    refresh every 50 train steps; 64 environments share each policy call. Trains until a greedy
+    mean of 490 holds over 100 fresh episodes, 400k env steps at most: seeds 0-9 solved in
+    45-85 s each (docs/benchmarks.md).
     """
     return DqnConfig(
         name="cartpole_dqn",
@@ -171,15 +161,11 @@ def cartpole() -> DqnConfig:
 
 
 def lunarlander() -> DqnConfig:
-    """LunarLander-v3 with double DQN and 3-step returns, trained until a greedy mean of 200
-    holds over 100 fresh episodes: seeds 0-2 in 3.7-8.4 minutes.
-
-    The greedy return swings between evaluations (10-episode evaluations 96-245 over the last
-    100k env steps of one run), so the weights at the end of a fixed budget are a lottery: 400k
-    env steps without the stop rule gave 204.4, 179.1 and 219.2 on seeds 0-2. With the rule and
-    a 400k budget seed 2 never confirmed 200 (189.7 at the end); with this preset (600k, a slower
-    learning-rate decay) seeds 0-2 stopped at 250k, 125k and 275k env steps and scored 224.3,
-    220.6 and 209.2 over 100 fresh episodes, in 3.7-8.4 minutes (~600 env steps/s).
+    """LunarLander-v3 with double DQN, 3-step returns and a learning rate decayed over the run.
+    The greedy return swings between evaluations, so the last weights of a fixed budget are a
+    lottery: training stops once a greedy mean of 200 holds over 100 fresh episodes (600k env
+    steps at most). Seeds 0-2 stopped at 125k-275k env steps and scored 209-224 over 100 fresh
+    episodes, in 3.7-8.4 minutes.
     """
     return DqnConfig(
         name="lunarlander_dqn",
