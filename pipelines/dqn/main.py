@@ -4,9 +4,18 @@ TensorFlow is imported only after the flags are checked: a bad flag fails at onc
 that hosts a Reverb server can restart itself confined to loopback before anything heavy loads.
 """
 
+from absl import flags
+
 from pipelines.common import cli, loopback, memory_check, run_dir, stop_request
 from pipelines.common.role_flags import PORT, REPLAY_EXPOSE, REPLAY_SERVER, ROLE, ROOT_DIR, TASK
 from pipelines.dqn.config import DqnConfig, presets, validate
+
+DISCARD_DAMAGED_REPLAY = flags.DEFINE_boolean(
+    "discard_damaged_replay",
+    False,
+    "A replay checkpoint that cannot be restored is moved aside to <replay dir>_damaged/ and the "
+    "replay refills, instead of the run being refused (the networks' checkpoint is kept).",
+)
 
 
 def check_memory(config: DqnConfig, role: str, external_replay: bool) -> None:
@@ -25,7 +34,9 @@ def check_memory(config: DqnConfig, role: str, external_replay: bool) -> None:
 def run_pipeline(pipeline: str) -> None:
     """Defines --preset and --config for a DQN entry point and runs the chosen role with them."""
     config_flag = cli.define_config(presets(pipeline))
-    cli.show_in_help(ROOT_DIR, REPLAY_SERVER, ROLE, PORT, TASK, REPLAY_EXPOSE)
+    cli.show_in_help(
+        ROOT_DIR, REPLAY_SERVER, ROLE, PORT, TASK, REPLAY_EXPOSE, DISCARD_DAMAGED_REPLAY
+    )
 
     def main(_argv):
         root_dir, role = ROOT_DIR.value, ROLE.value
@@ -51,9 +62,14 @@ def run_pipeline(pipeline: str) -> None:
         from pipelines.dqn import collect_role, replay_role, train, train_role
 
         if role == "all":
-            train.train(config, root_dir=root_dir, replay_server=REPLAY_SERVER.value)
+            train.train(
+                config,
+                root_dir=root_dir,
+                replay_server=REPLAY_SERVER.value,
+                discard_damaged_replay=DISCARD_DAMAGED_REPLAY.value,
+            )
         elif role == "replay":
-            replay_role.serve(config, root_dir, PORT.value)
+            replay_role.serve(config, root_dir, PORT.value, DISCARD_DAMAGED_REPLAY.value)
         elif role == "collect":
             collect_role.collect(config, root_dir, REPLAY_SERVER.value, TASK.value)
         else:

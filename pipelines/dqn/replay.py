@@ -12,6 +12,8 @@ at ~1 KB per Atari frame it would otherwise cost as much as the frame itself.
 """
 
 import collections
+import json
+import os
 from typing import Optional, Sequence
 
 import numpy as np
@@ -19,6 +21,8 @@ import reverb
 import tensorflow as tf
 from tf_agents.specs import tensor_spec
 from tf_agents.trajectories import trajectory as trajectory_lib
+
+from pipelines.common.cli import UserError
 
 TABLE = "experience"
 # Trajectory fields packed into the float32 scalars column (all exact in float32: small ints and
@@ -31,6 +35,9 @@ _NEUTRAL_STEP = np.array([2, 0, 0, 0.0, 1.0], np.float32)
 # chunks. Measured on Breakout: 8 steps = 1.67 KB per transition at ~85 env steps/s with
 # training; 32 steps = 1.37 KB at ~55 env steps/s.
 _CHUNK_LENGTH = 8
+# Beside each replay checkpoint: how many transitions it holds, which is what a damaged one loses.
+_SIZE_FILE = "transitions.json"
+_DONE_FILE = "DONE"  # Reverb's mark of a complete checkpoint
 
 
 def collect_data_spec(environment) -> trajectory_lib.Trajectory:
@@ -247,10 +254,69 @@ def connect(address: str, timeout_seconds: float = 30.0) -> reverb.Client:
 
 
 def start_server(
-    tables: Sequence[reverb.Table], port: Optional[int] = None, checkpoint_dir: Optional[str] = None
+    tables: Sequence[reverb.Table],
+    port: Optional[int] = None,
+    checkpoint_dir: Optional[str] = None,
+    discard_damaged: bool = False,
 ) -> reverb.Server:
-    """A Reverb server; with `checkpoint_dir`, it restores the newest complete checkpoint there."""
-    checkpointer = (
-        reverb.checkpointers.DefaultCheckpointer(checkpoint_dir) if checkpoint_dir else None
-    )
-    return reverb.Server(list(tables), port=port, checkpointer=checkpointer)
+    """A Reverb server; with `checkpoint_dir`, it restores the newest complete checkpoint there.
+
+    A checkpoint that cannot be restored is refused in one line (UserError), or with
+    discard_damaged moved aside, to `<checkpoint_dir>_damaged/`, never deleted, and the next
+    newest is tried: the server may start empty, and the run then refills its replay.
+    """
+    while True:
+        checkpointer = (
+            reverb.checkpointers.DefaultCheckpointer(checkpoint_dir) if checkpoint_dir else None
+        )
+        try:
+            return reverb.Server(list(tables), port=port, checkpointer=checkpointer)
+        except RuntimeError as error:
+            damaged = _newest_checkpoint(checkpoint_dir) if checkpoint_dir else None
+            if damaged is None:
+                raise
+            reason = str(error).strip().splitlines()[0]
+            lost = _transitions_in(damaged)
+            what = f"{lost:,} transitions" if lost is not None else "the transitions it held"
+            if not discard_damaged:
+                raise UserError(
+                    f"the replay checkpoint {damaged} cannot be restored ({reason}); rerun with "
+                    f"--discard_damaged_replay to set it aside and refill the replay ({what} "
+                    "lost; the networks' checkpoint is kept)"
+                ) from None
+            aside = checkpoint_dir.rstrip("/") + "_damaged"
+            os.makedirs(aside, exist_ok=True)
+            os.rename(damaged, os.path.join(aside, os.path.basename(damaged)))
+            print(
+                f"the replay checkpoint {damaged} cannot be restored ({reason}): moved to {aside}; "
+                f"{what} lost, the replay refills",
+                flush=True,
+            )
+
+
+def checkpoint(client: reverb.Client) -> str:
+    """Checkpoints the server's tables; notes beside them how many transitions the replay held."""
+    path = client.checkpoint()
+    with open(os.path.join(path, _SIZE_FILE), "w") as f:
+        json.dump({"transitions": int(client.server_info()[TABLE].current_size)}, f)
+    return path
+
+
+def _newest_checkpoint(checkpoint_dir: str) -> Optional[str]:
+    """The checkpoint Reverb restores: the newest folder with its DONE mark."""
+    if not os.path.isdir(checkpoint_dir):
+        return None
+    complete = [
+        name
+        for name in os.listdir(checkpoint_dir)
+        if os.path.exists(os.path.join(checkpoint_dir, name, _DONE_FILE))
+    ]
+    return os.path.join(checkpoint_dir, max(complete)) if complete else None
+
+
+def _transitions_in(path: str) -> Optional[int]:
+    try:
+        with open(os.path.join(path, _SIZE_FILE)) as f:
+            return int(json.load(f)["transitions"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None

@@ -49,7 +49,9 @@ def make_tables(config: DqnConfig, environment):
     return tables, variables
 
 
-def serve(config: DqnConfig, root_dir: str, port: int) -> None:
+def serve(
+    config: DqnConfig, root_dir: str, port: int, discard_damaged_replay: bool = False
+) -> None:
     """Runs the server until SIGINT or SIGTERM; checkpoints as it goes and on the way out."""
     try:
         validate(config)
@@ -62,7 +64,12 @@ def serve(config: DqnConfig, root_dir: str, port: int) -> None:
     tables, variables = make_tables(config, environment)
     checkpoint_dir = run.join("checkpoint") if config.checkpoint_replay else None
     try:
-        server = replay.start_server(tables, port=port or None, checkpoint_dir=checkpoint_dir)
+        server = replay.start_server(
+            tables,
+            port=port or None,
+            checkpoint_dir=checkpoint_dir,
+            discard_damaged=discard_damaged_replay,
+        )
     except RuntimeError as error:  # e.g. the port is taken
         raise UserError(f"cannot start the replay server on port {port}: {error}") from None
     client = server.localhost_client()
@@ -86,10 +93,10 @@ def serve(config: DqnConfig, root_dir: str, port: int) -> None:
             time.sleep(_POLL_SECONDS)
             stop_request.check()
             if checkpoint_dir and inserted() >= next_checkpoint:
-                client.checkpoint()
+                replay.checkpoint(client)
                 next_checkpoint = inserted() + config.checkpoint_interval
     except KeyboardInterrupt:
         if checkpoint_dir:
-            path = client.checkpoint()
+            path = replay.checkpoint(client)
             print(f"replay server stopped; checkpoint {path}", flush=True)
         server.stop()

@@ -55,6 +55,7 @@ def make_replay(
     frame_stack: int,
     client: Optional[reverb.Client],
     address: str,
+    discard_damaged: bool = False,
 ) -> Replay:
     """The embedded Reverb server (restoring its checkpoint), or the external one at `address`."""
     server = None
@@ -64,15 +65,21 @@ def make_replay(
             step_spec, config.replay_capacity, replay.window_length(frame_stack, config.n_step)
         )
         server = replay.start_server(
-            [table], checkpoint_dir=run.join("replay") if config.checkpoint_replay else None
+            [table],
+            checkpoint_dir=run.join("replay") if config.checkpoint_replay else None,
+            discard_damaged=discard_damaged,
         )
         client, address = server.localhost_client(), f"localhost:{server.port}"
     writer = replay.FrameReplayWriter(client, config.num_parallel_envs, frame_stack, config.n_step)
     return Replay(server, client, address, writer)
 
 
-def train(config: DqnConfig, root_dir: str, replay_server: str = "") -> Dict:
-    """Trains (or resumes) a DQN run in root_dir; returns what it writes to summary.json."""
+def train(
+    config: DqnConfig, root_dir: str, replay_server: str = "", discard_damaged_replay: bool = False
+) -> Dict:
+    """Trains (or resumes) a DQN run in root_dir; returns what it writes to summary.json.
+    discard_damaged_replay: a replay checkpoint that cannot be restored is set aside (the
+    replay refills) instead of refused."""
     try:
         validate(config)
         client = replay.connect(replay_server) if replay_server else None
@@ -103,7 +110,13 @@ def train(config: DqnConfig, root_dir: str, replay_server: str = "") -> Dict:
 
     frame_stack = config.frame_stack if envs.is_atari(config.env_id) else 1
     experience = make_replay(
-        config, run, agent.collect_data_spec, frame_stack, client, replay_server
+        config,
+        run,
+        agent.collect_data_spec,
+        frame_stack,
+        client,
+        replay_server,
+        discard_damaged_replay,
     )
     dqn_learner = make_learner(config, run, agent, train_step, experience.address, frame_stack)
     checkpointer = checkpoints.open_checkpointer(
@@ -161,7 +174,7 @@ def train(config: DqnConfig, root_dir: str, replay_server: str = "") -> Dict:
     def save_checkpoint(step: int) -> None:
         experience.writer.flush()
         if experience.server is not None and config.checkpoint_replay:
-            experience.client.checkpoint()  # replay first: a kill between the two is harmless
+            replay.checkpoint(experience.client)  # replay first: a kill between the two is harmless
         checkpointer.save(global_step=step)
 
     loop = training_loop.TrainingLoop(

@@ -104,3 +104,63 @@ def test_a_trained_run_without_checkpoints_is_not_trained_again_from_zero(finish
         "use another --root_dir"
     )
     assert pipeline_cli.snapshot(root) == before
+
+
+def _damage_newest_replay(root: str) -> str:
+    """Truncates the newest replay checkpoint's items file; returns that checkpoint's folder."""
+    newest = max(glob.glob(os.path.join(root, "replay", "*", "DONE")))
+    folder = os.path.dirname(newest)
+    (items,) = glob.glob(os.path.join(folder, "*items*"))
+    with open(items, "r+b") as f:
+        f.truncate(os.path.getsize(items) // 2)
+    return folder
+
+
+def _transitions(folder: str) -> int:
+    """What the run noted beside the replay checkpoint: the transitions it held (some, at least)."""
+    transitions = pipeline_cli.read_json(os.path.join(folder, "transitions.json"))["transitions"]
+    assert transitions > 0
+    return transitions
+
+
+@pytest.fixture(scope="module")
+def replay_run(tmp_path_factory) -> str:
+    """A tiny CartPole run that checkpoints its replay, finished."""
+    root = str(tmp_path_factory.mktemp("replay_run") / "run")
+    result = pipeline_cli.run("cartpole_dqn", root, dict(CLASSIC, checkpoint_replay=True))
+    assert result.returncode == 0, result.stderr
+    return root
+
+
+def test_a_damaged_replay_checkpoint_is_refused_in_one_line_and_nothing_changes(
+    replay_run, tmp_path
+):
+    root = pipeline_cli.copy_run(replay_run, tmp_path / "run")
+    folder = _damage_newest_replay(root)
+    before = pipeline_cli.snapshot(root)
+    result = pipeline_cli.run("cartpole_dqn", root, dict(CLASSIC, checkpoint_replay=True))
+    line = pipeline_cli.error_line(result)
+    assert line.startswith(f"error: the replay checkpoint {folder} cannot be restored (")
+    assert line.endswith(
+        "rerun with --discard_damaged_replay to set it aside and refill the replay "
+        f"({_transitions(folder):,} transitions lost; the networks' checkpoint is kept)"
+    ), line
+    assert "Traceback" not in result.stderr
+    assert pipeline_cli.snapshot(root) == before
+
+
+def test_discard_damaged_replay_sets_it_aside_and_the_run_resumes(replay_run, tmp_path):
+    root = pipeline_cli.copy_run(replay_run, tmp_path / "run")
+    folder = _damage_newest_replay(root)
+    trained_to = pipeline_cli.read_json(os.path.join(root, "summary.json"))["env_steps"]
+    overrides = dict(CLASSIC, checkpoint_replay=True, num_env_steps=900)
+    result = pipeline_cli.run("cartpole_dqn", root, overrides, "--discard_damaged_replay")
+    assert result.returncode == 0, result.stderr
+    aside = os.path.join(root, "replay_damaged")
+    assert f"the replay checkpoint {folder} cannot be restored (" in result.stdout
+    lost = _transitions(os.path.join(aside, os.path.basename(folder)))
+    assert f"moved to {aside}; {lost:,} transitions lost, the replay refills" in result.stdout
+    assert os.listdir(aside) == [os.path.basename(folder)]
+    summary = pipeline_cli.read_json(os.path.join(root, "summary.json"))
+    assert summary["resumed_from_env_step"] >= trained_to - 300  # the networks were kept
+    assert summary["env_steps"] >= 900
