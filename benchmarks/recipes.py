@@ -95,8 +95,8 @@ def run_recipe(pipeline: str, preset: str) -> Dict:
         "budget_cut": bool(NUM_ENV_STEPS.value),
         "recipe_env_steps": _recipe_budget(pipeline, preset),
         "wall_seconds": round(wall, 1),
-        "mean_return": round(result["mean_return"], 1),
-        "std_return": round(result["std_return"], 1),
+        "mean_return": round(result["mean"], 1),
+        "std_return": round(result["std"], 1),
         "episodes": result["episodes"],
         "machine": report.machine(),
     }

@@ -308,10 +308,10 @@ def summarize(episodes, env_id: str, seed: int, epsilon: float, policy: str) -> 
     """The last line's JSON; `policy` is the export's directory, or 'random'."""
     scores = np.array([e.score for e in episodes], np.float64)
     return {
-        "mean_return": float(scores.mean()),
-        "std_return": float(scores.std()),
-        "min_return": float(scores.min()),
-        "max_return": float(scores.max()),
+        "mean": float(scores.mean()),
+        "std": float(scores.std()),
+        "min": float(scores.min()),
+        "max": float(scores.max()),
         "episodes": len(episodes),
         "mean_length": float(np.mean([e.length for e in episodes])),
         "env_id": env_id,

@@ -148,8 +148,8 @@ def test_atari_policy_plays_the_env_json_game_with_the_raw_score(fire_policy, co
     summary = summary_line(result)
     assert "on SpaceInvadersNoFrameskip-v4 (from env.json)" in result.stdout
     assert summary["episodes"] == 1
-    assert summary["mean_return"] == summary["min_return"] == summary["max_return"] == raw
-    assert summary["std_return"] == 0
+    assert summary["mean"] == summary["min"] == summary["max"] == raw
+    assert summary["std"] == 0
     assert summary["mean_length"] == steps  # env.json's max_episode_steps, skip_start counted
 
 
@@ -171,22 +171,22 @@ def test_cartpole_table_json_and_mp4(commands):
     result, _, mp4 = commands["cartpole_mp4"]
     summary = summary_line(result)
     assert set(summary) >= {
-        "mean_return",
-        "std_return",
-        "min_return",
-        "max_return",
+        "mean",
+        "std",
+        "min",
+        "max",
         "episodes",
         "mean_length",
     }
     rows = table_rows(result)
     assert [row[0] for row in rows] == [1, 2, 3] and summary["episodes"] == 3
     returns = np.array([row[1] for row in rows])
-    assert summary["mean_return"] == pytest.approx(returns.mean(), abs=0.05)
-    assert summary["std_return"] == pytest.approx(returns.std(), abs=0.05)
-    assert (summary["min_return"], summary["max_return"]) == (returns.min(), returns.max())
+    assert summary["mean"] == pytest.approx(returns.mean(), abs=0.05)
+    assert summary["std"] == pytest.approx(returns.std(), abs=0.05)
+    assert (summary["min"], summary["max"]) == (returns.min(), returns.max())
     assert summary["mean_length"] == pytest.approx(np.mean([row[2] for row in rows]))
     assert all(row[1] == row[2] for row in rows)  # CartPole pays 1 per step
-    assert 1 <= summary["min_return"] <= summary["max_return"] <= 500
+    assert 1 <= summary["min"] <= summary["max"] <= 500
     assert "on CartPole-v1 (from env.json)" in result.stdout
     frames = iio.imread(mp4, index=None, plugin="FFMPEG")
     assert len(frames) == rows[0][2] + 1  # the first episode only
@@ -323,12 +323,12 @@ def test_random_policy_scores_the_raw_game_in_the_same_json():
     line = summary_line(cartpole.result(timeout=120))
     assert line["policy"] == "random" and line["episodes"] == 3
     assert line["env_id"] == "CartPole-v1" and line["epsilon"] == 0.0
-    assert 8 <= line["min_return"] <= line["mean_return"] <= line["max_return"] < 100
+    assert 8 <= line["min"] <= line["mean"] <= line["max"] < 100
     result = breakout.result(timeout=120)
     line = summary_line(result)
     assert line["policy"] == "random" and line["seed"] == 1
     assert [length for _, _, length in table_rows(result)] and line["mean_length"] > 100
-    assert line["mean_return"] >= 0
+    assert line["mean"] >= 0
 
 
 @pytest.mark.parametrize(
