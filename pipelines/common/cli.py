@@ -2,11 +2,12 @@
 
 import dataclasses
 import difflib
+import errno
 import logging
 import re
 import sys
 import warnings
-from typing import Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional
 
 from absl import app, flags
 from absl import logging as absl_logging
@@ -154,8 +155,51 @@ def _stopped_message() -> str:
     )
 
 
+# The run directory this process writes to, and what clears a write cut short there.
+_run_dir: Dict[str, Any] = {"path": None, "clean": None}
+
+
+def note_run_dir(path: str, clean: Callable[[], None]) -> None:
+    _run_dir["path"], _run_dir["clean"] = path, clean
+
+
+def _disk_full(error: BaseException) -> Optional[BaseException]:
+    """The exception in `error`'s chain that says the disk is full, or None. TensorFlow and
+    Reverb raise their own types for it, with the system's message in the text."""
+    seen = set()
+    current: Optional[BaseException] = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if getattr(current, "errno", None) == errno.ENOSPC or "No space left on device" in str(
+            current
+        ):
+            return current
+        current = current.__cause__ or current.__context__
+    return None
+
+
+def _disk_full_message(cause: BaseException) -> str:
+    where = getattr(cause, "filename", None) or _run_dir["path"] or "the run directory"
+    if _run_dir["path"]:  # the entry of the run directory being written, when the text names it
+        inside = re.search(re.escape(_run_dir["path"]) + r"/[^/\s;:,'\"]+", str(cause))
+        where = inside.group(0) if inside else _run_dir["path"]
+    if _run_dir["clean"]:
+        _run_dir["clean"]()
+    if not _checkpoints["opened"]:
+        kept = "the run's files are unchanged"
+    elif _checkpoints["step"] is None:
+        kept = "the run had no checkpoint yet"
+    else:
+        kept = f"the checkpoint at env step {_checkpoints['step']:,} is intact"
+    return (
+        f"no space left on device while writing to {where}; {kept} and half-written files "
+        "were removed. Free some space and run the same command to resume."
+    )
+
+
 def run(main: Callable) -> None:
-    """app.run with one-line errors for bad flags and UserError, and a clean Ctrl-C."""
+    """app.run with one-line errors for bad flags, UserError and a full disk, and a clean
+    Ctrl-C."""
 
     def guarded_main(argv):
         if len(argv) > 1:
@@ -168,6 +212,12 @@ def run(main: Callable) -> None:
         except KeyboardInterrupt:
             sys.stderr.write(f"\n{_stopped_message()}\n")
             sys.exit(130)
+        except Exception as error:
+            cause = _disk_full(error)
+            if cause is None:
+                raise
+            sys.stderr.write(f"error: {_disk_full_message(cause)}\n")
+            sys.exit(1)
 
     app.run(guarded_main, flags_parser=parse_flags)
 

@@ -5,9 +5,11 @@ import fcntl
 import glob
 import json
 import os
+import shutil
 import tempfile
-from typing import Any, Dict
+from typing import Any, Dict, List
 
+from pipelines.common import cli
 from pipelines.common.cli import UserError
 
 CONFIG_FILE = "config.json"
@@ -31,12 +33,48 @@ def write_json_atomically(path: str, data: Dict[str, Any]) -> None:
     the mode any new file gets (the temporary file's own is 0600)."""
     folder = os.path.dirname(path)
     with tempfile.NamedTemporaryFile("w", dir=folder, delete=False, suffix=".tmp") as tmp:
-        json.dump(data, tmp, indent=2, sort_keys=True)
-        tmp.write("\n")
-        tmp.flush()
-        os.fsync(tmp.fileno())
-    os.chmod(tmp.name, 0o666 & ~_umask())
-    os.replace(tmp.name, path)
+        try:
+            json.dump(data, tmp, indent=2, sort_keys=True)
+            tmp.write("\n")
+            tmp.flush()
+            os.fsync(tmp.fileno())
+        except BaseException:
+            tmp.close()
+            os.remove(tmp.name)
+            raise
+    try:
+        os.chmod(tmp.name, 0o666 & ~_umask())
+        os.replace(tmp.name, path)
+    except BaseException:
+        os.remove(tmp.name)
+        raise
+
+
+def temporaries(path: str) -> List[str]:
+    """What a write cut short (a kill, a full disk) leaves in a run directory: JSON files being
+    written, TensorFlow's half-saved ckpt-N_temp folders, export staging folders, and replay
+    checkpoints without Reverb's DONE mark. None of it is ever read."""
+    found = glob.glob(os.path.join(path, "tmp*.tmp"))
+    found += glob.glob(os.path.join(path, "checkpoints", "ckpt-*_temp*"))
+    found += glob.glob(os.path.join(path, "policies", ".export-*"))
+    found += glob.glob(os.path.join(path, "policies", ".retired-*"))
+    found += [
+        folder
+        for folder in glob.glob(os.path.join(path, "replay", "*"))
+        if os.path.isdir(folder) and not os.path.exists(os.path.join(folder, "DONE"))
+    ]
+    return sorted(found)
+
+
+def remove_temporaries(path: str) -> None:
+    for leftover in temporaries(path):
+        if os.path.isdir(leftover):
+            shutil.rmtree(leftover, ignore_errors=True)
+        else:
+            try:
+                os.remove(leftover)
+            except OSError:
+                pass
 
 
 def _umask() -> int:
@@ -93,6 +131,9 @@ class RunDir:
             fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
             raise UserError(f"--root_dir {root_dir} is in use by another running job") from None
+        path = self.path  # not self: the lock must close with this object
+        remove_temporaries(path)  # ours to clear: no other process holds the lock
+        cli.note_run_dir(path, lambda: remove_temporaries(path))
         defaults = _jsonable_dict({f.name: f.default for f in dataclasses.fields(config)})
         self.resuming = self._check_resume(dataclasses.asdict(config), defaults)
         write_json_atomically(os.path.join(self.path, CONFIG_FILE), _jsonable(config))

@@ -65,3 +65,27 @@ def test_json_files_get_the_mode_of_any_new_file(tmp_path):
         os.umask(old_mask)
     for name in ("config.json", "summary.json"):
         assert stat.S_IMODE(os.stat(tmp_path / "run" / name).st_mode) == 0o644
+
+
+def test_opening_a_run_removes_what_a_cut_short_write_left(tmp_path):
+    run_dir.RunDir(str(tmp_path), _config())  # a run's config.json
+    leftovers = [
+        tmp_path / "tmpab12cd.tmp",
+        tmp_path / "checkpoints" / "ckpt-900_temp" / "part-00000-of-00001.data-00000-of-00001",
+        tmp_path / "policies" / ".export-x1" / "saved_model.pb",
+        tmp_path / "policies" / ".retired-x2" / "policy" / "saved_model.pb",
+        tmp_path / "replay" / "2026-12-02T02:03:47" / "items.tfrecord",
+    ]
+    kept = [
+        tmp_path / "checkpoints" / "ckpt-600.index",
+        tmp_path / "policies" / "greedy_policy" / "saved_model.pb",
+        tmp_path / "replay" / "2026-12-02T02:00:00" / "DONE",
+    ]
+    for path in leftovers + kept:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"x")
+    assert len(run_dir.temporaries(str(tmp_path))) == len(leftovers)
+    run_dir.RunDir(str(tmp_path), _config())
+    assert run_dir.temporaries(str(tmp_path)) == []
+    assert not any(path.exists() for path in leftovers)
+    assert all(path.exists() for path in kept)
