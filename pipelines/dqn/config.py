@@ -423,6 +423,11 @@ def samples_per_insert(config: DqnConfig) -> float:
     return config.samples_per_insert or config.batch_size / config.update_period
 
 
+# Each environment gets its own Reverb trajectory writer, a gRPC stream with its own threads: at
+# 100,000 the system runs out of threads (EAGAIN, or an abort) after minutes of building them.
+MAX_PARALLEL_ENVS = 10_000
+
+
 def validate(config: DqnConfig) -> None:
     """Raises ValueError (one line, user language) for values no run can use."""
     config_checks.check_video_interval(config)
@@ -455,6 +460,11 @@ def validate(config: DqnConfig) -> None:
     ]:
         if getattr(config, field) < 0:
             raise ValueError(f"config.{field} must be >= 0, got {getattr(config, field)}")
+    if config.num_parallel_envs > MAX_PARALLEL_ENVS:
+        raise ValueError(
+            f"config.num_parallel_envs must be at most {MAX_PARALLEL_ENVS:,} (each environment "
+            f"has its own replay writer and threads), got {config.num_parallel_envs:,}"
+        )
     if not 0 < config.learning_rate < 1:
         raise ValueError(f"config.learning_rate must be in (0, 1), got {config.learning_rate}")
     if not 0 <= config.learning_rate_end < 1:

@@ -43,6 +43,12 @@ def unreachable_server_run(tmp_path_factory):
         ({"num_env_steps": 0}, [], "error: config.num_env_steps must be > 0, got 0"),
         ({"num_env_steps": -5}, [], "error: config.num_env_steps must be > 0, got -5"),
         (
+            {"num_parallel_envs": 100_000},
+            [],
+            "error: config.num_parallel_envs must be at most 10,000 (each environment has its "
+            "own replay writer and threads), got 100,000",
+        ),
+        (
             {"env_id": "Breakout-v9"},
             [],
             "error: unknown environment 'Breakout-v9'; "
@@ -78,6 +84,7 @@ def unreachable_server_run(tmp_path_factory):
         "wrong_type",
         "zero_budget",
         "negative_budget",
+        "too_many_envs",
         "unknown_env",
         "positional_argument",
         "unknown_env_backend",
@@ -117,9 +124,9 @@ def test_a_malformed_replay_server_address_is_refused_at_once(tmp_path, address,
     "overrides, extra",
     [
         ({"replay_capacity": 10**9}, []),
-        ({"num_parallel_envs": 10**7}, ["--role=collect", "--replay_server=localhost:1"]),
+        ({"replay_capacity": 10**9}, ["--role=replay"]),
     ],
-    ids=["replay", "collector_environments"],
+    ids=["replay", "replay_server"],
 )
 def test_a_run_that_cannot_fit_in_memory_is_refused_at_once(tmp_path, overrides, extra):
     root_dir = tmp_path / "run"
