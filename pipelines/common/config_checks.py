@@ -1,6 +1,19 @@
 """Range checks that several algorithms' configs share; light, so that entry points run them
 before TensorFlow is imported."""
 
+import dataclasses
+import math
+
+
+def check_finite(config) -> None:
+    """Raises ValueError (one line) for a NaN or infinite number in any field: the range checks'
+    comparisons let NaN through, and a run would fail minutes later with a NaN loss."""
+    for field in dataclasses.fields(config):
+        value = getattr(config, field.name)
+        values = value if isinstance(value, (tuple, list)) else (value,)
+        if any(isinstance(v, float) and not math.isfinite(v) for v in values):
+            raise ValueError(f"config.{field.name} must be a finite number, got {value}")
+
 
 def check_video_interval(config) -> None:
     """Raises ValueError (one line) for a video_interval no run can use."""

@@ -91,6 +91,7 @@ class OnPolicyConfig:
 
 def check(config: OnPolicyConfig) -> None:
     """Raises ValueError (one line, user language) for shared values no run can use."""
+    config_checks.check_finite(config)
     config_checks.check_video_interval(config)
     config_checks.check_stop_rule(config)
     for field in [

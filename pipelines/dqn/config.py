@@ -430,6 +430,7 @@ MAX_PARALLEL_ENVS = 10_000
 
 def validate(config: DqnConfig) -> None:
     """Raises ValueError (one line, user language) for values no run can use."""
+    config_checks.check_finite(config)
     config_checks.check_video_interval(config)
     config_checks.check_stop_rule(config)
     config_checks.check_activation(config)

@@ -270,28 +270,50 @@ def start_server(
             reverb.checkpointers.DefaultCheckpointer(checkpoint_dir) if checkpoint_dir else None
         )
         try:
-            return reverb.Server(list(tables), port=port, checkpointer=checkpointer)
+            server = reverb.Server(list(tables), port=port, checkpointer=checkpointer)
         except RuntimeError as error:
-            damaged = _newest_checkpoint(checkpoint_dir) if checkpoint_dir else None
-            if damaged is None:
+            if not checkpoint_dir or _newest_checkpoint(checkpoint_dir) is None:
                 raise
             reason = str(error).strip().splitlines()[0]
-            lost = _transitions_in(damaged)
-            what = f"{lost:,} transitions" if lost is not None else "the transitions it held"
-            if not discard_damaged:
-                raise UserError(
-                    f"the replay checkpoint {damaged} cannot be restored ({reason}); rerun with "
-                    f"--discard_damaged_replay to set it aside and refill the replay ({what} "
-                    "lost; the networks' checkpoint is kept)"
-                ) from None
-            aside = checkpoint_dir.rstrip("/") + "_damaged"
-            os.makedirs(aside, exist_ok=True)
-            os.rename(damaged, os.path.join(aside, os.path.basename(damaged)))
-            print(
-                f"the replay checkpoint {damaged} cannot be restored ({reason}): moved to {aside}; "
-                f"{what} lost, the replay refills",
-                flush=True,
+        else:
+            reason = _short_restore(server, tables, checkpoint_dir)
+            if not reason:
+                return server
+            server.stop()
+        damaged = _newest_checkpoint(checkpoint_dir)
+        assert damaged is not None  # a restore failed: there was a checkpoint to restore
+        lost = _transitions_in(damaged)
+        what = f"{lost:,} transitions" if lost is not None else "the transitions it held"
+        if not discard_damaged:
+            raise UserError(
+                f"the replay checkpoint {damaged} cannot be restored ({reason}); rerun with "
+                f"--discard_damaged_replay to set it aside and refill the replay ({what} "
+                "lost; the networks' checkpoint is kept)"
             )
+        aside = checkpoint_dir.rstrip("/") + "_damaged"
+        os.makedirs(aside, exist_ok=True)
+        os.rename(damaged, os.path.join(aside, os.path.basename(damaged)))
+        print(
+            f"the replay checkpoint {damaged} cannot be restored ({reason}): moved to {aside}; "
+            f"{what} lost, the replay refills",
+            flush=True,
+        )
+
+
+def _short_restore(
+    server: reverb.Server, tables: Sequence[reverb.Table], checkpoint_dir: Optional[str]
+) -> str:
+    """Why the restored replay is not the checkpoint's whole content, or '' when it is. A
+    truncated items file can end at a record boundary: Reverb then loads what it could read and
+    says nothing, so the size noted beside the checkpoint is the check."""
+    restored = _newest_checkpoint(checkpoint_dir) if checkpoint_dir else None
+    noted = _transitions_in(restored) if restored else None
+    if noted is None or TABLE not in [table.name for table in tables]:
+        return ""
+    size = int(server.localhost_client().server_info()[TABLE].current_size)
+    if size >= noted:
+        return ""
+    return f"it gave back {size:,} of the {noted:,} transitions noted beside it"
 
 
 def checkpoint(client: reverb.Client) -> str:

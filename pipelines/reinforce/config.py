@@ -154,6 +154,7 @@ def presets(pipeline: str) -> Dict[str, Callable[[], ReinforceConfig]]:
 
 def validate(config: ReinforceConfig) -> None:
     """Raises ValueError (one line, user language) for values no run can use."""
+    config_checks.check_finite(config)
     config_checks.check_video_interval(config)
     config_checks.check_stop_rule(config)
     config_checks.check_activation(config)

@@ -8,6 +8,7 @@ at gamma 0.9 (README, "Tabular methods"): Q-learning's Q values within 1.6% (Thr
 
 import dataclasses
 
+from pipelines.common import config_checks
 from pipelines.common.cli import UserError
 
 
@@ -69,6 +70,10 @@ FIELD_ALGORITHMS = {
 
 def validate(config: TabularConfig, algorithm: str) -> None:
     """Raises UserError for a value out of range, or an override `algorithm` would ignore."""
+    try:
+        config_checks.check_finite(config)
+    except ValueError as error:
+        raise UserError(str(error)) from None
     if not config.tolerance > 0:
         raise UserError(f"config.tolerance must be > 0, got {config.tolerance}")
     for name in ("q_learning_step_size_power", "on_policy_step_size_power"):

@@ -2,6 +2,7 @@
 says so in one line, or is refused in one line; it never trains again from zero over itself."""
 
 import glob
+import json
 import os
 
 import pipeline_cli
@@ -106,13 +107,22 @@ def test_a_trained_run_without_checkpoints_is_not_trained_again_from_zero(finish
     assert pipeline_cli.snapshot(root) == before
 
 
-def _damage_newest_replay(root: str) -> str:
-    """Truncates the newest replay checkpoint's items file; returns that checkpoint's folder."""
+def _damage_newest_replay(root: str, silently: bool = False) -> str:
+    """Damages the newest replay checkpoint; returns its folder. Truncating the items file
+    (compressed) makes Reverb fail, or, when the cut lands where a compressed block ends, load
+    the first items and say nothing: `silently` stands for the second by noting more
+    transitions beside the checkpoint than it holds."""
     newest = max(glob.glob(os.path.join(root, "replay", "*", "DONE")))
     folder = os.path.dirname(newest)
+    if silently:
+        noted = os.path.join(folder, "transitions.json")
+        transitions = pipeline_cli.read_json(noted)["transitions"]
+        with open(noted, "w") as f:
+            json.dump({"transitions": transitions + 100}, f)
+        return folder
     (items,) = glob.glob(os.path.join(folder, "*items*"))
     with open(items, "r+b") as f:
-        f.truncate(os.path.getsize(items) // 2)
+        f.truncate(os.path.getsize(items) // 2 + 3)
     return folder
 
 
@@ -132,21 +142,30 @@ def replay_run(tmp_path_factory) -> str:
     return root
 
 
+@pytest.mark.parametrize("silently", [False, True], ids=["unreadable", "short"])
 def test_a_damaged_replay_checkpoint_is_refused_in_one_line_and_nothing_changes(
-    replay_run, tmp_path
+    replay_run, tmp_path, silently
 ):
     root = pipeline_cli.copy_run(replay_run, tmp_path / "run")
-    folder = _damage_newest_replay(root)
+    folder = _damage_newest_replay(root, silently)
     before = pipeline_cli.snapshot(root)
-    result = pipeline_cli.run("cartpole_dqn", root, dict(CLASSIC, checkpoint_replay=True))
+    overrides = dict(CLASSIC, checkpoint_replay=True, num_env_steps=900)  # a resume that trains
+    result = pipeline_cli.run("cartpole_dqn", root, overrides)
     line = pipeline_cli.error_line(result)
     assert line.startswith(f"error: the replay checkpoint {folder} cannot be restored (")
+    if silently:
+        assert "it gave back " in line, line
     assert line.endswith(
         "rerun with --discard_damaged_replay to set it aside and refill the replay "
         f"({_transitions(folder):,} transitions lost; the networks' checkpoint is kept)"
     ), line
     assert "Traceback" not in result.stderr
-    assert pipeline_cli.snapshot(root) == before
+    after = pipeline_cli.snapshot(root)
+    config_before, config_after = (
+        json.loads(files.pop("config.json")) for files in (before, after)
+    )
+    assert after == before
+    assert dict(config_after, num_env_steps=600) == config_before  # only the budget, resumable
 
 
 def test_discard_damaged_replay_sets_it_aside_and_the_run_resumes(replay_run, tmp_path):

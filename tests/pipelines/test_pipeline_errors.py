@@ -43,6 +43,11 @@ def unreachable_server_run(tmp_path_factory):
         ({"num_env_steps": 0}, [], "error: config.num_env_steps must be > 0, got 0"),
         ({"num_env_steps": -5}, [], "error: config.num_env_steps must be > 0, got -5"),
         (
+            {"optimizer_epsilon": float("nan")},
+            [],
+            "error: config.optimizer_epsilon must be a finite number, got nan",
+        ),
+        (
             {"num_parallel_envs": 100_000},
             [],
             "error: config.num_parallel_envs must be at most 10,000 (each environment has its "
@@ -84,6 +89,7 @@ def unreachable_server_run(tmp_path_factory):
         "wrong_type",
         "zero_budget",
         "negative_budget",
+        "nan_value",
         "too_many_envs",
         "unknown_env",
         "positional_argument",

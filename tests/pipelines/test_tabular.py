@@ -64,6 +64,10 @@ REFUSALS = {
         "error: --episodes applies to the model-free algorithms (monte_carlo, "
         "sarsa, q_learning), not to policy_iteration",
     ),
+    "nan_setting": (
+        [f"--env={MDP}", "--algorithm=q_learning", "--config.q_learning_epsilon=nan"],
+        "error: config.q_learning_epsilon must be a finite number, got nan",
+    ),
     "config_not_used": (
         [f"--env={MDP}", "--algorithm=sarsa", "--config.tolerance=0.001"],
         "error: config.tolerance does not apply to sarsa "
