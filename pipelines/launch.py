@@ -169,10 +169,17 @@ def main(config_args: List[str]) -> int:
         for role in [learner] + collectors:
             role.stop(signal.SIGINT)
         code = learner.wait(120)
-    for collector in collectors:  # they stop on their own once the learner has finished
-        if collector.wait(60) is None:
+    if code != 0:  # the learner died or was stopped: collectors would wait for it in vain
+        for collector in collectors:
             collector.stop()
-            collector.wait(10)
+    for collector in collectors:  # they stop on their own once the learner has finished
+        if collector.wait(60 if code == 0 else 15) is None:
+            collector.stop()
+            if collector.wait(10) is None:
+                # Blocked on the replay's rate limiter, it never reaches its next step; a
+                # collector holds nothing of the run, and a live one would hold its folder's lock.
+                collector.stop(signal.SIGKILL)
+                collector.wait(10)
     server.stop()
     server.wait(120)
     return 130 if code is None else code

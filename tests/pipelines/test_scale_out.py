@@ -215,3 +215,55 @@ def test_the_learner_trains_on_several_replicas(roles, tmp_path):
     assert done.returncode == 0, done.stdout + done.stderr
     summary = pipeline_cli.read_json(str(tmp_path / "run" / "summary.json"))
     assert summary["env_steps"] >= 1500 and summary["train_steps"] > 100
+
+
+def _run_processes(root_dir: str):
+    """pids of the processes started for the run at root_dir (the launcher's roles)."""
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                args = f.read().decode(errors="replace").split("\0")
+        except OSError:
+            continue
+        if f"--root_dir={root_dir}" in args and any(a.startswith("--role=") for a in args):
+            found.append((int(pid), args))
+    return found
+
+
+def test_a_killed_learner_ends_the_launcher_and_every_role_and_the_same_command_resumes(tmp_path):
+    """Collectors blocked on the replay's rate limiter never see a stop request: the launcher
+    must still end them, or a live one keeps its folder's lock and the rerun's collector is
+    refused."""
+    root_dir = str(tmp_path / "run")
+
+    def command(budget):
+        return [
+            pipeline_cli.PYTHON, "-m", "pipelines.launch", "--pipeline=cartpole_dqn",
+            f"--root_dir={root_dir}", "--collectors=2",
+        ] + [
+            f"--config.{key}={pipeline_cli._flag_value(value)}"
+            for key, value in dict(SIZES, num_env_steps=budget).items()
+        ]  # fmt: skip
+
+    with open(tmp_path / "launch.log", "w") as log:
+        launcher = subprocess.Popen(command(200_000), cwd=pipeline_cli.REPO, stdout=log, stderr=log)
+        try:
+            deadline = time.monotonic() + 240
+            while not os.path.exists(os.path.join(root_dir, "checkpoints", "checkpoint")):
+                assert launcher.poll() is None and time.monotonic() < deadline
+                time.sleep(0.5)
+            (learner,) = [p for p, args in _run_processes(root_dir) if "--role=train" in args]
+            os.kill(learner, signal.SIGKILL)
+            assert launcher.wait(timeout=150) != 0
+        finally:
+            if launcher.poll() is None:
+                launcher.kill()
+    assert _run_processes(root_dir) == []
+    resumed = subprocess.run(
+        command(1500),  # a budget that ends the run soon (or at once, if already spent)
+        cwd=pipeline_cli.REPO, capture_output=True, text=True, timeout=400,
+    )  # fmt: skip
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    assert "in use by another running job" not in resumed.stdout
+    assert os.path.isdir(os.path.join(root_dir, "policies", "greedy_policy"))
