@@ -1,0 +1,122 @@
+"""docs/reliability.md from the fault suite's records (benchmarks/faults_results.jsonl). No flags:
+tests import it, and benchmarks.faults writes the page with it."""
+
+from typing import Dict, List
+
+INTRO = """\
+# Reliability
+
+What a run does when its files are damaged, the disk fills, a value is wrong, an output path
+cannot be written, or any of its processes is killed with `kill -9`. Each case is tried for
+real on a tiny CartPole DQN run, through the entry points as a user runs them, by the fault
+suite:
+
+```sh
+python -m benchmarks.faults                  # every case, 5 kills per kind, a 30-minute soak
+python -m benchmarks.faults --only=disk_full  # one case (the disk cases need root: a tmpfs)
+```
+
+A case is **recovered** when the same command (or the corrected one) goes on to the run's budget
+from its newest intact checkpoint and the export plays a game; **refused** when the command
+prints one `error:` line, exits non-zero and leaves the run's checkpoints, replay, export,
+`config.json` and `summary.json` as they were. **Lost** means something of the previous run was
+lost: a resume from an older checkpoint than the newest intact one, or a refused command that
+changed the run. This page is made from `benchmarks/faults_results.jsonl`, the suite's output.
+"""
+
+
+def latest_run(records: List[Dict]) -> List[Dict]:
+    """Each case's newest record."""
+    latest: Dict[str, Dict] = {}
+    for record in records:
+        if "case" in record:
+            latest[record["case"]] = record
+    return list(latest.values())
+
+
+def _tally(records: List[Dict]) -> str:
+    outcome = [r["outcome"] for r in records]
+    rows = [
+        ("cases tried", len(records)),
+        ("recovered", outcome.count("recovered")),
+        ("clean refusals", outcome.count("refused")),
+        ("tracebacks (goal 0)", sum(r["traceback"] for r in records)),
+        ("silent losses (goal 0)", sum(r["lost"] for r in records)),
+        ("not the expected outcome (goal 0)", sum(not r["as_expected"] for r in records)),
+    ]
+    return "\n".join(["| | cases |", "| --- | --- |"] + [f"| {a} | {b} |" for a, b in rows])
+
+
+def _cell(text: str) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def _table(records: List[Dict]) -> str:
+    lines = [
+        "| case | expected | outcome | traceback | lost | seconds | what happened | last line |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for r in records:
+        seconds = "" if r.get("seconds") is None else f"{r['seconds']:.1f}"
+        lines.append(
+            f"| {r['case']} | {r['expected']} | {r['outcome']} | "
+            f"{'yes' if r['traceback'] else 'no'} | {'yes' if r['lost'] else 'no'} | "
+            f"{seconds} | {_what_happened(r)} | {_cell(r.get('message', ''))} |"
+        )
+    return "\n".join(lines)
+
+
+def _what_happened(record: Dict) -> str:
+    """A kill's moment and what the resume started from; empty for the other cases."""
+    parts = []
+    if record.get("killed_at_seconds") is not None:
+        killed = record.get("killed", not record.get("finished_before_kill", False))
+        parts.append(
+            f"kill -9 at {record['killed_at_seconds']:.0f} s"
+            if killed
+            else f"finished before the kill due at {record['killed_at_seconds']:.0f} s"
+        )
+    if record.get("resumed_from"):
+        parts.append(f"resumed from env step {record['resumed_from']:,}")
+    return "; ".join(parts)
+
+
+def _soak(record: Dict) -> str:
+    counted = record.get("env_steps_counted")
+    return "\n".join([
+        "## Soak",
+        "",
+        f"The launcher with two collectors for {record['minutes']:g} minutes: a random collector "
+        "killed with `kill -9` every minute, the learner once at the midpoint, then the same "
+        "command started again.",
+        "",
+        "| figure | value |",
+        "| --- | --- |",
+        f"| outcome | {record['outcome']} |",
+        f"| collectors killed | {record['collector_kills']} |",
+        f"| learner killed | {record['learner_kills']} |",
+        f"| launcher exit codes | {', '.join(str(c) for c in record['launcher_exits'])} |",
+        f"| env steps (learner) | {record.get('env_steps') or 0:,} of a budget of "
+        f"{record['budget']:,} |",
+        f"| env steps the collectors reported | {counted if counted is not None else 'n/a'} |",
+        f"| resident memory, every process of the run | {record.get('rss_mb_first')} MB after "
+        f"2 minutes, {record.get('rss_mb_last')} MB at the end |",
+        f"| its slope (least squares) | {record.get('rss_mb_per_minute')} MB per minute |",
+    ])  # fmt: skip
+
+
+def page(records: List[Dict]) -> str:
+    latest = latest_run(records)
+    cases = [r for r in latest if r["case"] != "soak"]
+    soak = [r for r in latest if r["case"] == "soak"]
+    machine = next((r["machine"] for r in reversed(latest) if r.get("machine")), None)
+    where = (
+        f"\nLast run on {machine['cpu']} ({machine['cores']} cores), load {machine['load_average']}"
+        " at its start.\n"
+        if machine
+        else ""
+    )
+    parts = [INTRO + where, "## Figures", "", _tally(latest), "", "## Cases", "", _table(cases)]
+    if soak:
+        parts += ["", _soak(soak[-1])]
+    return "\n".join(parts) + "\n"
