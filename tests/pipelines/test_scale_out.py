@@ -184,13 +184,13 @@ import sys
 import tensorflow as tf
 cpu = tf.config.list_physical_devices("CPU")[0]
 tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
-from pipelines.dqn import config as dqn_config, train_role
+from pipelines.dqn import config as dqn_config, learner_role
 config = dqn_config.cartpole()
 for key, value in {sizes}.items():
     setattr(config, key, value)
 strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
 assert strategy.num_replicas_in_sync == 2
-train_role.learn(config, sys.argv[1], sys.argv[2], strategy=strategy)
+learner_role.learn(config, sys.argv[1], sys.argv[2], strategy=strategy)
 """
 
 
