@@ -4,6 +4,7 @@ on loopback, with the faults a scaled-out run must survive."""
 import os
 import re
 import signal
+import socket
 import subprocess
 import time
 
@@ -267,3 +268,19 @@ def test_a_killed_learner_ends_the_launcher_and_every_role_and_the_same_command_
     assert resumed.returncode == 0, resumed.stdout + resumed.stderr
     assert "in use by another running job" not in resumed.stdout
     assert os.path.isdir(os.path.join(root_dir, "policies", "greedy_policy"))
+
+
+def test_a_taken_port_is_refused_in_one_line(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = pipeline_cli.run(
+            "cartpole_dqn", str(tmp_path / "run"), SIZES, "--role=replay", f"--port={port}"
+        )
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines()[-1] == (
+        f"error: the replay server cannot listen on port {port}: another program uses it (or "
+        "it is not allowed); choose another --port, or --port=0 for a free one"
+    )
