@@ -5,8 +5,9 @@
     python -m benchmarks.collection --backend=ale --seconds=10
 
 ours: the pipeline's collection path: `envs.load` Breakout with the Atari preset's training
-preprocessing, batched in one thread (BatchedPyEnvironment, as pipelines/dqn/train.py does),
-stepped by a TF-Agents policy (uniform random, so the environment's cost is what is measured).
+preprocessing, batched in one thread (BatchedPyEnvironment, as pipelines/dqn/single_process.py
+does), stepped by a TF-Agents policy (uniform random, so the environment's cost is what is
+measured).
 ours_vector: the same through `envs.load_vector` (config.env_backend=ale_vector): ale-py's C++
 vector env on its own threads, one batched PyEnvironment.
 ale: ale_py's ALEInterface alone, one game, 4 emulator frames per agent step and the grayscale

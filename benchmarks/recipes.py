@@ -92,6 +92,7 @@ def run_recipe(pipeline: str, preset: str) -> Dict:
         "pipeline": pipeline,
         "preset": preset,
         "env_steps": summary["env_steps"],
+        "resumed_from_env_step": summary.get("resumed_from_env_step", 0),
         "budget_cut": bool(NUM_ENV_STEPS.value),
         "recipe_env_steps": _recipe_budget(pipeline, preset),
         "wall_seconds": round(wall, 1),
@@ -121,10 +122,12 @@ def page(records: List[Dict]) -> str:
                 if record.get("budget_cut")
                 else ""
             )
+            resumed = record.get("resumed_from_env_step", 0)
+            part = f" (the part resumed from env step {resumed:,})" if resumed else ""
             ours = (
                 f"{record['mean_return']:.1f} ± {record['std_return']:.1f} over "
                 f"{record['episodes']} episodes, after {record['env_steps']:,} env steps{cut} in "
-                f"{record['wall_seconds'] / 60:.1f} min ({record['machine']['cpu']}, "
+                f"{record['wall_seconds'] / 60:.1f} min{part} ({record['machine']['cpu']}, "
                 f"{record['machine']['cores']} cores, load {record['machine']['load_average']})"
             )
         rows.append(f"| `{pipeline} --preset={preset}` | {source} | {figure} | {ours} |")

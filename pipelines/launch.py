@@ -166,8 +166,10 @@ def main(config_args: List[str]) -> int:
                     collectors[task] = _Role(collector.name, collector.command)
     except KeyboardInterrupt:
         print("[launch] stopping: each role saves its checkpoint", flush=True)
-        for role in [learner] + collectors:
-            role.stop(signal.SIGINT)
+        # The learner first, while the collectors still feed it: without them its next batch
+        # would wait on the replay's rate limiter, and it would never reach its next step.
+        # SIGTERM, not SIGINT: a role still starting up ends without a KeyboardInterrupt trace.
+        learner.stop()
         code = learner.wait(120)
     if code != 0:  # the learner died or was stopped: collectors would wait for it in vain
         for collector in collectors:

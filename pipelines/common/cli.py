@@ -109,6 +109,9 @@ _NOISE = (
     "Found untraced functions",
     "Assets written to",
     "Writing fingerprint to",
+    # The checkpoint manager retiring a checkpoint the run already reported unreadable and
+    # resumed past (its index file is gone).
+    "Couldn't match files for checkpoint",
 )
 
 

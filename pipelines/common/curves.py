@@ -15,7 +15,8 @@ import tensorflow as tf  # noqa: E402
 from matplotlib import ticker  # noqa: E402
 from tensorflow.core.util import event_pb2  # noqa: E402
 
-# (subdirectory of root_dir, tag), as pipelines/dqn/train.py writes them; steps are env steps.
+# (subdirectory of root_dir, tag), as pipelines/dqn/single_process.py writes them; steps are env
+# steps.
 EVAL_RETURN = ("eval", "Metrics/AverageReturn")
 TRAIN_SCORE = ("train", "Metrics/GameScore")  # the fallback when a run never evaluated
 LOSS = ("train", "Losses/loss")

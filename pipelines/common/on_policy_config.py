@@ -9,48 +9,29 @@ environments; a rollout is rollout_length env steps of one environment.
 import dataclasses
 from typing import Tuple
 
-from pipelines.common import config_checks
+from pipelines.common import run_config
+from pipelines.common.run_config import RunConfig
 
 
 @dataclasses.dataclass
-class OnPolicyConfig:
+class OnPolicyConfig(RunConfig):
     """Any field can be overridden as --config.<field>=value."""
 
+    # RunConfig's fields (budget, schedule, evaluation), at this algorithm's defaults.
     name: str = "on_policy"
-    """The entry point's name, written into config.json and summary.json."""
-    preset: str = ""
-    """The --preset this config started from (set by the preset, not by --config)."""
     env_id: str = "BreakoutNoFrameskip-v4"
-    """Gymnasium id to train on (Atari frames or vector observations)."""
+    num_env_steps: int = 10_000_000
+    eval_interval: int = 250_000
+    eval_episodes: int = 8
+    checkpoint_interval: int = 100_000
+    summary_interval: int = 10_000
+    max_episode_steps: int = 27_000
 
     # Budget and schedule, all in env steps.
-    num_env_steps: int = 10_000_000
-    """Env steps of the run, summed over the parallel environments (10M = 40M frames)."""
-    num_parallel_envs: int = 8
-    """Environments stepped together in one batch (per actor, where there are several)."""
     rollout_length: int = 128
     """Env steps per environment in each rollout."""
-    eval_interval: int = 250_000
-    """Env steps between evaluations of the greedy policy; 0 turns evaluation off."""
-    eval_episodes: int = 8
-    """Episodes (whole games, raw score) per evaluation."""
-    video_interval: int = 0
-    """Env steps between videos of one evaluation game, root_dir/videos/<env_step>.mp4, each
-    recorded at the first evaluation due after it; 0 turns videos off."""
-    stop_at_eval_return: float = 0.0
-    """Stop training once an evaluation's mean return reaches this (the final weights are then
-    those that reached it); 0, or evaluation off (eval_interval=0), trains the whole budget."""
-    stop_confirm_episodes: int = 0
-    """With stop_at_eval_return: an evaluation that reaches it is confirmed over this many other,
-    fresh episodes before training stops (0: no confirmation)."""
-    checkpoint_interval: int = 100_000
-    """Env steps between checkpoints (networks, optimizer, counters)."""
-    summary_interval: int = 10_000
-    """Env steps between TensorBoard summaries."""
 
     # Optimizer and losses.
-    seed: int = 0
-    """Seeds environments, network initialisation and action sampling."""
     optimizer: str = "adam"
     """'adam', or 'rmsprop' (decay 0.99, as A2C's paper and reference code)."""
     learning_rate: float = 2.5e-4
@@ -59,8 +40,6 @@ class OnPolicyConfig:
     """Anneal the learning rate linearly to zero at num_env_steps."""
     optimizer_epsilon: float = 1e-5
     """The optimizer's epsilon."""
-    gamma: float = 0.99
-    """Discount per env step."""
     entropy_regularization: float = 0.01
     """Weight of the entropy bonus."""
     value_pred_loss_coef: float = 0.5
@@ -75,8 +54,6 @@ class OnPolicyConfig:
     """Units per fully connected layer."""
 
     # Environment options (Atari only; auto-fire and skip-start come from the envs presets).
-    max_episode_steps: int = 27_000
-    """Env steps after which a game is truncated (108k frames); 0 keeps the environment's own."""
     clip_rewards: bool = True
     """Clip training rewards to [-1, 1]; evaluation and GameScore always report the raw game."""
     terminal_on_life_loss: bool = True
@@ -91,27 +68,11 @@ class OnPolicyConfig:
 
 def check(config: OnPolicyConfig) -> None:
     """Raises ValueError (one line, user language) for shared values no run can use."""
-    config_checks.check_finite(config)
-    config_checks.check_video_interval(config)
-    config_checks.check_stop_rule(config)
-    for field in [
-        "num_env_steps",
-        "num_parallel_envs",
-        "rollout_length",
-        "eval_episodes",
-        "checkpoint_interval",
-        "summary_interval",
-        "frame_stack",
-    ]:
+    run_config.check(config)
+    for field in ["rollout_length", "frame_stack"]:
         if getattr(config, field) <= 0:
             raise ValueError(f"config.{field} must be > 0, got {getattr(config, field)}")
-    for field in [
-        "eval_interval",
-        "max_episode_steps",
-        "gradient_clipping",
-        "entropy_regularization",
-        "value_pred_loss_coef",
-    ]:
+    for field in ["gradient_clipping", "entropy_regularization", "value_pred_loss_coef"]:
         if getattr(config, field) < 0:
             raise ValueError(f"config.{field} must be >= 0, got {getattr(config, field)}")
     if config.env_backend not in ("python", "ale_vector"):
@@ -120,8 +81,6 @@ def check(config: OnPolicyConfig) -> None:
         )
     if not 0 < config.learning_rate < 1:
         raise ValueError(f"config.learning_rate must be in (0, 1), got {config.learning_rate}")
-    if not 0 <= config.gamma <= 1:
-        raise ValueError(f"config.gamma must be in [0, 1], got {config.gamma}")
     if config.optimizer not in ("adam", "rmsprop"):
         raise ValueError(f"config.optimizer must be 'adam' or 'rmsprop', got '{config.optimizer}'")
     if not config.fc_layer_params and not config.conv_layer_params:

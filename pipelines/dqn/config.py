@@ -8,54 +8,29 @@ import dataclasses
 import functools
 from typing import Callable, Dict, Tuple
 
-from pipelines.common import config_checks
+from pipelines.common import config_checks, run_config
+from pipelines.common.run_config import RunConfig
 
 
 @dataclasses.dataclass
-class DqnConfig:
+class DqnConfig(RunConfig):
     """Every hyperparameter of a DQN run; any field can be overridden as --config.<field>=value."""
 
+    # RunConfig's fields (budget, schedule, evaluation), at this algorithm's defaults.
     name: str = "dqn"
-    """The entry point's name (pong_dqn, ...), written into config.json and summary.json."""
-    preset: str = ""
-    """The --preset this config started from (set by the preset, not by --config)."""
-    env_id: str = "CartPole-v1"
-    """Gymnasium id (or one of ours) to train on."""
+    num_parallel_envs: int = 4
 
     # Budget and schedule, all in env steps.
-    num_env_steps: int = 100_000
-    """All env steps of the run, random warm-up included."""
     initial_collect_steps: int = 1_000
     """Env steps of uniform-random warm-up (epsilon 1) before training starts."""
-    num_parallel_envs: int = 4
-    """Environments stepped together in one batch (collection speed only, not the learning rule)."""
     update_period: int = 1
     """Env steps per train step."""
     target_update_period: int = 100
     """Env steps between target-network updates."""
     target_update_tau: float = 1.0
     """Share of the online weights blended into the target at each update (1 = hard copy)."""
-    eval_interval: int = 10_000
-    """Env steps between evaluations of the greedy policy; 0 turns evaluation off."""
-    eval_episodes: int = 10
-    """Episodes per evaluation."""
-    video_interval: int = 0
-    """Env steps between videos of one evaluation game, root_dir/videos/<env_step>.mp4, each
-    recorded at the first evaluation due after it; 0 turns videos off."""
-    stop_at_eval_return: float = 0.0
-    """Stop training once an evaluation's mean return reaches this (the final weights are then
-    those that reached it); 0, or evaluation off (eval_interval=0), trains the whole budget."""
-    stop_confirm_episodes: int = 0
-    """With stop_at_eval_return: an evaluation that reaches it is confirmed over this many other,
-    fresh episodes before training stops (0: no confirmation)."""
-    checkpoint_interval: int = 20_000
-    """Env steps between checkpoints (networks, optimizer, counters, replay)."""
-    summary_interval: int = 1_000
-    """Env steps between TensorBoard summaries."""
 
     # Learning rule.
-    seed: int = 0
-    """Seeds environments, network initialisation and exploration."""
     replay_capacity: int = 100_000
     """Transitions kept in replay (oldest removed first)."""
     checkpoint_replay: bool = True
@@ -71,8 +46,6 @@ class DqnConfig:
     optimizer_epsilon: float = 1e-7
     """Epsilon of the optimizer, added under the square root as Keras and DeepMind's code do
     (1e-5 for Mnih's RMSprop on a batch-mean loss)."""
-    gamma: float = 0.99
-    """Discount per env step."""
     n_step: int = 1
     """Steps of reward summed before bootstrapping."""
     double_dqn: bool = False
@@ -113,8 +86,6 @@ class DqnConfig:
 
     # Environment options (Atari only; the game's own needs, auto-fire and skip-start, come from
     # the envs presets).
-    max_episode_steps: int = 0
-    """Env steps after which an episode is truncated; 0 keeps the environment's own limit."""
     clip_rewards: bool = False
     """Clip training rewards to [-1, 1]; evaluation always scores the raw game."""
     terminal_on_life_loss: bool = False
@@ -430,18 +401,11 @@ MAX_PARALLEL_ENVS = 10_000
 
 def validate(config: DqnConfig) -> None:
     """Raises ValueError (one line, user language) for values no run can use."""
-    config_checks.check_finite(config)
-    config_checks.check_video_interval(config)
-    config_checks.check_stop_rule(config)
+    run_config.check(config)
     config_checks.check_activation(config)
     positive = [
-        "num_env_steps",
-        "num_parallel_envs",
         "update_period",
         "target_update_period",
-        "eval_episodes",
-        "checkpoint_interval",
-        "summary_interval",
         "replay_capacity",
         "batch_size",
         "n_step",
@@ -453,9 +417,7 @@ def validate(config: DqnConfig) -> None:
             raise ValueError(f"config.{field} must be > 0, got {getattr(config, field)}")
     for field in [
         "initial_collect_steps",
-        "eval_interval",
         "epsilon_decay_steps",
-        "max_episode_steps",
         "gradient_clipping",
         "samples_per_insert",
     ]:
@@ -472,8 +434,6 @@ def validate(config: DqnConfig) -> None:
         raise ValueError(
             f"config.learning_rate_end must be in [0, 1), got {config.learning_rate_end}"
         )
-    if not 0 <= config.gamma <= 1:
-        raise ValueError(f"config.gamma must be in [0, 1], got {config.gamma}")
     for field in ["epsilon_start", "epsilon_end", "eval_epsilon", "target_update_tau"]:
         if not 0 <= getattr(config, field) <= 1:
             raise ValueError(f"config.{field} must be in [0, 1], got {getattr(config, field)}")

@@ -59,10 +59,10 @@ def run_pipeline(pipeline: str) -> None:
         if hosts_server and not REPLAY_EXPOSE.value:
             loopback.confine_to_loopback()
         stop_request.install()
-        from pipelines.dqn import collect_role, replay_role, train, train_role
+        from pipelines.dqn import collect_role, learner_role, replay_role, single_process
 
         if role == "all":
-            train.train(
+            single_process.train(
                 config,
                 root_dir=root_dir,
                 replay_server=REPLAY_SERVER.value,
@@ -73,6 +73,6 @@ def run_pipeline(pipeline: str) -> None:
         elif role == "collect":
             collect_role.collect(config, root_dir, REPLAY_SERVER.value, TASK.value)
         else:
-            train_role.learn(config, root_dir, REPLAY_SERVER.value)
+            learner_role.learn(config, root_dir, REPLAY_SERVER.value)
 
     cli.run(main)

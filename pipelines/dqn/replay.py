@@ -271,6 +271,13 @@ def start_server(
         )
         try:
             server = reverb.Server(list(tables), port=port, checkpointer=checkpointer)
+        except ValueError as error:  # gRPC could not listen: the port is taken or not allowed
+            if "BuildAndStart" not in str(error):
+                raise
+            raise UserError(
+                f"the replay server cannot listen on port {port}: another program uses it (or "
+                "it is not allowed); choose another --port, or --port=0 for a free one"
+            ) from None
         except RuntimeError as error:
             if not checkpoint_dir or _newest_checkpoint(checkpoint_dir) is None:
                 raise

@@ -7,56 +7,28 @@ episodes with the current weights, then makes one train step (one gradient updat
 import dataclasses
 from typing import Callable, Dict, Tuple
 
-from pipelines.common import config_checks
+from pipelines.common import config_checks, run_config
+from pipelines.common.run_config import RunConfig
 
 
 @dataclasses.dataclass
-class ReinforceConfig:
+class ReinforceConfig(RunConfig):
     """Every hyperparameter of a REINFORCE run; any field can be overridden as
     --config.<field>=value."""
 
+    # RunConfig's fields (budget, schedule, evaluation), at this algorithm's defaults.
     name: str = "reinforce"
-    """The entry point\'s name, written into config.json and summary.json."""
-    preset: str = ""
-    """The --preset this config started from (set by the preset, not by --config)."""
-    env_id: str = "CartPole-v1"
-    """Gymnasium id with vector observations (Atari frames: use the PPO pipelines)."""
+    num_env_steps: int = 200_000
 
     # Budget and schedule, all in env steps.
-    num_env_steps: int = 200_000
-    """Env steps of the run, counted over the episodes trained on; the run stops after the first
-    iteration that reaches it."""
-    num_parallel_envs: int = 8
-    """Environments stepped together in one batch; each plays one whole episode per round."""
     episodes_per_iteration: int = 8
     """Whole episodes per train step (a multiple of num_parallel_envs)."""
-    eval_interval: int = 10_000
-    """Env steps between evaluations of the greedy policy; 0 turns evaluation off."""
-    eval_episodes: int = 10
-    """Episodes per evaluation."""
-    video_interval: int = 0
-    """Env steps between videos of one evaluation game, root_dir/videos/<env_step>.mp4, each
-    recorded at the first evaluation due after it; 0 turns videos off."""
-    stop_at_eval_return: float = 0.0
-    """Stop training once an evaluation's mean return reaches this (the final weights are then
-    those that reached it); 0, or evaluation off (eval_interval=0), trains the whole budget."""
-    stop_confirm_episodes: int = 0
-    """With stop_at_eval_return: an evaluation that reaches it is confirmed over this many other,
-    fresh episodes before training stops (0: no confirmation)."""
-    checkpoint_interval: int = 20_000
-    """Env steps between checkpoints (networks, optimizer, counters)."""
-    summary_interval: int = 1_000
-    """Env steps between TensorBoard summaries."""
 
     # Learning rule.
-    seed: int = 0
-    """Seeds environments, network initialisation and action sampling."""
     learning_rate: float = 1e-3
     """Adam's learning rate."""
     learning_rate_end: float = 0.0
     """Learning rate reached linearly at the run's last iteration; 0 keeps learning_rate fixed."""
-    gamma: float = 0.99
-    """Discount per env step of the returns."""
     normalize_returns: bool = True
     """Standardize the returns (or advantages) of each batch to mean 0, std 1."""
     value_baseline: bool = False
@@ -77,8 +49,6 @@ class ReinforceConfig:
     """Activation after each hidden layer: 'relu', 'elu' or 'tanh'."""
 
     # Environment.
-    max_episode_steps: int = 0
-    """Env steps after which an episode is truncated; 0 keeps the environment's own limit."""
 
 
 def cartpole() -> ReinforceConfig:
@@ -154,27 +124,13 @@ def presets(pipeline: str) -> Dict[str, Callable[[], ReinforceConfig]]:
 
 def validate(config: ReinforceConfig) -> None:
     """Raises ValueError (one line, user language) for values no run can use."""
-    config_checks.check_finite(config)
-    config_checks.check_video_interval(config)
-    config_checks.check_stop_rule(config)
+    run_config.check(config)
     config_checks.check_activation(config)
-    for field in [
-        "num_env_steps",
-        "num_parallel_envs",
-        "episodes_per_iteration",
-        "eval_episodes",
-        "checkpoint_interval",
-        "summary_interval",
-    ]:
-        if getattr(config, field) <= 0:
-            raise ValueError(f"config.{field} must be > 0, got {getattr(config, field)}")
-    for field in [
-        "eval_interval",
-        "max_episode_steps",
-        "gradient_clipping",
-        "entropy_regularization",
-        "value_estimation_loss_coef",
-    ]:
+    if config.episodes_per_iteration <= 0:
+        raise ValueError(
+            f"config.episodes_per_iteration must be > 0, got {config.episodes_per_iteration}"
+        )
+    for field in ["gradient_clipping", "entropy_regularization", "value_estimation_loss_coef"]:
         if getattr(config, field) < 0:
             raise ValueError(f"config.{field} must be >= 0, got {getattr(config, field)}")
     if config.episodes_per_iteration % config.num_parallel_envs:
@@ -188,8 +144,6 @@ def validate(config: ReinforceConfig) -> None:
         raise ValueError(
             f"config.learning_rate_end must be in [0, 1), got {config.learning_rate_end}"
         )
-    if not 0 <= config.gamma <= 1:
-        raise ValueError(f"config.gamma must be in [0, 1], got {config.gamma}")
     if not config.fc_layer_params:
         raise ValueError("the policy network needs layers: set config.fc_layer_params")
     if config.value_baseline and not config.value_fc_layer_params:

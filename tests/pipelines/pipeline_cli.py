@@ -13,6 +13,7 @@ import threading
 import time
 from typing import Dict, List, Optional, Tuple
 
+import numpy as np
 import tensorflow as tf
 
 from pipelines.common import cli
@@ -331,3 +332,32 @@ def listening_addresses(port: int):
 
 # ::ffff:127.0.0.1 and 127.0.0.1 as /proc/net prints them (little-endian words).
 LOOPBACK = {"0000000000000000FFFF00000100007F", "0100007F"}
+
+
+def export_holds_the_final_weights(root_dir: str) -> None:
+    """Asserts that every variable of the run's export equals a tensor of its newest checkpoint,
+    and that the checkpoint before it (which the training since changed) does not match: the
+    comparison can tell weights apart."""
+    import tensorflow_probability  # noqa: F401  (registers the policies' distribution types)
+
+    policy = tf.saved_model.load(os.path.join(root_dir, "policies", "greedy_policy"))
+    exported = [variable.numpy() for variable in policy.model_variables]
+    checkpoints = sorted(
+        (path[: -len(".index")] for path in glob.glob(f"{root_dir}/checkpoints/ckpt-*.index")),
+        key=checkpoint_step,
+    )
+
+    def tensors(prefix):
+        reader = tf.train.load_checkpoint(prefix)
+        found = (reader.get_tensor(name) for name in reader.get_variable_to_shape_map())
+        return [tensor for tensor in found if isinstance(tensor, np.ndarray)]  # not the graph
+
+    def all_found(arrays, pool):
+        return all(
+            any(other.shape == array.shape and np.array_equal(other, array) for other in pool)
+            for array in arrays
+        )
+
+    assert exported and len(checkpoints) >= 2
+    assert all_found(exported, tensors(checkpoints[-1]))
+    assert not all_found(exported, tensors(checkpoints[-2]))

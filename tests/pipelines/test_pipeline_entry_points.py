@@ -130,3 +130,8 @@ def test_a_confirmed_evaluation_stops_training(tmp_path):
     after = pipeline_cli.snapshot(root)
     for name in ("summary.json", os.path.join("policies", "greedy_policy", "saved_model.pb")):
         assert after[name] == before[name]
+    # A larger budget does not train on either: the run reached what it was asked to.
+    larger = pipeline_cli.run("cartpole_dqn", root, dict(overrides, num_env_steps=6000))
+    assert larger.returncode == 0, larger.stderr
+    assert f"done: this run finished at {summary['env_steps']:,} env steps" in larger.stdout
+    assert pipeline_cli.snapshot(root)["summary.json"] == before["summary.json"]

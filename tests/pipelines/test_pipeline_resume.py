@@ -158,3 +158,21 @@ def test_resume_run_older_than_a_config_field(cartpole_copy):
     )
     assert refused.returncode == 2
     assert "config.target_update_tau was 1.0, now 0.5" in pipeline_cli.error_line(refused)
+
+
+def test_an_atari_resume_refills_the_replay_before_training(finished_run, tmp_path):
+    """The Atari presets do not checkpoint their replay: a resume plays a fresh warm-up of
+    initial_collect_steps first, and trains only on the env steps after it."""
+    run = finished_run("breakout_dqn")
+    root = pipeline_cli.copy_run(run.root_dir, tmp_path / "run")
+    first = pipeline_cli.read_json(os.path.join(root, "summary.json"))
+    config = pipeline_cli.read_json(os.path.join(root, "config.json"))
+    assert config["checkpoint_replay"] is False
+    overrides = dict(run.overrides, num_env_steps=first["env_steps"] + 300)
+    result = pipeline_cli.run("breakout_dqn", root, overrides, timeout=300)
+    assert result.returncode == 0, result.stderr
+    summary = pipeline_cli.read_json(os.path.join(root, "summary.json"))
+    assert summary["resumed_from_env_step"] == first["env_steps"]
+    after_warm_up = summary["env_steps"] - first["env_steps"] - config["initial_collect_steps"]
+    trained = summary["train_steps"] - first["train_steps"]
+    assert 0 < trained and abs(trained - after_warm_up // config["update_period"]) <= 1

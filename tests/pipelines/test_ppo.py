@@ -152,3 +152,9 @@ def test_training_games_on_the_ale_vector_backend(tmp_path):
     assert lengths and all(length == 50 for _, length in lengths)
     env_json = pipeline_cli.read_json(os.path.join(root, "policies", "greedy_policy", "env.json"))
     assert env_json["env_options"]["terminal_on_life_loss"] is False
+
+
+@pytest.mark.parametrize("pipeline", sorted(PRESETS))
+def test_the_export_holds_the_final_weights(finished, pipeline):
+    root, _ = finished[pipeline]
+    pipeline_cli.export_holds_the_final_weights(root)

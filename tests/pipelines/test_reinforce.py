@@ -133,3 +133,9 @@ def test_bad_config_is_refused_in_one_line(finished, tmp_path):
     for (_, words), root, command, snapshot in zip(REFUSALS, roots, started, before):
         assert words in pipeline_cli.error_line(command.result(timeout=120))
         assert pipeline_cli.snapshot(root) == snapshot
+
+
+@pytest.mark.parametrize("pipeline", sorted(PRESETS))
+def test_the_export_holds_the_final_weights(finished, pipeline):
+    root, _ = finished[pipeline]
+    pipeline_cli.export_holds_the_final_weights(root)

@@ -4,6 +4,7 @@ on loopback, with the faults a scaled-out run must survive."""
 import os
 import re
 import signal
+import socket
 import subprocess
 import time
 
@@ -184,13 +185,13 @@ import sys
 import tensorflow as tf
 cpu = tf.config.list_physical_devices("CPU")[0]
 tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
-from pipelines.dqn import config as dqn_config, train_role
+from pipelines.dqn import config as dqn_config, learner_role
 config = dqn_config.cartpole()
 for key, value in {sizes}.items():
     setattr(config, key, value)
 strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
 assert strategy.num_replicas_in_sync == 2
-train_role.learn(config, sys.argv[1], sys.argv[2], strategy=strategy)
+learner_role.learn(config, sys.argv[1], sys.argv[2], strategy=strategy)
 """
 
 
@@ -266,4 +267,60 @@ def test_a_killed_learner_ends_the_launcher_and_every_role_and_the_same_command_
     )  # fmt: skip
     assert resumed.returncode == 0, resumed.stdout + resumed.stderr
     assert "in use by another running job" not in resumed.stdout
+    assert os.path.isdir(os.path.join(root_dir, "policies", "greedy_policy"))
+
+
+def test_a_taken_port_is_refused_in_one_line(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = pipeline_cli.run(
+            "cartpole_dqn", str(tmp_path / "run"), SIZES, "--role=replay", f"--port={port}"
+        )
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines()[-1] == (
+        f"error: the replay server cannot listen on port {port}: another program uses it (or "
+        "it is not allowed); choose another --port, or --port=0 for a free one"
+    )
+
+
+def test_the_launcher_restarts_a_dead_collector_and_ctrl_c_stops_every_role(tmp_path):
+    root_dir = str(tmp_path / "run")
+
+    def command(budget):
+        return [
+            pipeline_cli.PYTHON, "-m", "pipelines.launch", "--pipeline=cartpole_dqn",
+            f"--root_dir={root_dir}", "--collectors=2",
+        ] + [
+            f"--config.{key}={pipeline_cli._flag_value(value)}"
+            for key, value in dict(SIZES, num_env_steps=budget).items()
+        ]  # fmt: skip
+
+    log_path = tmp_path / "launch.log"
+    with open(log_path, "w") as log:
+        launcher = subprocess.Popen(command(200_000), cwd=pipeline_cli.REPO, stdout=log, stderr=log)
+        try:
+            deadline = time.monotonic() + 240
+            while not os.path.exists(os.path.join(root_dir, "checkpoints", "checkpoint")):
+                assert launcher.poll() is None and time.monotonic() < deadline
+                time.sleep(0.5)
+            (collector,) = [p for p, args in _run_processes(root_dir) if "--task=0" in args]
+            os.kill(collector, signal.SIGKILL)
+            while "collector 0 exited with -9; restarting it" not in log_path.read_text():
+                assert launcher.poll() is None and time.monotonic() < deadline
+                time.sleep(0.5)
+            launcher.send_signal(signal.SIGINT)
+            assert launcher.wait(timeout=150) == 130
+        finally:
+            if launcher.poll() is None:
+                launcher.kill()
+    assert "[launch] stopping: each role saves its checkpoint" in log_path.read_text()
+    assert "Traceback" not in log_path.read_text()  # not even from a role still starting up
+    assert _run_processes(root_dir) == []
+    resumed = subprocess.run(
+        command(1500), cwd=pipeline_cli.REPO, capture_output=True, text=True, timeout=400
+    )
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
     assert os.path.isdir(os.path.join(root_dir, "policies", "greedy_policy"))

@@ -7,7 +7,7 @@ import json
 import pytest
 import tensorflow as tf
 
-from pipelines.common import cli, config_checks, run_dir, run_summary, training_loop
+from pipelines.common import cli, config_checks, evaluation, run_dir, run_summary, training_loop
 from pipelines.dqn import config as dqn_config
 from pipelines.dqn.agent import epsilon_schedule
 
@@ -81,3 +81,42 @@ def test_a_run_is_finished_only_at_its_summary_s_env_step(tmp_path, capsys):
     assert "this run finished at 1,000 env steps (final eval 480.0)" in capsys.readouterr().out
     assert run_summary.already_finished(run, 900, 1_000, stopped_by_rule=True) is None
     assert run_summary.already_finished(run, 1_000, 2_000) is None  # a larger budget trains on
+
+
+class _Confirmations:
+    """Stands for the confirming Evaluations: returns the given means, one per call."""
+
+    def __init__(self, *means):
+        self._means, self.calls = list(means), 0
+
+    def run(self, step):
+        self.calls += 1
+        return {"mean": self._means.pop(0), "episodes": 100}
+
+
+@pytest.mark.parametrize(
+    "threshold, first, confirmations, stops, confirming_calls",
+    [
+        (0.0, 500.0, (), False, 0),  # no threshold: train the whole budget
+        (490.0, 480.0, (), False, 0),  # not reached: no confirmation is played
+        (490.0, 495.0, (470.0,), False, 1),  # reached, but the confirmation falls short
+        (490.0, 495.0, (493.0,), True, 1),  # reached and confirmed
+    ],
+    ids=["off", "not_reached", "confirmation_short", "confirmed"],
+)
+def test_the_stop_rule_needs_an_evaluation_and_its_confirmation(
+    threshold, first, confirmations, stops, confirming_calls
+):
+    confirming = _Confirmations(*confirmations)
+    rule = evaluation.StopRule(threshold, confirming)
+    assert rule.reached({"mean": first}, step=1000) is stops
+    assert confirming.calls == confirming_calls
+    if stops:
+        assert rule.describe({"mean": first}) == (
+            "evaluation reached 495.0, confirmed over 100 more episodes at 493.0 >= "
+            "config.stop_at_eval_return=490"
+        )
+
+
+def test_without_confirmations_one_evaluation_stops():
+    assert evaluation.StopRule(5.0, None).reached({"mean": 5.0}, step=300) is True
