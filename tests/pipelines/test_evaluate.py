@@ -140,7 +140,10 @@ def commands(cartpole_policy, fire_policy, tmp_path_factory):
 
 
 def test_atari_policy_plays_the_env_json_game_with_the_raw_score(fire_policy, commands):
-    result, _, _ = commands["atari_gif"]
+    result, _, gif = commands["atari_gif"]
+    frames = iio.imread(gif, index=None)  # the game as played: many frames, and they change
+    assert frames.ndim == 4 and len(frames) > 10 and frames.shape[1] >= 160
+    assert not np.array_equal(frames[0], frames[-1])
     metadata = export.read_env_metadata(fire_policy)
     assert metadata["env_options"]["clip_rewards"] is False  # evaluation options, not training's
     raw, clipped, steps, _ = always_fire(metadata["env_id"], metadata["env_options"], seed=0)
