@@ -260,6 +260,10 @@ def test_a_killed_learner_ends_the_launcher_and_every_role_and_the_same_command_
         finally:
             if launcher.poll() is None:
                 launcher.kill()
+                launcher.wait()
+            if sys.exc_info()[0] is not None:  # a failed check: leave no role behind
+                for pid, _ in _run_processes(root_dir):
+                    os.kill(pid, signal.SIGKILL)
     assert _run_processes(root_dir) == []
     resumed = subprocess.run(
         command(1500),  # a budget that ends the run soon (or at once, if already spent)
@@ -316,6 +320,10 @@ def test_the_launcher_restarts_a_dead_collector_and_ctrl_c_stops_every_role(tmp_
         finally:
             if launcher.poll() is None:
                 launcher.kill()
+                launcher.wait()
+            if sys.exc_info()[0] is not None:  # a failed check: leave no role behind
+                for pid, _ in _run_processes(root_dir):
+                    os.kill(pid, signal.SIGKILL)
     assert "[launch] stopping: each role saves its checkpoint" in log_path.read_text()
     assert "Traceback" not in log_path.read_text()  # not even from a role still starting up
     assert _run_processes(root_dir) == []
@@ -324,3 +332,32 @@ def test_the_launcher_restarts_a_dead_collector_and_ctrl_c_stops_every_role(tmp_
     )
     assert resumed.returncode == 0, resumed.stdout + resumed.stderr
     assert os.path.isdir(os.path.join(root_dir, "policies", "greedy_policy"))
+
+
+def test_roles_end_with_a_killed_launcher(tmp_path):
+    """Roles run in sessions of their own, which a terminal's signals do not reach: when the
+    launcher dies, even by SIGKILL, each gets SIGTERM (PR_SET_PDEATHSIG) and ends."""
+    root_dir = str(tmp_path / "run")
+    command = [
+        pipeline_cli.PYTHON, "-m", "pipelines.launch", "--pipeline=cartpole_dqn",
+        f"--root_dir={root_dir}", "--collectors=2",
+    ] + [
+        f"--config.{key}={pipeline_cli._flag_value(value)}"
+        for key, value in dict(SIZES, num_env_steps=200_000).items()
+    ]  # fmt: skip
+    with open(tmp_path / "launch.log", "w") as log:
+        launcher = subprocess.Popen(command, cwd=pipeline_cli.REPO, stdout=log, stderr=log)
+    try:
+        deadline = time.monotonic() + 240
+        while len(_run_processes(root_dir)) < 4:  # the server, the learner, two collectors
+            assert launcher.poll() is None and time.monotonic() < deadline
+            time.sleep(0.5)
+        launcher.kill()
+        launcher.wait()
+        deadline = time.monotonic() + 120
+        while _run_processes(root_dir):
+            assert time.monotonic() < deadline, _run_processes(root_dir)
+            time.sleep(1)
+    finally:
+        for pid, _ in _run_processes(root_dir):
+            os.kill(pid, signal.SIGKILL)
