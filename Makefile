@@ -26,7 +26,7 @@ train: install
 	$(BIN)/python -m pipelines.pong_dqn --root_dir=$(ROOT_DIR) $(ARGS)
 
 test: install
-	$(BIN)/python -m pytest -q $(ARGS)
+	$(BIN)/python -m pytest -q --durations=15 $(ARGS)
 
 # The quality gates CI runs before the tests: lint, import order and format (ruff), types of the
 # library's core (mypy), and the docs site with every link checked (mkdocs --strict).
