@@ -126,16 +126,18 @@ def start(
     """Starts a run in the background, output to files (a full pipe would stall it). Ctrl-C
     reaches it even when this test session ignores SIGINT (started with nohup, in the background),
     as a run started in a terminal does."""
-    out = open(os.path.join(log_dir, f"{pipeline}.stdout"), "w")
-    err = open(os.path.join(log_dir, f"{pipeline}.stderr"), "w")
-    return subprocess.Popen(
-        command(pipeline, root_dir, overrides, *extra),
-        cwd=REPO,
-        stdout=out,
-        stderr=err,
-        text=True,
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
-    )
+    with (
+        open(os.path.join(log_dir, f"{pipeline}.stdout"), "w") as out,
+        open(os.path.join(log_dir, f"{pipeline}.stderr"), "w") as err,
+    ):  # the child keeps its own copies of the files; ours close here
+        return subprocess.Popen(
+            command(pipeline, root_dir, overrides, *extra),
+            cwd=REPO,
+            stdout=out,
+            stderr=err,
+            text=True,
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+        )
 
 
 class Background:
@@ -162,7 +164,9 @@ class Background:
 
     def result(self, timeout: float) -> Result:
         self._thread.join(timeout)
-        assert self._result is not None, f"still running after {timeout} s"
+        if self._result is None:
+            self.stop()  # a timed-out command is not left running
+            raise AssertionError(f"still running after {timeout} s")
         return self._result
 
     def stop(self) -> None:
