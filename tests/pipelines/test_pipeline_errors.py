@@ -253,6 +253,7 @@ def test_unreachable_replay_server(unreachable_server_run):
     assert pipeline_cli.error_line(result) == (
         "error: no Reverb server answered at localhost:1 within 30 s"
     )
-    # The 30 s connection timeout plus start-up on a busy two-core machine: it does not hang.
-    assert result.seconds < 60, result.seconds
+    # The 30 s connection timeout plus start-up, bounded generously (TensorFlow's import alone
+    # can take 30 s on a loaded two-core machine): what matters is that it does not hang.
+    assert result.seconds < 85, result.seconds
     assert not os.path.exists(root_dir)
