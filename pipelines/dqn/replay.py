@@ -325,9 +325,12 @@ def _short_restore(
 
 def checkpoint(client: reverb.Client) -> str:
     """Checkpoints the server's tables; notes beside them how many transitions the replay held."""
+    # Read before: collectors may insert while the checkpoint is written, and the note must not
+    # count more than the checkpoint holds (a restore is checked against it).
+    transitions = int(client.server_info()[TABLE].current_size)
     path = client.checkpoint()
     with open(os.path.join(path, _SIZE_FILE), "w") as f:
-        json.dump({"transitions": int(client.server_info()[TABLE].current_size)}, f)
+        json.dump({"transitions": transitions}, f)
     return path
 
 

@@ -249,7 +249,14 @@ def test_a_killed_learner_ends_the_launcher_and_every_role_and_the_same_command_
         ]  # fmt: skip
 
     with open(tmp_path / "launch.log", "w") as log:
-        launcher = subprocess.Popen(command(200_000), cwd=pipeline_cli.REPO, stdout=log, stderr=log)
+        launcher = subprocess.Popen(
+            command(200_000),
+            cwd=pipeline_cli.REPO,
+            stdout=log,
+            stderr=log,
+            # Ctrl-C must reach it even when this session ignores SIGINT (run in the background).
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+        )
         try:
             deadline = time.monotonic() + 240
             while not os.path.exists(os.path.join(root_dir, "checkpoints", "checkpoint")):
@@ -305,7 +312,14 @@ def test_the_launcher_restarts_a_dead_collector_and_ctrl_c_stops_every_role(tmp_
 
     log_path = tmp_path / "launch.log"
     with open(log_path, "w") as log:
-        launcher = subprocess.Popen(command(200_000), cwd=pipeline_cli.REPO, stdout=log, stderr=log)
+        launcher = subprocess.Popen(
+            command(200_000),
+            cwd=pipeline_cli.REPO,
+            stdout=log,
+            stderr=log,
+            # Ctrl-C must reach it even when this session ignores SIGINT (run in the background).
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+        )
         try:
             deadline = time.monotonic() + 240
             while not os.path.exists(os.path.join(root_dir, "checkpoints", "checkpoint")):
