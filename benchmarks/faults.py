@@ -481,17 +481,14 @@ def _temporaries(root: str) -> List[str]:
 
 
 def _locked(root: str) -> bool:
-    import fcntl
+    """Whether a running job holds the run directory's lock."""
+    from pipelines.common import run_dir
+    from pipelines.common.cli import UserError
 
     try:
-        with open(os.path.join(root, ".lock")) as lock:
-            try:
-                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except OSError:
-                return True
-            fcntl.flock(lock, fcntl.LOCK_UN)
-    except OSError:
-        pass
+        run_dir.check_not_busy(root)
+    except UserError:
+        return True
     return False
 
 
