@@ -149,21 +149,52 @@ def _own_steps(collector_output: str) -> int:
     return int(counts[-1].replace(",", "")) if counts else 0
 
 
-def test_the_launcher_runs_a_whole_scaled_out_run(tmp_path):
-    root_dir = str(tmp_path / "run")
-    command = [
-        pipeline_cli.PYTHON,
-        "-m",
-        "pipelines.launch",
-        "--pipeline=cartpole_dqn",
-        f"--root_dir={root_dir}",
-        "--collectors=2",
+def _launch_command(root_dir: str, budget: int):
+    """`python -m pipelines.launch` of a CartPole run with two collectors at the tiny SIZES."""
+    return [
+        pipeline_cli.PYTHON, "-m", "pipelines.launch", "--pipeline=cartpole_dqn",
+        f"--root_dir={root_dir}", "--collectors=2",
     ] + [
         f"--config.{key}={pipeline_cli._flag_value(value)}"
-        for key, value in dict(SIZES, num_env_steps=1500).items()
-    ]
+        for key, value in dict(SIZES, num_env_steps=budget).items()
+    ]  # fmt: skip
+
+
+def _start_launcher(root_dir: str, budget: int, log) -> subprocess.Popen:
+    return subprocess.Popen(
+        _launch_command(root_dir, budget),
+        cwd=pipeline_cli.REPO,
+        stdout=log,
+        stderr=log,
+        # Ctrl-C must reach it even when this session ignores SIGINT (run in the background).
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+
+
+def _wait_for_a_checkpoint(launcher: subprocess.Popen, root_dir: str, deadline: float) -> None:
+    while not os.path.exists(os.path.join(root_dir, "checkpoints", "checkpoint")):
+        assert launcher.poll() is None and time.monotonic() < deadline
+        time.sleep(0.5)
+
+
+def _end_after_a_failure(launcher: subprocess.Popen, root_dir: str) -> None:
+    """In a test's finally: the launcher never outlives it, nor, after a failed check, a role."""
+    if launcher.poll() is None:
+        launcher.kill()
+        launcher.wait()
+    if sys.exc_info()[0] is not None:
+        for pid, _ in _run_processes(root_dir):
+            os.kill(pid, signal.SIGKILL)
+
+
+def test_the_launcher_runs_a_whole_scaled_out_run(tmp_path):
+    root_dir = str(tmp_path / "run")
     done = subprocess.run(
-        command, cwd=pipeline_cli.REPO, capture_output=True, text=True, timeout=400
+        _launch_command(root_dir, 1500),
+        cwd=pipeline_cli.REPO,
+        capture_output=True,
+        text=True,
+        timeout=400,
     )
     assert done.returncode == 0, done.stdout + done.stderr
     for role in ("[replay]", "[learner]", "[collector 0]", "[collector 1]"):
@@ -239,42 +270,19 @@ def test_a_killed_learner_ends_the_launcher_and_every_role_and_the_same_command_
     refused."""
     root_dir = str(tmp_path / "run")
 
-    def command(budget):
-        return [
-            pipeline_cli.PYTHON, "-m", "pipelines.launch", "--pipeline=cartpole_dqn",
-            f"--root_dir={root_dir}", "--collectors=2",
-        ] + [
-            f"--config.{key}={pipeline_cli._flag_value(value)}"
-            for key, value in dict(SIZES, num_env_steps=budget).items()
-        ]  # fmt: skip
-
     with open(tmp_path / "launch.log", "w") as log:
-        launcher = subprocess.Popen(
-            command(200_000),
-            cwd=pipeline_cli.REPO,
-            stdout=log,
-            stderr=log,
-            # Ctrl-C must reach it even when this session ignores SIGINT (run in the background).
-            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
-        )
+        launcher = _start_launcher(root_dir, 200_000, log)
         try:
             deadline = time.monotonic() + 240
-            while not os.path.exists(os.path.join(root_dir, "checkpoints", "checkpoint")):
-                assert launcher.poll() is None and time.monotonic() < deadline
-                time.sleep(0.5)
+            _wait_for_a_checkpoint(launcher, root_dir, deadline)
             (learner,) = [p for p, args in _run_processes(root_dir) if "--role=train" in args]
             os.kill(learner, signal.SIGKILL)
             assert launcher.wait(timeout=150) != 0
         finally:
-            if launcher.poll() is None:
-                launcher.kill()
-                launcher.wait()
-            if sys.exc_info()[0] is not None:  # a failed check: leave no role behind
-                for pid, _ in _run_processes(root_dir):
-                    os.kill(pid, signal.SIGKILL)
+            _end_after_a_failure(launcher, root_dir)
     assert _run_processes(root_dir) == []
     resumed = subprocess.run(
-        command(1500),  # a budget that ends the run soon (or at once, if already spent)
+        _launch_command(root_dir, 1500),  # a budget that ends the run soon (or at once)
         cwd=pipeline_cli.REPO, capture_output=True, text=True, timeout=400,
     )  # fmt: skip
     assert resumed.returncode == 0, resumed.stdout + resumed.stderr
@@ -301,30 +309,12 @@ def test_a_taken_port_is_refused_in_one_line(tmp_path):
 def test_the_launcher_restarts_a_dead_collector_and_ctrl_c_stops_every_role(tmp_path):
     root_dir = str(tmp_path / "run")
 
-    def command(budget):
-        return [
-            pipeline_cli.PYTHON, "-m", "pipelines.launch", "--pipeline=cartpole_dqn",
-            f"--root_dir={root_dir}", "--collectors=2",
-        ] + [
-            f"--config.{key}={pipeline_cli._flag_value(value)}"
-            for key, value in dict(SIZES, num_env_steps=budget).items()
-        ]  # fmt: skip
-
     log_path = tmp_path / "launch.log"
     with open(log_path, "w") as log:
-        launcher = subprocess.Popen(
-            command(200_000),
-            cwd=pipeline_cli.REPO,
-            stdout=log,
-            stderr=log,
-            # Ctrl-C must reach it even when this session ignores SIGINT (run in the background).
-            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
-        )
+        launcher = _start_launcher(root_dir, 200_000, log)
         try:
             deadline = time.monotonic() + 240
-            while not os.path.exists(os.path.join(root_dir, "checkpoints", "checkpoint")):
-                assert launcher.poll() is None and time.monotonic() < deadline
-                time.sleep(0.5)
+            _wait_for_a_checkpoint(launcher, root_dir, deadline)
             (collector,) = [p for p, args in _run_processes(root_dir) if "--task=0" in args]
             os.kill(collector, signal.SIGKILL)
             while "collector 0 exited with -9; restarting it" not in log_path.read_text():
@@ -333,17 +323,16 @@ def test_the_launcher_restarts_a_dead_collector_and_ctrl_c_stops_every_role(tmp_
             launcher.send_signal(signal.SIGINT)
             assert launcher.wait(timeout=150) == 130
         finally:
-            if launcher.poll() is None:
-                launcher.kill()
-                launcher.wait()
-            if sys.exc_info()[0] is not None:  # a failed check: leave no role behind
-                for pid, _ in _run_processes(root_dir):
-                    os.kill(pid, signal.SIGKILL)
+            _end_after_a_failure(launcher, root_dir)
     assert "[launch] stopping: each role saves its checkpoint" in log_path.read_text()
     assert "Traceback" not in log_path.read_text()  # not even from a role still starting up
     assert _run_processes(root_dir) == []
     resumed = subprocess.run(
-        command(1500), cwd=pipeline_cli.REPO, capture_output=True, text=True, timeout=400
+        _launch_command(root_dir, 1500),
+        cwd=pipeline_cli.REPO,
+        capture_output=True,
+        text=True,
+        timeout=400,
     )
     assert resumed.returncode == 0, resumed.stdout + resumed.stderr
     assert os.path.isdir(os.path.join(root_dir, "policies", "greedy_policy"))
@@ -353,15 +342,8 @@ def test_roles_end_with_a_killed_launcher(tmp_path):
     """Roles run in sessions of their own, which a terminal's signals do not reach: when the
     launcher dies, even by SIGKILL, each gets SIGTERM (PR_SET_PDEATHSIG) and ends."""
     root_dir = str(tmp_path / "run")
-    command = [
-        pipeline_cli.PYTHON, "-m", "pipelines.launch", "--pipeline=cartpole_dqn",
-        f"--root_dir={root_dir}", "--collectors=2",
-    ] + [
-        f"--config.{key}={pipeline_cli._flag_value(value)}"
-        for key, value in dict(SIZES, num_env_steps=200_000).items()
-    ]  # fmt: skip
     with open(tmp_path / "launch.log", "w") as log:
-        launcher = subprocess.Popen(command, cwd=pipeline_cli.REPO, stdout=log, stderr=log)
+        launcher = _start_launcher(root_dir, 200_000, log)
     try:
         deadline = time.monotonic() + 240
         while len(_run_processes(root_dir)) < 4:  # the server, the learner, two collectors
