@@ -56,6 +56,14 @@ def make_environments(
     ]
 
 
+def make_eval_environments(config) -> List:
+    """The evaluations' environments (raw score, seeds apart from training's); none when
+    evaluation is off."""
+    if not config.eval_interval:
+        return []
+    return make_environments(config, config.eval_episodes, config.seed + 10_000, training=False)
+
+
 def batch(environments: List) -> py_environment.PyEnvironment:
     """The environments as one batched PyEnvironment, stepped in this thread."""
     if len(environments) == 1 and environments[0].batched:
@@ -63,14 +71,15 @@ def batch(environments: List) -> py_environment.PyEnvironment:
     return batched_py_environment.BatchedPyEnvironment(environments, multithreading=False)
 
 
-def env_metadata(config) -> Dict:
-    """What pipelines.evaluate needs to rebuild the evaluation environment (env.json)."""
+def env_metadata(config, eval_epsilon: float) -> Dict:
+    """What pipelines.evaluate needs to rebuild the evaluation environment and play as the run's
+    evaluations did (env.json)."""
     return {
         "env_id": config.env_id,
         "env_options": env_options(config, training=False),
         "max_episode_steps": config.max_episode_steps or None,
         "config_name": config.name,
-        "eval_epsilon": getattr(config, "eval_epsilon", 0.0),
+        "eval_epsilon": eval_epsilon,
     }
 
 

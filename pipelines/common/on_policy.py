@@ -1,6 +1,6 @@
 """What every on-policy run (REINFORCE, PPO, A2C, IMPALA) does around its own collect-and-train
 iteration: the start (config check, environments, run directory, counters), the restore, the
-training loop and the finish (export and summary.json), all counted in env steps.
+training loop, all counted in env steps. The loop itself exports and writes summary.json.
 """
 
 import dataclasses
@@ -14,10 +14,8 @@ from tf_agents.specs import tensor_spec
 from pipelines.common import (
     checkpoints,
     environments,
-    export,
     run_dir,
     run_summary,
-    stop_request,
     training_loop,
 )
 from pipelines.common.cli import UserError
@@ -40,12 +38,18 @@ class Start:
     reached_stop_return: tf.Variable
 
 
-def start(config, root_dir: str, validate: Callable, num_train_envs: Optional[int] = None) -> Start:
+def start(
+    config,
+    root_dir: str,
+    validate: Callable,
+    num_train_envs: Optional[int] = None,
+    backend: str = "python",
+) -> Start:
     """Checks the config with validate (ValueError -> UserError), builds the environments (a bad
     env id or option is a UserError too, before root_dir is touched), opens the run directory,
     seeds TensorFlow and makes the counters. num_train_envs: the training environments to make
     (default config.num_parallel_envs; a learner whose actors play elsewhere needs one, for the
-    specs)."""
+    specs); backend: config.env_backend where the algorithm offers the choice."""
     try:
         validate(config)
         train_envs = environments.make_environments(
@@ -53,15 +57,9 @@ def start(config, root_dir: str, validate: Callable, num_train_envs: Optional[in
             num_train_envs or config.num_parallel_envs,
             config.seed,
             training=True,
-            backend=getattr(config, "env_backend", "python"),
-        )  # REINFORCE has no choice
-        eval_envs = (
-            environments.make_environments(
-                config, config.eval_episodes, config.seed + 10_000, training=False
-            )
-            if config.eval_interval
-            else []
+            backend=backend,
         )
+        eval_envs = environments.make_eval_environments(config)
     except ValueError as error:
         raise UserError(str(error)) from None
     run = run_dir.RunDir(root_dir, config)
@@ -149,33 +147,4 @@ def make_loop(
         begun.eval_envs,
         scores,
         extra_summaries=extra_summaries,
-    )
-
-
-def finish(
-    config,
-    run: run_dir.RunDir,
-    loop: training_loop.TrainingLoop,
-    policy,
-    train_step: tf.Variable,
-    env_step: tf.Variable,
-    started: float,
-    policy_dir: str,
-) -> Dict:
-    """Exports the greedy policy, writes summary.json (DQN's keys) and prints the last line."""
-    stop_request.check()  # a stop during the final evaluation: no export, no summary
-    export.export_policy(
-        policy, train_step, run.join(policy_dir), environments.env_metadata(config)
-    )
-    stop_request.check()  # during the export: the rerun evaluates and exports again
-    return run_summary.write(
-        run,
-        config,
-        int(env_step.numpy()),
-        int(train_step.numpy()),
-        time.monotonic() - started,
-        loop.resumed_from,
-        loop.last_eval,
-        policy_dir,
-        reached_stop_return=loop.reached_stop_return,
     )

@@ -10,12 +10,22 @@ final weights.
 """
 
 import dataclasses
+import time
 from typing import Callable, Dict, List, Optional
 
 import numpy as np
 import tensorflow as tf
 
-from pipelines.common import evaluation, progress, run_dir, stop_request, training_video
+from pipelines.common import (
+    environments,
+    evaluation,
+    export,
+    progress,
+    run_dir,
+    run_summary,
+    stop_request,
+    training_video,
+)
 
 Figures = Dict[str, Optional[float]]
 
@@ -62,7 +72,7 @@ class TrainingLoop:
         (environments.GameScores), or None when the games are played elsewhere.
         extra_summaries() and extra_figures() add the algorithm's own figures (Metrics/<name>
         and the progress line's)."""
-        self._config, self._iterate, self._save = config, iterate, save_checkpoint
+        self._config, self._run, self._iterate, self._save = config, run, iterate, save_checkpoint
         self._env_step, self._reached_stop_return = env_step, reached_stop_return
         self._scores = scores
         self._extra_summaries, self._extra_figures = extra_summaries, extra_figures
@@ -133,6 +143,35 @@ class TrainingLoop:
         if config.eval_interval and self._evaluations.last_step != step:
             self._evaluations.run(step)  # the final weights, unless they were just evaluated
         self._summaries.flush()
+
+    def finish(
+        self,
+        policy,
+        train_step: tf.Variable,
+        policy_dir: str,
+        started: float,
+        eval_epsilon: float = 0.0,
+        **extra,
+    ) -> Dict:
+        """After run(): exports the greedy policy to policy_dir (with the evaluations' ε, for
+        pipelines.evaluate), writes summary.json (extra keys after the common ones) and returns
+        it."""
+        stop_request.check()  # a stop during the final evaluation: no export, no summary
+        metadata = environments.env_metadata(self._config, eval_epsilon)
+        export.export_policy(policy, train_step, self._run.join(policy_dir), metadata)
+        stop_request.check()  # during the export: the rerun evaluates and exports again
+        return run_summary.write(
+            self._run,
+            self._config,
+            int(self._env_step.numpy()),
+            int(train_step.numpy()),
+            time.monotonic() - started,
+            self.resumed_from,
+            self.last_eval,
+            policy_dir,
+            reached_stop_return=self.reached_stop_return,
+            **extra,
+        )
 
     @property
     def reached_stop_return(self) -> bool:

@@ -130,17 +130,7 @@ def collect(config: DqnConfig, root_dir: str, replay_server: str, task: int) -> 
             if not collector.collect():
                 break
         except distributed.SERVER_ERRORS:
-            print(
-                f"collector {task}: lost the replay server at {replay_server}; reconnecting "
-                f"(up to {distributed.RECONNECT_SECONDS:.0f} s)",
-                flush=True,
-            )
-            client = distributed.wait_for_server(replay_server)
-            if client is None:
-                raise UserError(
-                    f"replay server {replay_server} unreachable for "
-                    f"{distributed.RECONNECT_SECONDS:.0f} s; collector {task} stops"
-                )
+            client = distributed.reconnect(replay_server, f"collector {task}")
             collector.connect(client)
             continue
         global_step = int(collector.env_step.numpy())

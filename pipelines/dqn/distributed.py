@@ -19,6 +19,7 @@ import reverb
 import tensorflow as tf
 from tf_agents.experimental.distributed import reverb_variable_container
 
+from pipelines.common.cli import UserError
 from pipelines.dqn import replay
 
 VARIABLES_TABLE = reverb_variable_container.DEFAULT_TABLE
@@ -139,6 +140,22 @@ def wait_for_server(
         except ConnectionError:
             time.sleep(1.0)
     return None
+
+
+def reconnect(address: str, who: str) -> reverb.Client:
+    """After a lost replay server: a client once it answers again; UserError (ends the process
+    with one line) if it has not within RECONNECT_SECONDS."""
+    print(
+        f"{who}: lost the replay server at {address}; reconnecting "
+        f"(up to {RECONNECT_SECONDS:.0f} s)",
+        flush=True,
+    )
+    client = wait_for_server(address)
+    if client is None:
+        raise UserError(
+            f"replay server {address} unreachable for {RECONNECT_SECONDS:.0f} s; {who} stops"
+        )
+    return client
 
 
 def watch_server(address: str, who: str, consequence: str) -> None:

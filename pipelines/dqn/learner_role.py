@@ -16,10 +16,8 @@ import envs
 from pipelines.common import (
     checkpoints,
     environments,
-    export,
     run_dir,
     run_summary,
-    stop_request,
     training_loop,
 )
 from pipelines.common.cli import UserError
@@ -128,13 +126,7 @@ def learn(
         if not replay_server:
             raise ValueError("--role=train needs --replay_server=host:port")
         replay.connect(replay_server)
-        eval_envs = (
-            environments.make_environments(
-                config, config.eval_episodes, config.seed + 10_000, training=False
-            )
-            if config.eval_interval
-            else []
-        )
+        eval_envs = environments.make_eval_environments(config)
     except (ValueError, ConnectionError) as error:
         raise UserError(str(error)) from None
     strategy = strategy or make_strategy()
@@ -202,25 +194,13 @@ def learn(
     loop.run()
     state.finished.assign(True)
     state.shared.push()  # the collectors stop at their next pull
-    stop_request.check()  # a stop during the final evaluation: no export, no summary
-    export.export_policy(
+    return loop.finish(
         state.agent.policy,
         state.train_step,
-        run.join(POLICY_DIR),
-        environments.env_metadata(config),
-    )
-    stop_request.check()  # during the export: the rerun evaluates and exports again
-    return run_summary.write(
-        run,
-        config,
-        int(state.env_step.numpy()),
-        int(state.train_step.numpy()),
-        time.monotonic() - started,
-        state.resumed_from,
-        loop.last_eval,
         POLICY_DIR,
+        started,
+        config.eval_epsilon,
         env_steps_per_collector=state.per_collector(),
-        reached_stop_return=loop.reached_stop_return,
     )
 
 

@@ -18,10 +18,8 @@ from pipelines.common import (
     batched_policy,
     checkpoints,
     environments,
-    export,
     run_dir,
     run_summary,
-    stop_request,
     training_loop,
 )
 from pipelines.common.cli import UserError
@@ -86,13 +84,7 @@ def train(
         train_envs = environments.make_environments(
             config, config.num_parallel_envs, config.seed, training=True, backend=config.env_backend
         )
-        eval_envs = (
-            environments.make_environments(
-                config, config.eval_episodes, config.seed + 10_000, training=False
-            )
-            if config.eval_interval
-            else []
-        )
+        eval_envs = environments.make_eval_environments(config)
     except (ValueError, ConnectionError) as error:
         raise UserError(str(error)) from None
     run = run_dir.RunDir(root_dir, config)
@@ -192,23 +184,8 @@ def train(
     )
     loop.run()
 
-    stop_request.check()  # a stop during the final evaluation: no export, no summary
-    export.export_policy(
-        agent.policy, train_step, run.join(POLICY_DIR), environments.env_metadata(config)
-    )
-    stop_request.check()  # during the export: the rerun evaluates and exports again
     experience.writer.close()
-    summary = run_summary.write(
-        run,
-        config,
-        int(env_step.numpy()),
-        int(train_step.numpy()),
-        time.monotonic() - started,
-        loop.resumed_from,
-        loop.last_eval,
-        POLICY_DIR,
-        reached_stop_return=bool(reached_stop_return.numpy()),
-    )
+    summary = loop.finish(agent.policy, train_step, POLICY_DIR, started, config.eval_epsilon)
     if experience.server is not None:
         experience.server.stop()
     return summary

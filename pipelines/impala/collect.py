@@ -87,17 +87,7 @@ def collect(config: ImpalaConfig, root_dir: str, replay_server: str, task: int) 
                     if shared.finished:
                         break
         except distributed.SERVER_ERRORS:
-            print(
-                f"collector {task}: lost the replay server at {replay_server}; reconnecting "
-                f"(up to {distributed.RECONNECT_SECONDS:.0f} s)",
-                flush=True,
-            )
-            client = distributed.wait_for_server(replay_server)
-            if client is None:
-                raise UserError(
-                    f"replay server {replay_server} unreachable for "
-                    f"{distributed.RECONNECT_SECONDS:.0f} s; collector {task} stops"
-                )
+            client = distributed.reconnect(replay_server, f"collector {task}")
             actor.restart(rollout_queue.RolloutWriter(client))
             shared = distributed.SharedVariables(replay_server, variables)
             continue

@@ -133,16 +133,7 @@ def learn(config: ImpalaConfig, root_dir: str, replay_server: str) -> Dict:
     loop = _run(config, begun, agent, checkpointer, iterate, scores=None)
     finished.assign(True)
     learner.shared.push()  # the actors stop at their next pull
-    return on_policy.finish(
-        config,
-        begun.run,
-        loop,
-        agent.policy,
-        begun.train_step,
-        begun.env_step,
-        begun.started,
-        POLICY_DIR,
-    )
+    return loop.finish(agent.policy, begun.train_step, POLICY_DIR, begun.started)
 
 
 def _reconnect(learner, address, agent, begun, finished, checkpointer) -> None:
@@ -163,7 +154,7 @@ def _reconnect(learner, address, agent, begun, finished, checkpointer) -> None:
 def train(config: ImpalaConfig, root_dir: str) -> Dict:
     """--role=all: the server, one actor and the learner in this process; returns summary.json's
     dict."""
-    begun = on_policy.start(config, root_dir, validate)
+    begun = on_policy.start(config, root_dir, validate, backend=config.env_backend)
     agent = make_agent(
         config, begun.time_step_spec, begun.action_spec, begun.train_step, begun.env_step
     )
@@ -202,13 +193,4 @@ def train(config: ImpalaConfig, root_dir: str) -> Dict:
         loop = _run(config, begun, agent, checkpointer, iterate, actor.scores)
     finally:
         server.stop()
-    return on_policy.finish(
-        config,
-        begun.run,
-        loop,
-        agent.policy,
-        begun.train_step,
-        begun.env_step,
-        begun.started,
-        POLICY_DIR,
-    )
+    return loop.finish(agent.policy, begun.train_step, POLICY_DIR, begun.started)

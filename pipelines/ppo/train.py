@@ -23,8 +23,7 @@ POLICY_DIR = os.path.join("policies", "greedy_policy")
 
 def train(config: PpoConfig, root_dir: str) -> Dict:
     """Trains (or resumes) a PPO run in root_dir; returns what it writes to summary.json."""
-    begun = on_policy.start(config, root_dir, validate)
-    run, started, collect_env = begun.run, begun.started, begun.collect_env
+    begun = on_policy.start(config, root_dir, validate, backend=config.env_backend)
     time_step_spec, action_spec = begun.time_step_spec, begun.action_spec
     train_step, env_step = begun.train_step, begun.env_step
 
@@ -50,7 +49,7 @@ def train(config: PpoConfig, root_dir: str) -> Dict:
     # One batched round per run() (steps_per_run=1 stops after the first), so that a rollout
     # ends exactly at rollout_length rounds.
     collect_actor = actor.Actor(
-        collect_env,
+        begun.collect_env,
         batched_policy.BatchedPyPolicy(agent.collect_policy),
         train_step,
         steps_per_run=1,
@@ -69,6 +68,4 @@ def train(config: PpoConfig, root_dir: str) -> Dict:
         config, begun, iterate, checkpointer, eval_policy, scores, learning_rate
     )
     loop.run()
-    return on_policy.finish(
-        config, run, loop, agent.policy, train_step, env_step, started, POLICY_DIR
-    )
+    return loop.finish(agent.policy, train_step, POLICY_DIR, begun.started)

@@ -33,7 +33,6 @@ def _validate(config: ReinforceConfig) -> None:
 def train(config: ReinforceConfig, root_dir: str) -> Dict:
     """Trains (or resumes) a REINFORCE run in root_dir; returns what it writes to summary.json."""
     begun = on_policy.start(config, root_dir, _validate)
-    run, started, collect_env = begun.run, begun.started, begun.collect_env
     time_step_spec, action_spec = begun.time_step_spec, begun.action_spec
     train_step, env_step = begun.train_step, begun.env_step
 
@@ -57,7 +56,7 @@ def train(config: ReinforceConfig, root_dir: str) -> Dict:
     collect_policy = batched_policy.BatchedPyPolicy(agent.collect_policy)
     # One round of the batch per run(), so collection stops as soon as every episode is over.
     collect_actor = actor.Actor(
-        collect_env,
+        begun.collect_env,
         collect_policy,
         train_step,
         steps_per_run=config.num_parallel_envs,
@@ -89,13 +88,6 @@ def train(config: ReinforceConfig, root_dir: str) -> Dict:
         config, begun, iterate, checkpointer, eval_policy, first_episodes, learning_rate
     )
     loop.run()
-    return on_policy.finish(
-        config,
-        run,
-        loop,
-        greedy_policy.GreedyPolicy(agent.policy),
-        train_step,
-        env_step,
-        started,
-        POLICY_DIR,
+    return loop.finish(
+        greedy_policy.GreedyPolicy(agent.policy), train_step, POLICY_DIR, begun.started
     )

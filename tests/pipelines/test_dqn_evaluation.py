@@ -40,4 +40,3 @@ def test_the_fast_presets_evaluate_at_their_documented_epsilon_and_cap():
         config = cli.choose_preset(dqn_config.presets(pipeline), "fast")
         assert config.eval_epsilon == 0.005
         assert config.max_episode_steps == 27_000  # 108k frames per evaluation game
-        assert environments.env_metadata(config)["eval_epsilon"] == 0.005

@@ -121,3 +121,12 @@ def test_export_holds_the_final_weights(finished_run, loaded_policies, name):
     assert _same_arrays(exported, q_network)
     # The comparison can tell weights apart: the target network's lag behind.
     assert len(target) == len(q_network) and not _same_arrays(exported, target)
+
+
+@pytest.mark.parametrize("name", sorted(RUNS))
+def test_env_json_plays_at_the_runs_evaluation_epsilon(finished_run, name):
+    root_dir = finished_run(name).root_dir
+    config = pipeline_cli.read_json(os.path.join(root_dir, "config.json"))
+    env = pipeline_cli.read_json(os.path.join(root_dir, "policies", "greedy_policy", "env.json"))
+    assert env["eval_epsilon"] == config.get("eval_epsilon", 0.0)  # DQN's field only
+    assert env["env_id"] == config["env_id"]
