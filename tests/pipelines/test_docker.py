@@ -203,7 +203,7 @@ def test_the_copied_files_build_the_package_with_the_default_command(tmp_path):
         "pipelines.evaluate",
         "pipelines.plot",
         "pipelines.launch",
-        "envs.load",
+        "envs.loader",
     ):
         assert required.replace(".", "/") + ".py" in names, required
     assert "pipelines/common/loopback_bind.c" in names  # compiled on first use
