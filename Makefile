@@ -4,6 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 ROOT_DIR ?= runs/pong_dqn
 ARGS ?=
+# The tests run in this many processes (pytest-xdist), one test file each at a time; 1 runs them
+# in this process.
+TEST_WORKERS ?= 2
 
 .PHONY: train test lint install bench
 install: $(VENV)/.installed
@@ -26,7 +29,7 @@ train: install
 	$(BIN)/python -m pipelines.pong_dqn --root_dir=$(ROOT_DIR) $(ARGS)
 
 test: install
-	$(BIN)/python -m pytest -q --durations=15 $(ARGS)
+	$(BIN)/python -m pytest -q --durations=15 -n $(TEST_WORKERS) --dist loadfile $(ARGS)
 
 # The quality gates CI runs before the tests: lint, import order and format (ruff), types of the
 # library's core (mypy), and the docs site with every link checked (mkdocs --strict).

@@ -1,6 +1,10 @@
 """Finished tiny runs of the entry points, made once per session and shared read-only."""
 
 import dataclasses
+import fcntl
+import json
+import os
+import pathlib
 from typing import Callable, Dict
 
 import pipeline_cli
@@ -25,18 +29,37 @@ class FinishedRun:
     result: pipeline_cli.Result
 
 
+def shared_temp(tmp_path_factory) -> pathlib.Path:
+    """A folder every pytest-xdist worker of this session sees (each has its own base temp below
+    one shared parent); the session's base temp when the tests run in one process."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
 @pytest.fixture(scope="session")
 def finished_run(tmp_path_factory) -> Callable[[str], FinishedRun]:
-    """finished_run(name) -> that run of RUNS, made on first use. Tests must not write to it:
-    copy it with `copy_run` first."""
+    """finished_run(name) -> that run of RUNS, made on first use by whichever worker needs it
+    first (the others wait on its lock and read its result). Tests must not write to it: copy it
+    with `copy_run` first."""
+    runs = shared_temp(tmp_path_factory) / "finished_runs"
+    runs.mkdir(exist_ok=True)
     cache: Dict[str, FinishedRun] = {}
 
     def get(name: str) -> FinishedRun:
         if name not in cache:
             pipeline, overrides, *extra = RUNS[name]
-            root_dir = str(tmp_path_factory.mktemp(name) / "run")
-            result = pipeline_cli.run(pipeline, root_dir, overrides, *extra, timeout=300)
-            cache[name] = FinishedRun(pipeline, overrides, root_dir, result)
+            (runs / name).mkdir(exist_ok=True)
+            root_dir, result_file = runs / name / "run", runs / name / "result.json"
+            with open(runs / f"{name}.lock", "w") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX)
+                if result_file.exists():
+                    result = pipeline_cli.Result(**json.loads(result_file.read_text()))
+                else:
+                    result = pipeline_cli.run(
+                        pipeline, str(root_dir), overrides, *extra, timeout=300
+                    )
+                    result_file.write_text(json.dumps(dataclasses.asdict(result)))
+            cache[name] = FinishedRun(pipeline, overrides, str(root_dir), result)
         return cache[name]
 
     return get
