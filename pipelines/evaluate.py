@@ -16,13 +16,13 @@ import os
 import signal
 import sys
 import time
-from typing import List, Optional
+from typing import Optional
 
 import numpy as np
 from absl import flags
 
-import envs
-from pipelines.common import cli, export, play, video
+from envs import registry
+from pipelines.common import cli, video
 
 POLICY_DIR = flags.DEFINE_string(
     "policy_dir",
@@ -105,6 +105,11 @@ def check_arguments(
         raise cli.UserError(f"--fps must be positive, got {fps}")
     if epsilon is not None and not 0 <= epsilon <= 1:
         raise cli.UserError(f"--epsilon must be in [0, 1], got {epsilon}")
+    if env_id:
+        try:
+            registry.find_spec(env_id)  # an unknown id, with the close ones, before TF loads
+        except ValueError as error:
+            raise cli.UserError(str(error))
     if video_path:
         try:
             video.check_path(video_path)
@@ -164,43 +169,6 @@ def read_export(policy_dir: Optional[str], env_id: Optional[str]) -> Optional[di
     return metadata
 
 
-def make_env(policy_dir: Optional[str], env_id: str, metadata, specs):
-    """The evaluation environment, refused when the policy's specs (if any) do not fit it."""
-    try:  # an unknown id or a bad option in env.json: envs' own message names it
-        options, limit = play.env_settings(env_id, metadata, MAX_EPISODE_STEPS.value)
-        env = envs.load(
-            env_id,
-            seed=SEED.value,
-            max_episode_steps=limit,
-            render_mode="rgb_array" if VIDEO.value else None,
-            **options,
-        )
-    except ValueError as error:
-        raise cli.UserError(str(error))
-    mismatch = play.spec_mismatch(specs, env) if specs is not None else None
-    if mismatch:
-        env.close()
-        exported_for = f" (it was exported for '{metadata['env_id']}')" if metadata else ""
-        raise cli.UserError(
-            f"the policy in {policy_dir} does not fit '{env_id}'{exported_for}: {mismatch}"
-        )
-    return env, options
-
-
-def load_policy(policy_dir: str):
-    """(specs, policy) of the export; a corrupt one is a UserError naming the broken file."""
-    try:
-        specs = export.read_policy_specs(policy_dir)
-    except Exception as error:  # protobuf's or TensorFlow's own parse errors
-        raise cli.UserError(
-            f"cannot read {os.path.join(policy_dir, 'policy_specs.pbtxt')}: {_first_line(error)}"
-        )
-    try:
-        return specs, play.ExportedPolicy(policy_dir)
-    except Exception as error:
-        raise cli.UserError(f"cannot load the SavedModel in {policy_dir}: {_first_line(error)}")
-
-
 def main(_argv) -> None:
     metadata = check_arguments(
         POLICY_DIR.value,
@@ -218,10 +186,15 @@ def main(_argv) -> None:
     # `kill` or `docker stop` would no longer stop the evaluation.
     os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
     os.environ.setdefault("SDL_NO_SIGNAL_HANDLERS", "1")
+    # TensorFlow loads only now, so that a bad flag is answered at once.
+    from pipelines.common import play
+
     policy_dir = POLICY_DIR.value
     env_id = ENV.value or metadata["env_id"]
     if POLICY.value == "random":
-        env, options = make_env(None, env_id, None, None)
+        env, options = play.make_env(
+            None, env_id, None, None, SEED.value, MAX_EPISODE_STEPS.value, bool(VIDEO.value)
+        )
         policy = play.RandomPolicy(env.action_spec(), np.random.default_rng(SEED.value))
         epsilon = 0.0
         print(
@@ -229,8 +202,16 @@ def main(_argv) -> None:
             flush=True,
         )
     else:
-        specs, policy = load_policy(policy_dir)
-        env, options = make_env(policy_dir, env_id, metadata, specs)
+        specs, policy = play.load_policy(policy_dir)
+        env, options = play.make_env(
+            policy_dir,
+            env_id,
+            metadata,
+            specs,
+            SEED.value,
+            MAX_EPISODE_STEPS.value,
+            bool(VIDEO.value),
+        )
         source = "env.json" if metadata and env_id == metadata["env_id"] else "--env"
         epsilon = (
             EPSILON.value
@@ -252,7 +233,16 @@ def main(_argv) -> None:
     episodes = []
     signal.signal(signal.SIGTERM, _exit_on_sigterm)  # so a `kill` removes the partial video too
     try:
-        play_episodes(policy, env, recording, episodes, epsilon)
+        play.play_episodes(
+            policy,
+            env,
+            NUM_EPISODES.value,
+            episodes,
+            epsilon,
+            SEED.value,
+            recording,
+            VIDEO_EPISODES.value,
+        )
         if recording is not None:
             recording.close()
     except BaseException as error:
@@ -280,30 +270,6 @@ def main(_argv) -> None:
     )
 
 
-def play_episodes(
-    policy: play.ExportedPolicy,
-    env,
-    recording: Optional[video.VideoWriter],
-    episodes: List[play.Episode],
-    epsilon: float,
-) -> None:
-    """Appends --num_episodes episodes to `episodes`, printing a table row for each; the first
-    --video_episodes are recorded."""
-    print(f"{'episode':>7}  {'return':>10}  {'length':>7}", flush=True)
-    rng = np.random.default_rng(SEED.value)
-    for number in range(1, NUM_EPISODES.value + 1):
-        record = recording is not None and number <= VIDEO_EPISODES.value
-        episode = play.play_episode(
-            policy,
-            env,
-            recorder=_recorder(recording, number) if record else None,
-            epsilon=epsilon,
-            rng=rng,
-        )
-        episodes.append(episode)
-        print(f"{number:>7}  {episode.score:>10.1f}  {episode.length:>7}", flush=True)
-
-
 def summarize(episodes, env_id: str, seed: int, epsilon: float, policy: str) -> dict:
     """The last line's JSON; `policy` is the export's directory, or 'random'."""
     scores = np.array([e.score for e in episodes], np.float64)
@@ -321,29 +287,8 @@ def summarize(episodes, env_id: str, seed: int, epsilon: float, policy: str) -> 
     }
 
 
-def _recorder(recording: video.VideoWriter, episode_number: int):
-    """Appends each step's frame: the game, the network's newest input frame beside it, and a
-    caption with the episode, step, score so far and the chosen action's Q value."""
-
-    def record(step) -> None:
-        side = video.network_view(step.observation, step.frame.shape[0])
-        caption = f"ep {episode_number}  step {step.step}  score {step.score:g}"
-        if step.action is not None:
-            caption += f"  a={step.action}"
-            if step.q_value is not None:
-                caption += f"  Q={step.q_value:.3f}"
-        recording.append(video.compose(step.frame, side, caption))
-
-    return record
-
-
 def _exit_on_sigterm(signum, _frame) -> None:
     raise SystemExit(128 + signum)
-
-
-def _first_line(error: Exception) -> str:
-    text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__
 
 
 if __name__ == "__main__":

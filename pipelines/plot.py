@@ -12,7 +12,7 @@ import tempfile
 
 from absl import flags
 
-from pipelines.common import cli, curves, export
+from pipelines.common import cli, curves, run_dir
 
 ROOT_DIRS = flags.DEFINE_multi_string(
     "root_dir", None, "A run directory; repeat the flag to overlay several runs."
@@ -79,7 +79,7 @@ def main(_argv) -> None:
     os.close(handle)
     try:  # written beside and renamed: a viewer never sees half a file
         figure.savefig(staging)
-        export.publish(staging, OUT.value)
+        run_dir.publish(staging, OUT.value)
     finally:
         if os.path.exists(staging):
             os.remove(staging)

@@ -42,15 +42,6 @@ def export_policy(policy, train_step, export_dir: str, env_metadata: Dict[str, A
             shutil.rmtree(os.path.join(parent, leftover), ignore_errors=True)
 
 
-def publish(staging: str, path: str) -> None:
-    """Renames a finished temporary file into place with the mode a plain write would give
-    (mkstemp makes it private)."""
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(staging, 0o666 & ~umask)
-    os.replace(staging, path)
-
-
 def read_env_metadata(export_dir: str) -> Dict[str, Any]:
     with open(os.path.join(export_dir, ENV_FILE)) as f:
         return json.load(f)

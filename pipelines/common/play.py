@@ -1,14 +1,17 @@
-"""An exported greedy policy (SavedModel + env.json) playing whole episodes, one at a time."""
+"""An exported greedy policy (SavedModel + env.json) playing whole episodes, one at a time, on
+the environment env.json describes (pipelines.evaluate's work once its flags are checked)."""
 
 import dataclasses
-from typing import Any, Callable, Dict, Optional, Tuple
+import os
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import numpy as np
 import tensorflow as tf
 import tensorflow_probability  # noqa: F401  registers the distribution specs the SavedModel names
 
 import envs
-from pipelines.common import export
+from pipelines.common import export, video
+from pipelines.common.cli import UserError
 
 
 @dataclasses.dataclass
@@ -173,3 +176,97 @@ def real_time_fps(env_id: str, options: Dict[str, Any], env) -> float:
     if envs.is_atari(env_id):
         return 60.0 / envs.atari_options_for(env_id, **options)["frame_skip"]
     return float(env.gym_env.metadata.get("render_fps") or 30)
+
+
+def make_env(
+    policy_dir: Optional[str],
+    env_id: str,
+    metadata: Optional[Dict[str, Any]],
+    specs: Optional[Dict[str, Any]],
+    seed: int,
+    max_episode_steps: Optional[int] = None,
+    render: bool = False,
+):
+    """(environment, its envs.load options) to evaluate on; a UserError when env_id or
+    env.json's options are bad, or when the policy's specs (if any) do not fit it."""
+    try:  # an unknown id or a bad option in env.json: envs' own message names it
+        options, limit = env_settings(env_id, metadata, max_episode_steps)
+        env = envs.load(
+            env_id,
+            seed=seed,
+            max_episode_steps=limit,
+            render_mode="rgb_array" if render else None,
+            **options,
+        )
+    except ValueError as error:
+        raise UserError(str(error))
+    mismatch = spec_mismatch(specs, env) if specs is not None else None
+    if mismatch:
+        env.close()
+        exported_for = f" (it was exported for '{metadata['env_id']}')" if metadata else ""
+        raise UserError(
+            f"the policy in {policy_dir} does not fit '{env_id}'{exported_for}: {mismatch}"
+        )
+    return env, options
+
+
+def load_policy(policy_dir: str) -> Tuple[Dict[str, Any], ExportedPolicy]:
+    """(specs, policy) of the export; a corrupt one is a UserError naming the broken file."""
+    try:
+        specs = export.read_policy_specs(policy_dir)
+    except Exception as error:  # protobuf's or TensorFlow's own parse errors
+        raise UserError(
+            f"cannot read {os.path.join(policy_dir, 'policy_specs.pbtxt')}: {_first_line(error)}"
+        )
+    try:
+        return specs, ExportedPolicy(policy_dir)
+    except Exception as error:
+        raise UserError(f"cannot load the SavedModel in {policy_dir}: {_first_line(error)}")
+
+
+def play_episodes(
+    policy,
+    env,
+    num_episodes: int,
+    episodes: List[Episode],
+    epsilon: float,
+    seed: int,
+    recording: Optional[video.VideoWriter] = None,
+    video_episodes: int = 1,
+) -> None:
+    """Appends num_episodes episodes to `episodes`, printing a table row for each; the first
+    video_episodes are recorded when there is a recording."""
+    print(f"{'episode':>7}  {'return':>10}  {'length':>7}", flush=True)
+    rng = np.random.default_rng(seed)
+    for number in range(1, num_episodes + 1):
+        record = recording is not None and number <= video_episodes
+        episode = play_episode(
+            policy,
+            env,
+            recorder=_recorder(recording, number) if recording is not None and record else None,
+            epsilon=epsilon,
+            rng=rng,
+        )
+        episodes.append(episode)
+        print(f"{number:>7}  {episode.score:>10.1f}  {episode.length:>7}", flush=True)
+
+
+def _recorder(recording: video.VideoWriter, episode_number: int) -> Callable[[Step], None]:
+    """Appends each step's frame: the game, the network's newest input frame beside it, and a
+    caption with the episode, step, score so far and the chosen action's Q value."""
+
+    def record(step: Step) -> None:
+        side = video.network_view(step.observation, step.frame.shape[0])
+        caption = f"ep {episode_number}  step {step.step}  score {step.score:g}"
+        if step.action is not None:
+            caption += f"  a={step.action}"
+            if step.q_value is not None:
+                caption += f"  Q={step.q_value:.3f}"
+        recording.append(video.compose(step.frame, side, caption))
+
+    return record
+
+
+def _first_line(error: Exception) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__

@@ -43,11 +43,17 @@ def write_json_atomically(path: str, data: Dict[str, Any]) -> None:
             os.remove(tmp.name)
             raise
     try:
-        os.chmod(tmp.name, 0o666 & ~_umask())
-        os.replace(tmp.name, path)
+        publish(tmp.name, path)
     except BaseException:
         os.remove(tmp.name)
         raise
+
+
+def publish(staging: str, path: str) -> None:
+    """Renames a finished temporary file into place with the mode a plain write would give
+    (mkstemp makes it private)."""
+    os.chmod(staging, 0o666 & ~_umask())
+    os.replace(staging, path)
 
 
 def temporaries(path: str) -> List[str]:

@@ -9,7 +9,7 @@ import imageio.v2 as imageio
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from pipelines.common import cli, export
+from pipelines.common import cli, run_dir
 
 FORMATS = (".mp4", ".gif")
 _CAPTION_HEIGHT = 16  # pixels, below the frames
@@ -124,7 +124,7 @@ class VideoWriter:
                     loop=0,
                     duration=round(1000 / self._fps),
                 )
-            export.publish(self._staging, self.path)
+            run_dir.publish(self._staging, self.path)
         finally:
             self._gif_frames = []
             if os.path.exists(self._staging):
