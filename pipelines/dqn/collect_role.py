@@ -105,10 +105,7 @@ def collect(config: DqnConfig, root_dir: str, replay_server: str, task: int) -> 
     """Collects until the learner has finished (exit 0) or the server is gone (UserError)."""
     try:
         validate(config)
-        if not replay_server:
-            raise ValueError("--role=collect needs --replay_server=host:port")
-        if not 0 <= task < distributed.MAX_COLLECTORS:
-            raise ValueError(f"--task must be in [0, {distributed.MAX_COLLECTORS}), got {task}")
+        distributed.check_collector_flags(replay_server, task)
         collector = Collector(config, replay_server, task)
     except (ValueError, ConnectionError) as error:
         raise UserError(str(error)) from None

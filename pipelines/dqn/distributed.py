@@ -142,6 +142,14 @@ def wait_for_server(
     return None
 
 
+def check_collector_flags(replay_server: str, task: int) -> None:
+    """Raises ValueError for a collector's --replay_server or --task that no run can use."""
+    if not replay_server:
+        raise ValueError("--role=collect needs --replay_server=host:port")
+    if not 0 <= task < MAX_COLLECTORS:
+        raise ValueError(f"--task must be in [0, {MAX_COLLECTORS}), got {task}")
+
+
 def reconnect(address: str, who: str) -> reverb.Client:
     """After a lost replay server: a client once it answers again; UserError (ends the process
     with one line) if it has not within RECONNECT_SECONDS."""

@@ -31,10 +31,7 @@ def collect(config: ImpalaConfig, root_dir: str, replay_server: str, task: int) 
     """Plays until the learner has finished (exit 0) or the server is gone (UserError)."""
     try:
         validate(config)
-        if not replay_server:
-            raise ValueError("--role=collect needs --replay_server=host:port")
-        if not 0 <= task < distributed.MAX_COLLECTORS:
-            raise ValueError(f"--task must be in [0, {distributed.MAX_COLLECTORS}), got {task}")
+        distributed.check_collector_flags(replay_server, task)
         client = replay.connect(replay_server)
         train_envs = environments.make_environments(
             config,
