@@ -139,7 +139,9 @@ def page(records: List[Dict]) -> str:
         "from the original. This page is made by `python -m benchmarks.recipes` from",
         "`benchmarks/recipes_results.jsonl`: each recipe trained once with its own command, then",
         "its exported greedy policy scored by `pipelines.evaluate` on fresh episodes, with the",
-        "machine and its load at the start.",
+        "machine and its load at the start. Read an Atari score against random play: "
+        "[Tools](tools.md)",
+        "gives the random baseline (`pipelines.evaluate --policy=random`).",
         "",
         "```sh",
         "python -m benchmarks.recipes --recipes=cartpole_dqn:homl2019,cartpole_reinforce:homl2019",
