@@ -239,11 +239,13 @@ def play_episodes(
     print(f"{'episode':>7}  {'return':>10}  {'length':>7}", flush=True)
     rng = np.random.default_rng(seed)
     for number in range(1, num_episodes + 1):
-        record = recording is not None and number <= video_episodes
+        recorder = None
+        if recording is not None and number <= video_episodes:
+            recorder = _recorder(recording, number)
         episode = play_episode(
             policy,
             env,
-            recorder=_recorder(recording, number) if recording is not None and record else None,
+            recorder=recorder,
             epsilon=epsilon,
             rng=rng,
         )
