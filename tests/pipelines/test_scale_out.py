@@ -160,6 +160,17 @@ def _launch_command(root_dir: str, budget: int):
     ]  # fmt: skip
 
 
+def _run_launcher(root_dir: str, budget: int = 1500) -> subprocess.CompletedProcess:
+    """The launcher run to its end: a whole tiny run, or the rest of one."""
+    return subprocess.run(
+        _launch_command(root_dir, budget),
+        cwd=pipeline_cli.REPO,
+        capture_output=True,
+        text=True,
+        timeout=400,
+    )
+
+
 def _start_launcher(root_dir: str, budget: int, log) -> subprocess.Popen:
     return subprocess.Popen(
         _launch_command(root_dir, budget),
@@ -189,13 +200,7 @@ def _end_after_a_failure(launcher: subprocess.Popen, root_dir: str) -> None:
 
 def test_the_launcher_runs_a_whole_scaled_out_run(tmp_path):
     root_dir = str(tmp_path / "run")
-    done = subprocess.run(
-        _launch_command(root_dir, 1500),
-        cwd=pipeline_cli.REPO,
-        capture_output=True,
-        text=True,
-        timeout=400,
-    )
+    done = _run_launcher(root_dir)
     assert done.returncode == 0, done.stdout + done.stderr
     for role in ("[replay]", "[learner]", "[collector 0]", "[collector 1]"):
         assert role in done.stdout
@@ -281,10 +286,7 @@ def test_a_killed_learner_ends_the_launcher_and_every_role_and_the_same_command_
         finally:
             _end_after_a_failure(launcher, root_dir)
     assert _run_processes(root_dir) == []
-    resumed = subprocess.run(
-        _launch_command(root_dir, 1500),  # a budget that ends the run soon (or at once)
-        cwd=pipeline_cli.REPO, capture_output=True, text=True, timeout=400,
-    )  # fmt: skip
+    resumed = _run_launcher(root_dir)  # a budget that ends the run soon (or at once)
     assert resumed.returncode == 0, resumed.stdout + resumed.stderr
     assert "in use by another running job" not in resumed.stdout
     assert os.path.isdir(os.path.join(root_dir, "policies", "greedy_policy"))
@@ -327,13 +329,7 @@ def test_the_launcher_restarts_a_dead_collector_and_ctrl_c_stops_every_role(tmp_
     assert "[launch] stopping: each role saves its checkpoint" in log_path.read_text()
     assert "Traceback" not in log_path.read_text()  # not even from a role still starting up
     assert _run_processes(root_dir) == []
-    resumed = subprocess.run(
-        _launch_command(root_dir, 1500),
-        cwd=pipeline_cli.REPO,
-        capture_output=True,
-        text=True,
-        timeout=400,
-    )
+    resumed = _run_launcher(root_dir)
     assert resumed.returncode == 0, resumed.stdout + resumed.stderr
     assert os.path.isdir(os.path.join(root_dir, "policies", "greedy_policy"))
 
