@@ -51,6 +51,7 @@ _SCALABLE_PIPELINES = (
     "lunarlander_dqn",
     "cartpole_impala",
     "breakout_impala",
+    "pong_impala",
 )
 _SERVER_START_SECONDS = 180.0
 

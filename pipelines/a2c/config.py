@@ -1,8 +1,10 @@
 """The A2C presets: PpoConfig values that make PPO's update A2C's (see pipelines.a2c)."""
 
 import dataclasses
+import functools
 from typing import Callable, Dict
 
+from pipelines.common import on_policy_config
 from pipelines.ppo import config as ppo_config
 from pipelines.ppo.config import PpoConfig
 
@@ -36,6 +38,7 @@ def cartpole() -> PpoConfig:
         entropy_regularization=0.0,
         value_pred_loss_coef=0.5,
         gradient_clipping=0.5,
+        share_torso=False,
         conv_layer_params=(),
         fc_layer_params=(64, 64),
         max_episode_steps=0,
@@ -59,13 +62,12 @@ def sb3_zoo_cartpole() -> PpoConfig:
     )
 
 
-def breakout() -> PpoConfig:
-    """Breakout: 16 environments x 5 steps per update, RMSprop 7e-4 (epsilon 1e-5 under the
-    square root, as OpenAI Baselines' A2C), entropy 0.01, value loss 0.25, the Nature CNN, 10M
-    env steps (rl-baselines3-zoo's Atari A2C)."""
+def sb3_zoo(env_id: str, name: str) -> PpoConfig:
+    """rl-baselines3-zoo's Atari A2C: 16 envs x 5 steps, RMSprop 7e-4 (epsilon 1e-5 under the
+    square root), entropy 0.01, value loss 0.25, gradient norm 0.5, 10M env steps."""
     return PpoConfig(
-        name="breakout_a2c",
-        env_id="BreakoutNoFrameskip-v4",
+        name=name,
+        env_id=env_id,
         num_env_steps=10_000_000,
         num_parallel_envs=16,
         rollout_length=5,
@@ -82,6 +84,7 @@ def breakout() -> PpoConfig:
         value_clipping=0.0,
         gamma=0.99,
         lambda_value=1.0,
+        normalize_advantages=False,
         entropy_regularization=0.01,
         value_pred_loss_coef=0.25,
         gradient_clipping=0.5,
@@ -89,12 +92,29 @@ def breakout() -> PpoConfig:
     )
 
 
+def fast(env_id: str, name: str) -> PpoConfig:
+    """rl-baselines3-zoo's Atari A2C with the learning rate annealed to 0 over its 10M env steps
+    (as OpenAI Baselines' A2C); stops at a confirmed evaluation of Pong 19 or Breakout 35."""
+    return dataclasses.replace(
+        sb3_zoo(env_id, name),
+        anneal_learning_rate=True,
+        checkpoint_interval=250_000,
+        **on_policy_config.fast_evaluation(env_id, eval_interval=250_000),
+    )
+
+
+ATARI_GAMES = {"pong_a2c": "PongNoFrameskip-v4", "breakout_a2c": "BreakoutNoFrameskip-v4"}
+
+
 def presets(pipeline: str) -> Dict[str, Callable[[], PpoConfig]]:
     """The --preset choices of an A2C entry point, the default first."""
+    if pipeline == "cartpole_a2c":
+        return {"fast": cartpole, "sb3_zoo": sb3_zoo_cartpole}
+    env_id = ATARI_GAMES[pipeline]
     return {
-        "cartpole_a2c": {"fast": cartpole, "sb3_zoo": sb3_zoo_cartpole},
-        "breakout_a2c": {"sb3_zoo": breakout},
-    }[pipeline]
+        "fast": functools.partial(fast, env_id, pipeline),
+        "sb3_zoo": functools.partial(sb3_zoo, env_id, pipeline),
+    }
 
 
 def validate(config: PpoConfig) -> None:

@@ -7,7 +7,7 @@ environments; a rollout is rollout_length env steps of one environment.
 """
 
 import dataclasses
-from typing import Tuple
+from typing import Dict, Tuple
 
 from pipelines.common import run_config
 from pipelines.common.run_config import RunConfig
@@ -43,11 +43,13 @@ class OnPolicyConfig(RunConfig):
     entropy_regularization: float = 0.01
     """Weight of the entropy bonus."""
     value_pred_loss_coef: float = 0.5
-    """Weight of the value loss."""
+    """Weight c of the value loss c * mean((target - V(s))^2)."""
     gradient_clipping: float = 0.5
     """Clip gradients to this global norm; 0 turns clipping off."""
 
-    # Networks (actor and value network alike).
+    # The network: a torso, then a policy head and a value head (pipelines.common.actor_critic).
+    share_torso: bool = True
+    """One torso under both heads (the Atari actor-critics'); false gives each head a copy."""
     conv_layer_params: Tuple[Tuple[int, int, int], ...] = ((32, 8, 4), (64, 4, 2), (64, 3, 1))
     """(filters, kernel, stride) per conv layer (the Nature CNN); empty for vector observations."""
     fc_layer_params: Tuple[int, ...] = (512,)
@@ -64,6 +66,24 @@ class OnPolicyConfig(RunConfig):
     """What steps the training games: 'python' (envs.load per game, batched in one thread) or
     'ale_vector' (envs.load_vector, ale-py's C++ vector env on its own threads). Evaluation and
     the exported policy's env.json always use envs.load."""
+
+
+# The `fast` Atari presets stop at a confirmed evaluation of this score: the targets (Pong +18,
+# Breakout 30, on fresh games) with a margin, as the DQN presets.
+FAST_STOP_AT_EVAL_RETURN = {"PongNoFrameskip-v4": 19.0, "BreakoutNoFrameskip-v4": 35.0}
+
+
+def fast_evaluation(env_id: str, eval_interval: int) -> Dict:
+    """The evaluation and stop rule of a `fast` Atari preset, as DQN's: 10 whole games per
+    evaluation, each cut at 27,000 agent steps, and a stop once an evaluation and a confirming
+    one over 10 other games both reach the game's FAST_STOP_AT_EVAL_RETURN."""
+    return {
+        "eval_interval": eval_interval,
+        "eval_episodes": 10,
+        "max_episode_steps": 27_000,
+        "stop_at_eval_return": FAST_STOP_AT_EVAL_RETURN[env_id],
+        "stop_confirm_episodes": 10,
+    }
 
 
 def check(config: OnPolicyConfig) -> None:

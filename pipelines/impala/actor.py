@@ -8,8 +8,8 @@ from tf_agents.metrics import py_metrics
 from tf_agents.train import actor
 
 from pipelines.common import batched_policy, environments
+from pipelines.common.rollouts import Rollouts
 from pipelines.impala.rollout_queue import RolloutWriter
-from pipelines.ppo.rollout import Rollouts
 
 
 class RolloutActor:

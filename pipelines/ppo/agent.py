@@ -1,77 +1,134 @@
-"""The PPO agent (and A2C's, see pipelines.a2c): TF-Agents' PPOClipAgent, advantages computed
-per rollout and minibatch updates made by pipelines.ppo.learner."""
+"""The PPO agent (and A2C's, see pipelines.a2c): the clipped surrogate of Schulman et al. (2017)
+over an ActorCriticNetwork, one whole update per rollout.
+
+agent.train(rollout) takes a [N, T + 1] rollout of the collect policy. The advantages are
+GAE(lambda) of the values the acting network predicted (V-trace with every rho 1 and traces
+cut by lambda, pipelines.common.vtrace), the value targets the TD(lambda) returns. Then
+num_epochs passes over the N * T steps in num_minibatches shuffled minibatches, one train step
+each. With one epoch of one minibatch and no clipping, the importance ratio is 1 at the single
+step, and the gradient of ratio * A is A2C's grad log pi * A.
+"""
 
 import tensorflow as tf
-from tf_agents.agents.ppo import ppo_clip_agent
-from tf_agents.networks import network
-from tf_agents.utils import value_ops
+from tf_agents.agents import tf_agent
+from tf_agents.trajectories import policy_step
 
-from pipelines.common.on_policy_config import OnPolicyConfig
+from pipelines.common import actor_critic
+from pipelines.common.vtrace import vtrace
 from pipelines.ppo.config import PpoConfig
 
+# LossInfo.extra: TensorBoard's Losses/<name>, means over a rollout's train steps.
+REPORTED = ("policy_loss", "value_loss", "entropy", "clip_fraction", "approx_kl", "gradient_norm")
 
-def make_agent(
-    config: PpoConfig,
-    time_step_spec,
-    action_spec,
-    actor_network: network.Network,
-    value_net: network.Network,
-    learning_rate: tf.keras.optimizers.schedules.LearningRateSchedule,
-    train_step: tf.Variable,
-) -> ppo_clip_agent.PPOClipAgent:
-    agent = _PPOClipAgent(
-        time_step_spec,
-        action_spec,
-        optimizer=make_optimizer(config, learning_rate),
-        actor_net=actor_network,
-        value_net=value_net,
-        greedy_eval=True,  # agent.policy: the most likely action, for evaluation and export
-        importance_ratio_clipping=config.importance_ratio_clipping,
-        lambda_value=config.lambda_value,
-        discount_factor=config.gamma,
-        entropy_regularization=config.entropy_regularization,
-        value_pred_loss_coef=config.value_pred_loss_coef,
-        num_epochs=1,  # epochs and minibatches are the learner's
-        use_gae=True,
-        use_td_lambda_return=True,
-        # Frames are rescaled in the networks and rewards clipped in the environment.
-        normalize_rewards=False,
-        normalize_observations=False,
-        gradient_clipping=config.gradient_clipping or None,
-        value_clipping=config.value_clipping or None,
-        # Advantages are computed once per rollout (agent.preprocess_sequence), before it is
-        # cut into minibatches.
-        compute_value_and_advantage_in_train=False,
-        update_normalizers_in_train=False,
-        train_step_counter=train_step,
+
+def advantages_and_returns(experience, length: int, gamma: float, lambda_: float):
+    """GAE(lambda) advantages and TD(lambda) returns [B, T] of a [B, T + 1] rollout, from the
+    values its acting network predicted: V-trace with every rho 1. A boundary step (an
+    episode's last observation to the next one's first) cuts the trace; the step before it
+    bootstraps from V of the last observation when the episode was cut by a time limit
+    (discount 1) and not when it terminated (discount 0)."""
+    acted = tf.nest.map_structure(lambda x: x[:, :length], experience)
+    real = actor_critic.real_steps(acted)
+    values = experience.policy_info[actor_critic.VALUE]
+    targets = vtrace(
+        log_rhos=tf.where(real > 0, 0.0, -float("inf")),
+        discounts=gamma * acted.discount * real,
+        rewards=acted.reward,
+        values=values[:, :length],
+        bootstrap_value=values[:, length],
+        lambda_=lambda_,
     )
-    agent.initialize()
-    return agent
+    return targets.vs - values[:, :length], targets.vs
 
 
-class _PPOClipAgent(ppo_clip_agent.PPOClipAgent):
-    """PPOClipAgent whose advantages bootstrap from the value of the rollout's last state.
+class PpoAgent(actor_critic.ActorCriticAgent):
+    def __init__(self, config: PpoConfig, time_step_spec, action_spec, learning_rate, train_step):
+        super().__init__(config, time_step_spec, action_spec, learning_rate, train_step)
+        # Slots made now: the update's loop may not create variables.
+        self._optimizer.build(self.network.trainable_variables)
 
-    TF-Agents 0.19 bootstraps from the state before it (tensorflow/agents#953), which biases
-    every advantage of a rollout, the more so the shorter the rollout (A2C's are 5 steps).
-    """
-
-    def compute_advantages(self, rewards, returns, discounts, value_preds):
-        # value_preds: one per step and one more, the value of the state after the last step.
-        return value_ops.generalized_advantage_estimation(
-            values=value_preds[:, :-1],
-            final_value=value_preds[:, -1],
-            rewards=rewards,
-            discounts=discounts,
-            td_lambda=self._lambda,
-            time_major=False,
+    def _train(self, experience, weights=None) -> tf_agent.LossInfo:
+        del weights
+        config, length = self._config, self._config.rollout_length
+        acted = tf.nest.map_structure(lambda x: x[:, :length], experience)
+        real = actor_critic.real_steps(acted)
+        values = experience.policy_info[actor_critic.VALUE]
+        advantages, returns = advantages_and_returns(
+            experience, length, config.gamma, config.lambda_value
         )
 
+        def flat(x):
+            return tf.reshape(x, tf.concat([[-1], tf.shape(x)[2:]], axis=0))
 
-def make_optimizer(config: OnPolicyConfig, learning_rate) -> tf.keras.optimizers.Optimizer:
-    """Adam, or RMSprop with A2C's decay of 0.99 (Keras' default is 0.9)."""
-    if config.optimizer == "rmsprop":
-        return tf.keras.optimizers.RMSprop(
-            learning_rate, rho=0.99, epsilon=config.optimizer_epsilon
-        )
-    return tf.keras.optimizers.Adam(learning_rate, epsilon=config.optimizer_epsilon)
+        steps = {
+            "observation": flat(acted.observation),
+            "action": flat(acted.action),
+            "log_mu": flat(policy_step.get_log_probability(acted.policy_info)),
+            "value": flat(values[:, :length]),
+            "advantage": flat(advantages),
+            "return": flat(returns),
+            "real": flat(real),
+        }
+        count = int(experience.reward.shape[0]) * length
+        means = self._epochs(steps, count)
+        loss = means.pop("loss")
+        return tf_agent.LossInfo(loss, means)
+
+    @tf.function  # autograph: TF-Agents compiles train() without it, and these loops need it
+    def _epochs(self, steps, count: int):
+        """num_epochs passes over the steps in shuffled minibatches; the mean figures."""
+        config = self._config
+        size = count // config.num_minibatches
+        first_step = self.train_step_counter.value()
+        totals = {name: tf.constant(0.0) for name in ("loss",) + REPORTED}
+        for epoch in tf.range(config.num_epochs, dtype=tf.int64):
+            # Stateless: the same order after a resume.
+            seed = tf.stack([tf.constant(config.seed, tf.int64), first_step + epoch])
+            order = tf.argsort(tf.random.stateless_uniform([count], seed))
+            for start in tf.range(0, size * config.num_minibatches, size):
+                indices = order[start : start + size]
+                minibatch = {key: tf.gather(value, indices) for key, value in steps.items()}
+                figures = self._minibatch_step(minibatch)
+                totals = {name: totals[name] + figures[name] for name in totals}
+        updates = float(config.num_epochs * config.num_minibatches)
+        return {name: total / updates for name, total in totals.items()}
+
+    @tf.autograph.experimental.do_not_convert  # plain TensorFlow; TF-Agents' networks inside
+    def _minibatch_step(self, steps):
+        config = self._config
+        real = steps["real"]
+        advantages = steps["advantage"]
+        if config.normalize_advantages:
+            mean = actor_critic.masked_mean(advantages, real)
+            std = tf.sqrt(actor_critic.masked_mean(tf.square(advantages - mean), real))
+            advantages = (advantages - mean) / (std + 1e-8)
+        clip = config.importance_ratio_clipping
+        with tf.GradientTape() as tape:
+            distribution, values = self.evaluate(steps["observation"])
+            log_ratio = distribution.log_prob(steps["action"]) - steps["log_mu"]
+            ratio = tf.exp(log_ratio)
+            surrogate = ratio * advantages
+            if clip:
+                clipped = tf.clip_by_value(ratio, 1.0 - clip, 1.0 + clip) * advantages
+                surrogate = tf.minimum(surrogate, clipped)
+            policy_loss = -actor_critic.masked_mean(surrogate, real)
+            error = tf.square(values - steps["return"])
+            if config.value_clipping:
+                near = steps["value"] + tf.clip_by_value(
+                    values - steps["value"], -config.value_clipping, config.value_clipping
+                )
+                error = tf.maximum(error, tf.square(near - steps["return"]))
+            value_loss = config.value_pred_loss_coef * actor_critic.masked_mean(error, real)
+            entropy = actor_critic.masked_mean(distribution.entropy(), real)
+            loss = policy_loss + value_loss - config.entropy_regularization * entropy
+        gradient_norm = self.apply_gradients(tape, loss)
+        outside = tf.cast(tf.abs(ratio - 1.0) > clip, tf.float32) if clip else tf.zeros_like(ratio)
+        return {
+            "loss": loss,
+            "policy_loss": policy_loss,
+            "value_loss": value_loss,
+            "entropy": entropy,
+            "clip_fraction": actor_critic.masked_mean(outside, real),
+            "approx_kl": actor_critic.masked_mean(ratio - 1.0 - log_ratio, real),
+            "gradient_norm": gradient_norm,
+        }

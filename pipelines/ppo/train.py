@@ -1,22 +1,22 @@
-"""One PPO run, in TF-Agents' build order.
+"""One PPO (or A2C) run, in TF-Agents' build order.
 
-environments and specs -> counters -> actor and value networks -> agent -> rollout observer and
-learner -> checkpointer -> collect actor and evaluation policy -> loop: collect a rollout in
-every environment, train epochs of minibatches on it, evaluate, save.
+environments and specs -> counters -> agent (its network and policies) -> rollout observer ->
+checkpointer -> collect actor and evaluation policy -> loop: collect a rollout in every
+environment, train on it, evaluate, save.
 """
 
 import os
 from typing import Dict
 
+import tensorflow as tf
 from tf_agents.metrics import py_metrics
 from tf_agents.train import actor
+from tf_agents.utils import common
 
 from pipelines.common import batched_policy, environments, on_policy, training_loop
-from pipelines.ppo.agent import make_agent
+from pipelines.common.rollouts import Rollouts
+from pipelines.ppo.agent import PpoAgent
 from pipelines.ppo.config import PpoConfig, validate
-from pipelines.ppo.learner import MinibatchLearner
-from pipelines.ppo.networks import make_actor_network, make_value_network
-from pipelines.ppo.rollout import Rollouts
 
 POLICY_DIR = os.path.join("policies", "greedy_policy")
 
@@ -24,23 +24,17 @@ POLICY_DIR = os.path.join("policies", "greedy_policy")
 def train(config: PpoConfig, root_dir: str) -> Dict:
     """Trains (or resumes) a PPO run in root_dir; returns what it writes to summary.json."""
     begun = on_policy.start(config, root_dir, validate, backend=config.env_backend)
-    time_step_spec, action_spec = begun.time_step_spec, begun.action_spec
     train_step, env_step = begun.train_step, begun.env_step
-
-    actor_network = make_actor_network(config, time_step_spec.observation, action_spec)
-    value_net = make_value_network(config, time_step_spec.observation)
     learning_rate = on_policy.EnvStepDecay(
         config.learning_rate,
         0.0 if config.anneal_learning_rate else config.learning_rate,
         env_step,
         config.num_env_steps,
     )
-    agent = make_agent(
-        config, time_step_spec, action_spec, actor_network, value_net, learning_rate, train_step
-    )
+    agent = PpoAgent(config, begun.time_step_spec, begun.action_spec, learning_rate, train_step)
+    update = common.function(agent.train)
 
     rollouts = Rollouts(config.rollout_length)
-    learner = MinibatchLearner(agent, config.num_epochs, config.num_minibatches, config.seed)
     checkpointer, finished = on_policy.restore(config, begun, agent)
     if finished is not None:
         return finished
@@ -61,7 +55,9 @@ def train(config: PpoConfig, root_dir: str) -> Dict:
         before = steps_counter.result()
         while not rollouts.ready:
             collect_actor.run()
-        losses = learner.run(rollouts.take(), iteration=int(train_step.numpy()))
+        info = update(tf.nest.map_structure(tf.convert_to_tensor, rollouts.take()))
+        losses = {"loss": float(info.loss)}
+        losses.update({name: float(value) for name, value in info.extra.items()})
         return training_loop.Iteration(int(steps_counter.result() - before), losses)
 
     loop = on_policy.make_loop(

@@ -1,4 +1,4 @@
-"""The A2C entry points: PPOAgent's update with the A2C presets is A2C's update (same gradient,
+"""The A2C entry points: PpoAgent's update with the A2C presets is A2C's update (same gradient,
 n-step returns), the entry points run end to end on real games with tiny budgets, and settings
 that would make it PPO are refused."""
 
@@ -9,15 +9,13 @@ import numpy as np
 import pipeline_cli
 import pytest
 import tensorflow as tf
-from tf_agents.specs import tensor_spec
+import tensorflow_probability as tfp
 from tf_agents.train import actor
 
 from pipelines.a2c import config as a2c_config
-from pipelines.common import batched_policy, environments
-from pipelines.ppo import agent as ppo_agent
-from pipelines.ppo.learner import MinibatchLearner
-from pipelines.ppo.networks import make_actor_network, make_value_network
-from pipelines.ppo.rollout import Rollouts
+from pipelines.common import actor_critic, batched_policy, environments
+from pipelines.common.rollouts import Rollouts
+from pipelines.ppo.agent import PpoAgent
 
 PRESETS = pipeline_cli.default_presets(a2c_config.presets, ("cartpole_a2c", "breakout_a2c"))
 # 2 envs x 8 steps per rollout, one update each: 8 iterations; a video at every evaluation.
@@ -50,32 +48,22 @@ def _rollout(config, agent, rounds: int):
     return rollouts.take()
 
 
-def test_the_a2c_preset_makes_ppo_agent_take_exactly_the_a2c_step(monkeypatch):
-    """One learner run on a rollout moves the weights by -lr * grad of A2C's loss:
+def test_the_a2c_preset_makes_the_ppo_agent_take_exactly_the_a2c_step(monkeypatch):
+    """One train() on a rollout moves the weights by -lr * grad of A2C's loss:
     -log pi(a|s) * A (advantages standardized per batch), plus c * (R - V(s))^2, minus
     beta * entropy, with R the n-step return bootstrapped from V at the rollout's end."""
     tf.keras.utils.set_random_seed(0)
     config = a2c_config.cartpole()
     config.num_parallel_envs, config.entropy_regularization = 4, 0.01
     config.gradient_clipping = 0.0  # so the step is the raw gradient
-    rounds = 6  # shorter than any CartPole episode: every step is a valid one
+    rounds = config.rollout_length = 6  # shorter than any CartPole episode: all steps are real
     # Plain SGD at rate 1: the weights move by exactly minus the gradient.
     monkeypatch.setattr(
-        ppo_agent, "make_optimizer", lambda _config, _rate: tf.keras.optimizers.SGD(1.0)
+        actor_critic, "make_optimizer", lambda _config, _rate: tf.keras.optimizers.SGD(1.0)
     )
     probe = environments.batch(environments.make_environments(config, 1, 0, training=True))
-    time_step_spec = tensor_spec.from_spec(probe.time_step_spec())
-    action_spec = tensor_spec.from_spec(probe.action_spec())
-    actor_net = make_actor_network(config, time_step_spec.observation, action_spec)
-    value_net = make_value_network(config, time_step_spec.observation)
-    agent = ppo_agent.make_agent(
-        config,
-        time_step_spec,
-        action_spec,
-        actor_net,
-        value_net,
-        1.0,
-        tf.Variable(0, dtype=tf.int64),
+    agent = PpoAgent(
+        config, probe.time_step_spec(), probe.action_spec(), 1.0, tf.Variable(0, dtype=tf.int64)
     )
     rollout = _rollout(config, agent, rounds)
     assert not np.any(rollout.is_last()), "an episode ended inside the rollout"
@@ -83,24 +71,20 @@ def test_the_a2c_preset_makes_ppo_agent_take_exactly_the_a2c_step(monkeypatch):
     observations = tf.constant(rollout.observation, tf.float32)  # [N, rounds + 1, 4]
     steps = tf.reshape(observations[:, :-1], [-1, 4])
     actions = tf.reshape(rollout.action[:, :-1], [-1])
-    values = (
-        value_net(tf.reshape(observations, [-1, 4]))[0]
-        .numpy()
-        .reshape(config.num_parallel_envs, rounds + 1)
-    )
+    values = agent.network(observations)[0][1].numpy()
     returns = np.zeros((config.num_parallel_envs, rounds), np.float32)
     following = values[:, -1]  # bootstrapped from the value of the rollout's last state
     for t in reversed(range(rounds)):
         following = rollout.reward[:, t] + config.gamma * rollout.discount[:, t] * following
         returns[:, t] = following
     advantages = (returns - values[:, :-1]).reshape(-1)
-    advantages = (advantages - advantages.mean()) / np.sqrt(advantages.var() + 1e-8)
+    advantages = (advantages - advantages.mean()) / np.sqrt(advantages.var() + 1e-16)
     returns = returns.reshape(-1)
 
-    variables = actor_net.trainable_variables + value_net.trainable_variables
+    variables = agent.network.trainable_variables
     with tf.GradientTape() as tape:
-        distribution = actor_net(steps, step_type=None, network_state=())[0]
-        value = value_net(steps)[0]
+        (logits, value), _ = agent.network(steps)
+        distribution = tfp.distributions.Categorical(logits=logits)
         loss = (
             -tf.reduce_mean(distribution.log_prob(actions) * advantages)
             + config.value_pred_loss_coef * tf.reduce_mean((returns - value) ** 2)
@@ -109,7 +93,7 @@ def test_the_a2c_preset_makes_ppo_agent_take_exactly_the_a2c_step(monkeypatch):
     expected = [-g for g in tape.gradient(loss, variables)]
 
     before = [v.numpy() for v in variables]
-    MinibatchLearner(agent, num_epochs=1, num_minibatches=1, seed=0).run(rollout, iteration=0)
+    agent.train(tf.nest.map_structure(tf.convert_to_tensor, rollout))
     moved = [v.numpy() - b for v, b in zip(variables, before)]
     for step, gradient in zip(moved, expected):
         np.testing.assert_allclose(step, gradient.numpy(), rtol=1e-3, atol=1e-6)
@@ -137,8 +121,8 @@ def test_entry_point_runs_end_to_end(finished, pipeline):
     assert os.path.isfile(os.path.join(root, "policies", "greedy_policy", "saved_model.pb"))
     train_scalars = pipeline_cli.scalar_events(os.path.join(root, "train"))
     assert {
-        "Losses/policy_gradient_loss",
-        "Losses/value_estimation_loss",
+        "Losses/policy_loss",
+        "Losses/value_loss",
         "Metrics/GameScore",
     } <= set(train_scalars)
     # video_interval: one recorded evaluation game per evaluation, named by its env step.

@@ -121,7 +121,7 @@ def test_boundary_steps_carry_no_loss():
     """A rollout whose only real steps are the ones before an episode's end: changing the
     rewards of the boundary step and of the step after it changes nothing."""
     from tf_agents.specs import tensor_spec
-    from tf_agents.trajectories import policy_step, time_step, trajectory
+    from tf_agents.trajectories import time_step, trajectory
 
     from pipelines.impala.agent import make_agent
 
@@ -145,7 +145,10 @@ def test_boundary_steps_carry_no_loss():
             step_type=tf.constant([[1, 2, 0, 1]]),
             observation=tf.constant(np.arange(16, dtype=np.float32).reshape(1, 4, 4) / 16),
             action=tf.constant([[0, 1, 1, 0]], tf.int64),
-            policy_info=policy_step.set_log_probability((), tf.math.log(tf.fill([1, 4], 0.5))),
+            policy_info={
+                "log_probability": tf.math.log(tf.fill([1, 4], 0.5)),
+                "value": tf.zeros([1, 4]),
+            },
             next_step_type=tf.constant([[2, 0, 1, 1]]),
             reward=tf.constant([rewards], tf.float32),
             discount=tf.constant([[0.0, 1.0, 1.0, 1.0]]),

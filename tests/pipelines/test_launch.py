@@ -9,7 +9,7 @@ CASES = {
     "unknown_pipeline": (
         ["--pipeline=bogus", "--root_dir={root}"],
         "error: --pipeline must be one of breakout_dqn, spaceinvaders_dqn, pong_dqn, "
-        "cartpole_dqn, lunarlander_dqn, cartpole_impala, breakout_impala, got 'bogus'",
+        "cartpole_dqn, lunarlander_dqn, cartpole_impala, breakout_impala, pong_impala, got 'bogus'",
     ),
     "no_root_dir": (["--pipeline=cartpole_dqn"], "error: --root_dir is required"),
     "no_collectors": (

@@ -57,10 +57,12 @@ def test_entry_point_runs_end_to_end(finished, pipeline):
     train_scalars = pipeline_cli.scalar_events(os.path.join(root, "train"))
     assert {
         "Losses/loss",
-        "Losses/policy_gradient_loss",
-        "Losses/value_estimation_loss",
-        "Losses/entropy_regularization_loss",
+        "Losses/policy_loss",
+        "Losses/value_loss",
+        "Losses/entropy",
         "Losses/clip_fraction",
+        "Losses/approx_kl",
+        "Losses/gradient_norm",
         "Metrics/EnvStepsPerSecond",
         "Metrics/LearningRate",
         "Metrics/GameScore",

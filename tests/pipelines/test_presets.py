@@ -32,7 +32,9 @@ def _help(pipeline: str) -> str:
         ("breakout_dqn", ["fast", "nature2015", "homl2019"]),
         ("cartpole_dqn", ["fast", "homl2019", "lab_report"]),
         ("cartpole_reinforce", ["fast", "homl2019"]),
-        ("breakout_ppo", ["schulman2017"]),
+        ("breakout_ppo", ["fast", "schulman2017"]),
+        ("pong_a2c", ["fast", "sb3_zoo"]),
+        ("pong_impala", ["fast", "espeholt2018"]),
         ("cartpole_a2c", ["fast", "sb3_zoo"]),
     ],
 )
@@ -53,6 +55,27 @@ def test_the_default_atari_preset_is_the_fast_one():
         assert (fast.preset, nature.preset) == ("fast", "nature2015")
         assert fast.update_period > nature.update_period  # the fast one trains less per env step
         assert fast.env_id == nature.env_id == dqn_config.ATARI_GAMES[pipeline]
+
+
+@pytest.mark.parametrize("algorithm", ["ppo", "a2c", "impala"])
+def test_every_atari_actor_critic_has_both_games_and_a_fast_default(algorithm):
+    """The fast presets: the papers' settings one --preset away, ale-py's vector env, DQN's
+    evaluation (10 whole games, cut at 27,000 agent steps) and a confirmed stop rule."""
+    import importlib
+
+    config = importlib.import_module(f"pipelines.{algorithm}.config")
+    assert sorted(config.ATARI_GAMES) == sorted(f"{g}_{algorithm}" for g in ("pong", "breakout"))
+    for pipeline, env_id in config.ATARI_GAMES.items():
+        table = config.presets(pipeline)
+        assert list(table)[0] == "fast" and len(table) == 2
+        fast = cli.choose_preset(table, "fast")
+        paper = cli.choose_preset(table, list(table)[1])
+        assert fast.env_id == paper.env_id == env_id and fast.name == pipeline
+        assert fast.env_backend == "ale_vector" and fast.share_torso
+        assert (fast.eval_episodes, fast.max_episode_steps) == (10, 27_000)
+        assert fast.stop_at_eval_return == {"pong": 19, "breakout": 35}[pipeline.split("_")[0]]
+        assert fast.stop_confirm_episodes == 10
+        assert fast.num_env_steps <= paper.num_env_steps
 
 
 def test_a_chosen_preset_with_overrides_is_run_and_recorded(finished_run):

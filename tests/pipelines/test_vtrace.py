@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from pipelines.impala.vtrace import vtrace
+from pipelines.common.vtrace import vtrace
 
 
 def _run(log_rhos, discounts, rewards, values, bootstrap, **clips):
@@ -76,3 +76,25 @@ def test_minus_infinity_cuts_the_trace():
     vs, pg = _run([[0.0, -np.inf]], [[0.9, 0.9]], [[1.0, 5.0]], [[0.0, 2.0]], [10.0])
     np.testing.assert_allclose(vs, [[1.0 + 0.9 * 2.0, 2.0]])
     np.testing.assert_allclose(pg[0, 1], 0.0)
+
+
+def test_lambda_without_lag_gives_gae():
+    """rho = 1 and traces cut by lambda: v - V are TF-Agents' GAE(lambda) advantages."""
+    from tf_agents.utils import value_ops
+
+    rng = np.random.default_rng(2)
+    batch, length, gamma, lambda_ = 2, 7, 0.9, 0.8
+    rewards, values = rng.normal(size=(2, batch, length))
+    bootstrap = rng.normal(size=batch)
+    discounts = np.full((batch, length), gamma)
+    discounts[0, 3] = 0.0
+    vs, _ = _run(np.zeros((batch, length)), discounts, rewards, values, bootstrap, lambda_=lambda_)
+    expected = value_ops.generalized_advantage_estimation(
+        values=tf.constant(values, tf.float32),
+        final_value=tf.constant(bootstrap, tf.float32),
+        discounts=tf.constant(discounts, tf.float32),
+        rewards=tf.constant(rewards, tf.float32),
+        td_lambda=lambda_,
+        time_major=False,
+    )
+    np.testing.assert_allclose(vs - values, expected.numpy(), rtol=1e-5, atol=1e-5)

@@ -7,6 +7,10 @@ With pi the learner's policy and mu the one that acted, rho_t = pi(a_t|x_t) / mu
 
 and the policy gradient's advantage at t is min(rho_bar_pg, rho_t) * (r_t + gamma_t * v_t+1 -
 V(x_t)). With pi = mu (no lag, every rho 1) the targets are the rollout's n-step returns.
+
+With `lambda_` < 1 every trace-cutting weight is scaled by it (the paper's remark 2): then with
+pi = mu, v_t are the TD(lambda) returns and v_t - V(x_t) the GAE(lambda) advantages (Schulman et
+al. 2016), which is how PPO computes its advantages here.
 """
 
 from typing import NamedTuple
@@ -28,6 +32,7 @@ def vtrace(
     clip_rho_threshold: float = 1.0,
     clip_pg_rho_threshold: float = 1.0,
     clip_c_threshold: float = 1.0,
+    lambda_: float = 1.0,
 ) -> VTraceReturns:
     """V-trace over [B, T] rollouts (batch first): log_rhos = log pi(a_t) - log mu(a_t),
     discounts = gamma_t (0 where x_t+1 ends the episode), values = V(x_t), bootstrap_value =
@@ -35,7 +40,7 @@ def vtrace(
     through the result."""
     rhos = tf.exp(log_rhos)
     clipped_rhos = tf.minimum(clip_rho_threshold, rhos)
-    cs = tf.minimum(clip_c_threshold, rhos)
+    cs = lambda_ * tf.minimum(clip_c_threshold, rhos)
     next_values = tf.concat([values[:, 1:], bootstrap_value[:, None]], axis=1)
     deltas = clipped_rhos * (rewards + discounts * next_values - values)
 
