@@ -1,11 +1,14 @@
-"""An Atari DQN entry point's default command, trained to the end and scored as a user would.
+"""An Atari entry point's default command, trained to the end and scored as a user would.
 
     python -m benchmarks.atari --pipeline=pong_dqn --seeds=0,1 [--preset=fast] \\
         [--work_dir=runs/atari_bench] [--out=benchmarks/atari_results.jsonl]
+    python -m benchmarks.atari --pipeline=breakout_impala --collectors=2 --seeds=0   # scaled out
     python -m benchmarks.atari --pipeline=pong_dqn --from_run=runs/pong_dqn   # a finished run
 
-Each seed runs `python -m pipelines.<pipeline> --root_dir=... --config.seed=N` in a subprocess;
-its wall time runs from the process's start to its exit, the exported policy written. The export
+Each seed runs `python -m pipelines.<pipeline> --root_dir=... --config.seed=N` in a subprocess
+(with --collectors, `python -m pipelines.launch --pipeline=<pipeline> --collectors=N ...`: a
+replay server, N collector processes and a learner); its wall time runs from the process's
+start to its exit, the exported policy written. The export
 alone is then scored by `python -m pipelines.evaluate` on fresh whole games (at the preset's
 evaluation epsilon). The record also holds the env steps at which the in-training
 evaluations first reached each milestone, and the CPU. One JSON line per seed, on stdout and
@@ -25,13 +28,23 @@ from absl import app, flags
 from benchmarks import processes
 
 # Score milestones per game: first the score the agent passes on its way, then the target.
+GAME_MILESTONES = {"pong": (0.0, 18.0), "breakout": (10.0, 30.0), "spaceinvaders": (300.0, 600.0)}
+ALGORITHMS = {"dqn": "DQN", "ppo": "PPO", "a2c": "A2C", "impala": "IMPALA"}
 MILESTONES = {
-    "pong_dqn": (0.0, 18.0),
-    "breakout_dqn": (10.0, 30.0),
-    "spaceinvaders_dqn": (300.0, 600.0),
+    f"{game}_{algorithm}": milestones
+    for game, milestones in GAME_MILESTONES.items()
+    for algorithm in ALGORITHMS
+    if game != "spaceinvaders" or algorithm == "dqn"
 }
 
-PIPELINE = flags.DEFINE_enum("pipeline", "pong_dqn", list(MILESTONES), "Atari DQN entry point.")
+PIPELINE = flags.DEFINE_enum("pipeline", "pong_dqn", sorted(MILESTONES), "Atari entry point.")
+COLLECTORS = flags.DEFINE_integer(
+    "collectors",
+    0,
+    "Train scaled out through pipelines.launch with this many collector processes (0: the "
+    "entry point alone, in one process).",
+    lower_bound=0,
+)
 PRESET = flags.DEFINE_string("preset", None, "--preset of the entry point (default: its own).")
 SEEDS = flags.DEFINE_list("seeds", ["0"], "Seeds to train, one run each.")
 GAMES = flags.DEFINE_integer(
@@ -88,12 +101,16 @@ def ended_by(summary: Dict) -> str:
     return "budget"
 
 
+# A tag every run writes with each train summary (all algorithms).
+TRAIN_TAG = "Metrics/EnvStepsPerSecond"
+
+
 def summaries_span(root_dir: str) -> float:
     """Seconds from a run's first train summary to its last evaluation: the wall time of a run
     that was stopped and resumed (pauses included), whose summary.json times its last part."""
     from pipelines.common import curves
 
-    train = curves.wall_times(os.path.join(root_dir, "train"), "Metrics/Epsilon").values()
+    train = curves.wall_times(os.path.join(root_dir, "train"), TRAIN_TAG).values()
     evals = curves.wall_times(os.path.join(root_dir, "eval"), "Metrics/AverageReturn").values()
     return max(evals) - min(train)
 
@@ -104,7 +121,7 @@ def evaluation_seconds(root_dir: str) -> float:
     step is also a summary step)."""
     from pipelines.common import curves
 
-    train = sorted(curves.wall_times(os.path.join(root_dir, "train"), "Metrics/Epsilon").items())
+    train = sorted(curves.wall_times(os.path.join(root_dir, "train"), TRAIN_TAG).items())
     seconds = 0.0
     for folder in ("eval", "eval_confirm"):
         ends = curves.wall_times(os.path.join(root_dir, folder), "Metrics/AverageReturn")
@@ -120,9 +137,8 @@ def preset_of(pipeline: str, config: Dict) -> str:
     changed any): the table reports presets as users run them. Fields newer than the run
     count at their preset value."""
     from pipelines.common import cli
-    from pipelines.dqn import config as dqn_config
 
-    table = dqn_config.presets(pipeline)
+    table = presets_of(pipeline)
     for name in table:
         preset = json.loads(json.dumps(dataclasses.asdict(cli.choose_preset(table, name))))
         # The budget may change on resume; a run's own env steps say how far it went.
@@ -133,6 +149,18 @@ def preset_of(pipeline: str, config: Dict) -> str:
         ):
             return name
     return "custom"
+
+
+def algorithm_of(pipeline: str) -> str:
+    return ALGORITHMS[pipeline.rsplit("_", 1)[1]]
+
+
+def presets_of(pipeline: str) -> Dict:
+    """The entry point's --preset table."""
+    import importlib
+
+    algorithm = pipeline.rsplit("_", 1)[1]
+    return importlib.import_module(f"pipelines.{algorithm}.config").presets(pipeline)
 
 
 def score_export(policy_dir: str, games: int, seed: int, epsilon: float) -> Dict:
@@ -168,11 +196,14 @@ def record(pipeline: str, root_dir: str, seed: int, wall_seconds: float) -> Dict
         os.path.join(root_dir, "policies", "greedy_policy"),
         GAMES.value,
         seed=1_000_000 + 1000 * seed,
-        epsilon=config["eval_epsilon"],
+        epsilon=config.get("eval_epsilon", 0.0),
     )
     return {
         "name": f"{pipeline}_atari",
         "pipeline": pipeline,
+        "algorithm": algorithm_of(pipeline),
+        "collectors": COLLECTORS.value,
+        "command": command_line(pipeline, "runs/" + pipeline),
         "preset": preset_of(pipeline, config),
         "seed": seed,
         "env_steps": summary["env_steps"],
@@ -191,15 +222,23 @@ def record(pipeline: str, root_dir: str, seed: int, wall_seconds: float) -> Dict
     }
 
 
+def command_line(pipeline: str, root_dir: str) -> str:
+    """The user's command this benchmark runs (seed aside)."""
+    if COLLECTORS.value:
+        words = ["python -m pipelines.launch", f"--pipeline={pipeline}"]
+        words.append(f"--collectors={COLLECTORS.value}")
+    else:
+        words = [f"python -m pipelines.{pipeline}"]
+    words.append(f"--root_dir={root_dir}")
+    if PRESET.value:
+        words.append(f"--preset={PRESET.value}")
+    return " ".join(words)
+
+
 def train(pipeline: str, root_dir: str, seed: int) -> float:
     """Runs the default command (plus --preset, seed) to its end; returns its wall seconds."""
-    command = [
-        sys.executable,
-        "-m",
-        f"pipelines.{pipeline}",
-        f"--root_dir={root_dir}",
-        f"--config.seed={seed}",
-    ] + ([f"--preset={PRESET.value}"] if PRESET.value else [])
+    command = [sys.executable] + command_line(pipeline, root_dir).split()[1:]
+    command.append(f"--config.seed={seed}")
     started = time.monotonic()
     with open(f"{root_dir}.log", "a") as log:
         subprocess.run(
@@ -224,8 +263,10 @@ def main(_argv) -> None:
     else:
         os.makedirs(WORK_DIR.value, exist_ok=True)
         for seed in (int(s) for s in SEEDS.value):
+            scaled = f"-x{COLLECTORS.value}" if COLLECTORS.value else ""
             root_dir = os.path.join(
-                WORK_DIR.value, f"{PIPELINE.value}-{PRESET.value or 'default'}-seed{seed}"
+                WORK_DIR.value,
+                f"{PIPELINE.value}{scaled}-{PRESET.value or 'default'}-seed{seed}",
             )
             results.append(
                 record(PIPELINE.value, root_dir, seed, train(PIPELINE.value, root_dir, seed))
