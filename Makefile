@@ -42,7 +42,7 @@ lint: install
 # The benchmark suite against peers (benchmarks/run.py). Peers (SB3 with CPU torch, EnvPool) live
 # in their own venv, pinned by benchmarks/constraints-bench.txt; ARGS=--quick for the short run.
 BENCH_VENV := .venv-bench
-BENCH_PACKAGES := torch stable-baselines3 envpool gymnasium ale-py opencv-python-headless py-spy
+BENCH_PACKAGES := torch stable-baselines3 envpool gymnasium ale-py opencv-python-headless py-spy tyro tensorboard
 
 $(BENCH_VENV)/.installed: benchmarks/constraints-bench.txt
 	@test -x $(BENCH_VENV)/bin/python || $(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' \

@@ -25,11 +25,12 @@ from typing import Dict, List, Optional
 
 from absl import app, flags
 
-from benchmarks import processes
+from benchmarks import processes, report
 
 # Score milestones per game: first the score the agent passes on its way, then the target.
 GAME_MILESTONES = {"pong": (0.0, 18.0), "breakout": (10.0, 30.0), "spaceinvaders": (300.0, 600.0)}
 ALGORITHMS = {"dqn": "DQN", "ppo": "PPO", "a2c": "A2C", "impala": "IMPALA"}
+GAME_NAMES = {"pong": "Pong", "breakout": "Breakout", "spaceinvaders": "Space Invaders"}
 MILESTONES = {
     f"{game}_{algorithm}": milestones
     for game, milestones in GAME_MILESTONES.items()
@@ -38,6 +39,12 @@ MILESTONES = {
 }
 
 PIPELINE = flags.DEFINE_enum("pipeline", "pong_dqn", sorted(MILESTONES), "Atari entry point.")
+RANDOM = flags.DEFINE_bool(
+    "random",
+    False,
+    "Instead of training: score uniformly random play on the pipeline's game (pipelines.evaluate "
+    "--policy=random), over --games games, the baseline the page sets beside each game.",
+)
 COLLECTORS = flags.DEFINE_integer(
     "collectors",
     0,
@@ -165,16 +172,42 @@ def presets_of(pipeline: str) -> Dict:
 
 def score_export(policy_dir: str, games: int, seed: int, epsilon: float) -> Dict:
     """pipelines.evaluate's summary of the export over `games` fresh games."""
+    return _evaluate([f"--policy_dir={policy_dir}", f"--epsilon={epsilon}"], games, seed)
+
+
+def random_play(pipeline: str, games: int) -> Dict:
+    """The record of uniformly random play on the pipeline's game."""
+    env_id = presets_of(pipeline)["fast"]().env_id
+    score = _evaluate(["--policy=random", f"--env={env_id}"], games, seed=0)
+    return {
+        "name": f"{pipeline.rsplit('_', 1)[0]}_random",
+        "game": GAME_NAMES[pipeline.rsplit("_", 1)[0]],
+        "algorithm": "random",
+        "env_id": env_id,
+        "command": f"python -m pipelines.evaluate --policy=random --env={env_id} "
+        f"--num_episodes={games}",
+        "score_mean": round(score["mean"], 2),
+        "score_std": round(score["std"], 2),
+        "scores": score["scores"],
+        "games": score["episodes"],
+        "mean_length": round(score["mean_length"], 1),
+        "cpu": cpu_model(),
+        "cores": os.cpu_count(),
+        "commit": report.commit(),
+    }
+
+
+def _evaluate(arguments: List[str], games: int, seed: int) -> Dict:
+    """pipelines.evaluate's summary (and each game's score) over `games` games."""
     done = subprocess.run(
         [
             sys.executable,
             "-m",
             "pipelines.evaluate",
-            f"--policy_dir={policy_dir}",
             f"--num_episodes={games}",
             f"--seed={seed}",
-            f"--epsilon={epsilon}",
-        ],
+        ]
+        + arguments,
         cwd=processes.REPO,
         capture_output=True,
         text=True,
@@ -200,6 +233,7 @@ def record(pipeline: str, root_dir: str, seed: int, wall_seconds: float) -> Dict
     )
     return {
         "name": f"{pipeline}_atari",
+        "game": GAME_NAMES[pipeline.rsplit("_", 1)[0]],
         "pipeline": pipeline,
         "algorithm": algorithm_of(pipeline),
         "collectors": COLLECTORS.value,
@@ -219,6 +253,7 @@ def record(pipeline: str, root_dir: str, seed: int, wall_seconds: float) -> Dict
         "eval_epsilon": score["epsilon"],
         "cpu": cpu_model(),
         "cores": os.cpu_count(),
+        "commit": report.commit(),
     }
 
 
@@ -249,7 +284,9 @@ def train(pipeline: str, root_dir: str, seed: int) -> float:
 
 def main(_argv) -> None:
     results: List[Dict] = []
-    if FROM_RUN.value:
+    if RANDOM.value:
+        results.append(random_play(PIPELINE.value, GAMES.value))
+    elif FROM_RUN.value:
         with open(os.path.join(FROM_RUN.value, "summary.json")) as f:
             summary = json.load(f)
         with open(os.path.join(FROM_RUN.value, "config.json")) as f:

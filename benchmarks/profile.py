@@ -1,12 +1,15 @@
-"""Where our training time goes: py-spy (from the bench venv) samples a throughput run after its
+"""Where our training time goes: py-spy (from the bench venv) samples a training run after its
 warm-up, and the samples are split by phase of the loop.
 
     .venv/bin/python -m benchmarks.profile --game=breakout --num_env_steps=5000 --seconds=40
+    .venv/bin/python -m benchmarks.profile --pipeline=pong_ppo --seconds=60
 
-Runs the entry point with the settings of benchmarks.throughput, waits until the warm-up is
-over, records `--seconds` of samples of the main thread (idle ones too) and prints the share of
-its wall time per phase (one JSON line). TensorFlow's own threads are not Python: they show as
-the Python call that waits for them (the compiled train step, the policy call).
+With --game, runs the DQN entry point with the settings of benchmarks.throughput; with
+--pipeline, that entry point's default command with evaluation off, sampled once it has passed
+--window_start env steps. Records `--seconds` of samples of the main thread (idle ones too) and
+prints the share of its wall time per phase (one JSON line). TensorFlow's own threads are not
+Python: they show as the Python call that waits for them (the compiled train step, the policy
+call), and ALE's C++ threads as the environment's step that waits for them.
 """
 
 import collections
@@ -20,7 +23,15 @@ from absl import app, flags
 from benchmarks import processes, report, throughput
 
 GAME = flags.DEFINE_enum("game", "breakout", list(throughput.GAMES), "Which throughput run.")
-NUM_ENV_STEPS = flags.DEFINE_integer("num_env_steps", 6000, "Env steps of the run.")
+PIPELINE = flags.DEFINE_string(
+    "pipeline", None, "Instead of --game: an entry point, run with its default preset."
+)
+WINDOW_START = flags.DEFINE_integer(
+    "window_start", 30_000, "With --pipeline: env steps before sampling starts."
+)
+NUM_ENV_STEPS = flags.DEFINE_integer(
+    "num_env_steps", 6000, "Env steps of the run (with --pipeline: 10M, ended by the sampling)."
+)
 SECONDS = flags.DEFINE_float("seconds", 30.0, "Seconds of samples, taken after the warm-up.")
 KEEP = flags.DEFINE_string("keep", None, "Also write py-spy's raw samples to this file.")
 PY_SPY = os.path.join(processes.PEER_VENV, "bin", "py-spy")
@@ -28,8 +39,8 @@ PY_SPY = os.path.join(processes.PEER_VENV, "bin", "py-spy")
 MAIN_THREAD = "_run_module_as_main"  # the outermost frame of `python -m` (the loop's thread)
 # Phase -> what in a sampled stack marks it (the first phase whose marker is in the stack wins).
 PHASES = [
-    ("train: compiled train steps (Learner.run)", ("learner.py",)),
-    ("replay writer (Reverb)", ("FrameReplayWriter", "reverb")),
+    ("train: compiled train steps (Learner.run)", ("learner.py", "tf_agent.py")),
+    ("replay writer (Reverb)", ("FrameReplayWriter", "reverb", "rollout_queue")),
     ("collect: policy call", ("py_tf_eager_policy.py", "epsilon_greedy", "policy_step")),
     ("collect: environments", ("batched_py_environment.py", "/envs/", "gymnasium", "ale_py")),
     ("collect: actor bookkeeping", ("actor.py", "py_metrics.py", "environments.py")),
@@ -61,15 +72,24 @@ def shares(raw: str) -> dict:
 def main(_):
     with tempfile.TemporaryDirectory() as work:
         root_dir = os.path.join(work, "run")
-        overrides = throughput.ours_overrides(GAME.value, NUM_ENV_STEPS.value)
+        if PIPELINE.value:
+            command = [
+                processes.OURS_PYTHON,
+                "-m",
+                f"pipelines.{PIPELINE.value}",
+                f"--root_dir={root_dir}",
+                "--config.eval_interval=0",
+                "--config.num_env_steps=10000000",
+            ]
+            start, name = WINDOW_START.value, PIPELINE.value
+        else:
+            overrides = throughput.ours_overrides(GAME.value, NUM_ENV_STEPS.value)
+            command = throughput.ours_command(GAME.value, root_dir, overrides)
+            start, name = throughput.window_start(GAME.value), GAME.value
         run = subprocess.Popen(
-            throughput.ours_command(GAME.value, root_dir, overrides),
-            cwd=processes.REPO,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            command, cwd=processes.REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
         try:
-            start = throughput.window_start(GAME.value)
             while run.poll() is None and not _past(root_dir, start):
                 time.sleep(2)
             if run.poll() is not None:
@@ -104,7 +124,13 @@ def main(_):
             run.wait()
     print(
         report.json_line(
-            {"name": f"profile_{GAME.value}", "seconds": SECONDS.value, "shares": shares(raw)}
+            {
+                "name": f"profile_{name}",
+                "seconds": SECONDS.value,
+                "shares": shares(raw),
+                "cpu": report.machine()["cpu"],
+                "commit": report.commit(),
+            }
         )
     )
 

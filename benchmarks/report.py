@@ -96,6 +96,32 @@ def markdown_table(records: Iterable[Dict]) -> str:
     return "\n".join(lines)
 
 
+def commit() -> str:
+    """The repository's commit (short hash), '+' appended when the work tree has changes to
+    tracked files; 'unknown' outside a git checkout."""
+    import subprocess
+
+    repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=repo,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        changed = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=repo,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return head + ("+" if changed else "")
+
+
 def machine() -> Dict:
     """CPU model and core count from /proc/cpuinfo, the OS, Python, and the 1-minute load
     average now (other jobs on a shared machine: absolute figures drift with it)."""

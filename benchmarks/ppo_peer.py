@@ -1,0 +1,106 @@
+"""PPO training throughput on Atari: our PPO entry point against CleanRL's ppo_atari.py (torch,
+CPU), same learning rule, same machine, one run: env steps/s of each over the same window.
+
+    python -m benchmarks.ppo_peer --cleanrl_dir=/path/to/cleanrl [--game=breakout] \\
+        [--num_env_steps=60000] [--rounds=2] [--out=benchmarks/ppo_peer_results.jsonl]
+
+Both run Schulman et al. (2017)'s Atari PPO as CleanRL sets it (8 envs x 128 steps, 4 epochs
+of 4 minibatches of 256, the Nature CNN with one torso under both heads), for num_env_steps,
+measured from window_start on (after the first updates, which compile or warm up). Ours runs
+twice per round: its default command (the `fast` preset: ale-py's C++ vector env) and with
+config.env_backend=python (one gymnasium wrapper stack per game, stepped in turn in the main
+thread, as CleanRL's SyncVectorEnv does). The three commands take turns, `rounds` times; each
+figure is the median of its rounds. CleanRL runs in the bench venv (`make bench` makes it) via
+benchmarks/peers/cleanrl_ppo.py; its code stays in your checkout of it. One JSON line, on
+stdout and appended to --out.
+"""
+
+import json
+import os
+import statistics
+import tempfile
+from typing import Dict
+
+from absl import app, flags
+
+from benchmarks import atari, processes, report, throughput
+
+GAMES = {"breakout": "breakout_ppo", "pong": "pong_ppo"}
+CLEANRL_DIR = flags.DEFINE_string("cleanrl_dir", None, "A checkout of CleanRL.", required=True)
+GAME = flags.DEFINE_enum("game", "breakout", list(GAMES), "Which game.")
+NUM_ENV_STEPS = flags.DEFINE_integer("num_env_steps", 60_000, "Env steps of each run.")
+WINDOW_START = flags.DEFINE_integer(
+    "window_start", 16_384, "Env steps before the measured window (16 iterations)."
+)
+ROUNDS = flags.DEFINE_integer("rounds", 2, "Turns of the three commands.", lower_bound=1)
+OUT = flags.DEFINE_string(
+    "out", os.path.join("benchmarks", "ppo_peer_results.jsonl"), "JSON-lines file to append to."
+)
+# Ours as CleanRL's script runs: no evaluation, no checkpoint inside the window, a summary at
+# every iteration so that the window starts where CleanRL's does.
+_OVERRIDES = {"eval_interval": 0, "summary_interval": 1024}
+
+
+def ours(backend: str, work: str) -> Dict:
+    pipeline = GAMES[GAME.value]
+    root_dir = os.path.join(work, f"ours-{backend}")
+    overrides = dict(
+        _OVERRIDES,
+        num_env_steps=NUM_ENV_STEPS.value,
+        checkpoint_interval=10 * NUM_ENV_STEPS.value,
+        env_backend=backend,
+    )
+    command = [processes.OURS_PYTHON, "-m", f"pipelines.{pipeline}", f"--root_dir={root_dir}"]
+    command += [f"--config.{key}={value}" for key, value in overrides.items()]
+    processes.run(command, timeout=3600)
+    times = throughput.summary_times(os.path.join(root_dir, "train"))
+    rate, first, last = throughput.rate_in_window(times, WINDOW_START.value)
+    return {"env_steps_per_second": round(rate, 1), "window": [first, last]}
+
+
+def cleanrl(work: str) -> Dict:
+    python = os.path.join(processes.PEER_VENV, "bin", "python")
+    env_id = atari.presets_of(GAMES[GAME.value])["fast"]().env_id
+    return processes.run_json(
+        [
+            python,
+            "-m",
+            "benchmarks.peers.cleanrl_ppo",
+            f"--cleanrl_dir={os.path.abspath(CLEANRL_DIR.value)}",
+            f"--env_id={env_id}",
+            f"--num_env_steps={NUM_ENV_STEPS.value}",
+            f"--window_start={WINDOW_START.value}",
+            f"--work_dir={os.path.join(work, 'cleanrl')}",
+        ],
+        timeout=3600,
+    )
+
+
+def main(_argv) -> None:
+    rates = {"ours_ale_vector": [], "ours_python": [], "cleanrl": []}
+    with tempfile.TemporaryDirectory() as work:
+        for _ in range(ROUNDS.value):
+            rates["ours_ale_vector"].append(ours("ale_vector", work)["env_steps_per_second"])
+            rates["ours_python"].append(ours("python", work)["env_steps_per_second"])
+            rates["cleanrl"].append(cleanrl(work)["env_steps_per_second"])
+    medians = {name: statistics.median(values) for name, values in rates.items()}
+    result = {
+        "name": f"ppo_peer_{GAME.value}",
+        "env_steps": NUM_ENV_STEPS.value,
+        "window_start": WINDOW_START.value,
+        "rounds": rates,
+        "median_env_steps_per_second": medians,
+        "ours_vs_cleanrl": round(medians["ours_ale_vector"] / medians["cleanrl"], 2),
+        "ours_python_backend_vs_cleanrl": round(medians["ours_python"] / medians["cleanrl"], 2),
+        "cpu": atari.cpu_model(),
+        "cores": os.cpu_count(),
+        "commit": report.commit(),
+    }
+    line = json.dumps(result)
+    print(line, flush=True)
+    with open(OUT.value, "a") as out:
+        out.write(line + "\n")
+
+
+if __name__ == "__main__":
+    app.run(main)
