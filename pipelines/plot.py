@@ -1,7 +1,7 @@
 """Learning curves of one or more runs in one PNG: eval return and training loss against env steps.
 
     python -m pipelines.plot --root_dir=runs/cartpole [--root_dir=runs/cartpole_seed1 ...] \\
-        --out=curves.png
+        --out=curves.png [--title="Pong, fast, seed 0"] [--reference="-20.2:random play" ...]
 
 Reads the TensorBoard event files a run writes (root_dir/eval, root_dir/train); works on a
 run that is still training. Legend entries are the run directory names.
@@ -18,6 +18,12 @@ ROOT_DIRS = flags.DEFINE_multi_string(
     "root_dir", None, "A run directory; repeat the flag to overlay several runs."
 )
 OUT = flags.DEFINE_string("out", None, "Where to write the figure: .png (or .pdf, .svg).")
+TITLE = flags.DEFINE_string("title", "", "The figure's title, e.g. game, preset and seed.")
+REFERENCES = flags.DEFINE_multi_string(
+    "reference",
+    [],
+    "SCORE:LABEL, a horizontal line across the return panel (random play, a target); repeat it.",
+)
 SMOOTHING = flags.DEFINE_float(
     "smoothing", 0.6, "TensorBoard-style smoothing of the loss, in [0, 1); 0 draws it as logged."
 )
@@ -43,6 +49,7 @@ def check_arguments() -> None:
         raise cli.UserError(
             f"--out={OUT.value}: cannot write to {folder}: {cli.unwritable(folder)}"
         )
+    references()
     seen = set()
     for root_dir in ROOT_DIRS.value:
         if not os.path.isdir(root_dir):
@@ -58,6 +65,21 @@ def check_arguments() -> None:
             )
 
 
+def references():
+    """--reference values as (score, label) pairs."""
+    pairs = []
+    for text in REFERENCES.value:
+        score, _, label = text.partition(":")
+        try:
+            pairs.append((float(score), label or score))
+        except ValueError:
+            raise cli.UserError(
+                f"--reference={text}: expected SCORE:LABEL with a number first, e.g. "
+                "'-20.2:random play'"
+            ) from None
+    return pairs
+
+
 def main(_argv) -> None:
     check_arguments()
     runs = [
@@ -71,7 +93,7 @@ def main(_argv) -> None:
                 "game score or loss yet (they come every eval_interval and "
                 "summary_interval env steps)"
             )
-    figure = curves.make_figure(runs, SMOOTHING.value)
+    figure = curves.make_figure(runs, SMOOTHING.value, TITLE.value, references())
     folder, name = os.path.split(os.path.abspath(OUT.value))
     handle, staging = tempfile.mkstemp(
         prefix=f".{name}.", suffix=os.path.splitext(name)[1], dir=folder

@@ -146,11 +146,18 @@ def smooth(values: np.ndarray, weight: float) -> np.ndarray:
     return out
 
 
-def make_figure(runs: Sequence[RunCurves], smoothing: float = 0.6) -> plt.Figure:
+def make_figure(
+    runs: Sequence[RunCurves],
+    smoothing: float = 0.6,
+    title: str = "",
+    references: Sequence[Tuple[float, str]] = (),
+) -> plt.Figure:
     """Two panels sharing the env-step axis: return above, loss below; one colour per run.
 
-    Return is the greedy policy's eval return; a run that never evaluated shows its training
-    game score instead (dashed). Loss is drawn faint as logged and solid smoothed.
+    Return is the eval return (markers) and the training games' score (dashed, faint); a run
+    that never evaluated shows its training game score alone (dashed). Loss is drawn faint as
+    logged and solid smoothed. references: (score, label) lines across the return panel, e.g.
+    random play and the target; title: the figure's.
     """
     figure, (top, bottom) = plt.subplots(
         2, 1, sharex=True, figsize=FIGURE_SIZE, dpi=DPI, constrained_layout=True
@@ -161,6 +168,8 @@ def make_figure(runs: Sequence[RunCurves], smoothing: float = 0.6) -> plt.Figure
         steps, values = run.eval_return
         if len(steps):
             top.plot(steps, values, color=colour, marker="o", markersize=3, label=run.name)
+            if len(run.train_score[0]):
+                top.plot(*run.train_score, color=colour, linestyle="--", alpha=0.4, linewidth=1)
         elif len(run.train_score[0]):
             steps, values = run.train_score
             top.plot(
@@ -175,7 +184,11 @@ def make_figure(runs: Sequence[RunCurves], smoothing: float = 0.6) -> plt.Figure
             if smoothing > 0:
                 bottom.plot(steps, values, color=colour, alpha=0.25, linewidth=1)
             bottom.plot(steps, smooth(values, smoothing), color=colour, label=run.name)
-    top.set_title("Evaluation return (greedy policy)")
+    for (score, label), style in zip(references, ("dotted", "dashdot", "dashed", "solid")):
+        top.axhline(score, color="grey", linestyle=style, linewidth=1, label=label)
+    if title:
+        figure.suptitle(title)
+    top.set_title("Evaluation return (markers); training games' score (dashed)")
     top.set_ylabel("average return per episode")
     bottom.set_title("Training loss" + (f" (smoothed {smoothing:g})" if smoothing > 0 else ""))
     bottom.set_ylabel("loss")

@@ -162,3 +162,34 @@ def test_an_unwritable_out_is_refused_in_one_line(tmp_path):
         "error: --out=/proc/curves.png: cannot write to /proc: "
     )
     assert "Traceback" not in result.stderr
+
+
+def test_title_and_reference_lines(tmp_path):
+    """A run with both eval points and training game scores: eval markers, the training games
+    dashed beside them, and each --reference a labelled line across the return panel."""
+    run = curves.read_run(
+        write_run(
+            str(tmp_path / "a"),
+            eval_points=[(1, -21.0), (2, 5.0)],
+            score_points=[(1, -20.0), (2, 0.0)],
+            loss_points=[(1, 1.0)],
+        ),
+        "a",
+    )
+    figure = curves.make_figure(
+        [run], smoothing=0, title="Pong, fast, seed 0", references=[(-20.2, "random play")]
+    )
+    top = figure.axes[0]
+    lines = {line.get_label(): line for line in top.get_lines()}
+    assert lines["a"].get_ydata().tolist() == [-21, 5]
+    assert list(lines["random play"].get_ydata()) == [-20.2, -20.2]
+    assert [-20, 0] in [list(line.get_ydata()) for line in top.get_lines()]
+    assert figure._suptitle.get_text() == "Pong, fast, seed 0"
+
+
+def test_a_bad_reference_is_refused_in_one_line(tmp_path):
+    run = write_run(str(tmp_path / "a"), eval_points=[(100, 1.0)])
+    out = str(tmp_path / "c.png")
+    result = plot(f"--root_dir={run}", f"--out={out}", "--reference=random:-20").result(120)
+    assert pipeline_cli.error_line(result).startswith("error: --reference=random:-20: expected")
+    assert not os.path.exists(out)
