@@ -238,6 +238,7 @@ def record(pipeline: str, root_dir: str, seed: int, wall_seconds: float) -> Dict
         "algorithm": algorithm_of(pipeline),
         "collectors": COLLECTORS.value,
         "command": command_line(pipeline, "runs/" + pipeline),
+        "root_dir": root_dir,
         "preset": preset_of(pipeline, config),
         "seed": seed,
         "env_steps": summary["env_steps"],

@@ -1,10 +1,12 @@
-"""docs/atari.md from benchmarks.atari's records: the Atari results page.
+"""docs/atari.md from the benchmarks' records: the Atari results page.
 
     python -m benchmarks.atari_report [--results=benchmarks/atari_results.jsonl] \\
-        [--page=docs/atari.md]
+        [--profiles=benchmarks/profile_results.jsonl] \\
+        [--peers=benchmarks/ppo_peer_results.jsonl] [--page=docs/atari.md]
 
-Every figure in the page comes from a record of the results file; the prose around the table is
-fixed here.
+Every figure in the page comes from a record of those files (benchmarks.atari: trained runs and
+random play; benchmarks.profile --pipeline: where a run's time goes; benchmarks.ppo_peer: PPO
+beside CleanRL's); the prose around the tables is fixed here.
 """
 
 import json
@@ -18,57 +20,117 @@ RESULTS = flags.DEFINE_string(
     os.path.join("benchmarks", "atari_results.jsonl"),
     "benchmarks.atari's JSON-lines output.",
 )
+PROFILES = flags.DEFINE_string(
+    "profiles",
+    os.path.join("benchmarks", "profile_results.jsonl"),
+    "benchmarks.profile's JSON-lines output.",
+)
+PEERS = flags.DEFINE_string(
+    "peers",
+    os.path.join("benchmarks", "ppo_peer_results.jsonl"),
+    "benchmarks.ppo_peer's JSON-lines output.",
+)
 PAGE = flags.DEFINE_string("page", os.path.join("docs", "atari.md"), "The page to write.")
+CURVES = flags.DEFINE_bool(
+    "curves",
+    False,
+    "Also draw docs/<pipeline>_curve.png from the first finished run of each entry point whose "
+    "run directory (the record's root_dir) is on this machine, with the command the page shows.",
+)
+TARGETS = {"pong": 18.0, "breakout": 30.0, "spaceinvaders": 600.0}
 
-GAMES = {"pong_dqn": "Pong", "breakout_dqn": "Breakout", "spaceinvaders_dqn": "Space Invaders"}
-# What the literature reports for DQN on each game, for comparison (env steps = 4 frames).
+GAMES = {"pong": "Pong", "breakout": "Breakout", "spaceinvaders": "Space Invaders"}
+ALGORITHMS = {"dqn": "DQN", "ppo": "PPO", "a2c": "A2C", "impala": "IMPALA"}
+# What the literature reports, with how it was evaluated (env steps = 4 frames).
 LITERATURE = {
-    "pong_dqn": "Tianshou DQN: 20.0 ± 0.6 at 1M env steps (+18 at ~0.9M); Mnih et al. 2015: "
-    "18.9 after 12.5M",
-    "breakout_dqn": "Tianshou DQN: 41.7 ± 9 at 1M env steps (30 at ~0.7M); Mnih et al. 2015: "
-    "401.2 after 12.5M",
-    "spaceinvaders_dqn": "Mnih et al. 2015: 1,976 after 12.5M env steps",
+    "pong_dqn": "[Tianshou DQN](https://github.com/thu-ml/tianshou/tree/master/examples/atari): "
+    "20.0 ± 0.6 at 1M env steps (+18 at ~0.9M; 10 test games at ε 0.005); Mnih et al. 2015: "
+    "18.9 after 12.5M (ε 0.05)",
+    "breakout_dqn": "[Tianshou DQN](https://github.com/thu-ml/tianshou/tree/master/examples/atari)"
+    ": 41.7 ± 9 at 1M env steps (30 at ~0.7M; ε 0.005); Mnih et al. 2015: 401.2 after 12.5M "
+    "(ε 0.05)",
+    "spaceinvaders_dqn": "Mnih et al. 2015: 1,976 after 12.5M env steps (ε 0.05)",
+    "pong_ppo": "[CleanRL ppo_atari](https://docs.cleanrl.dev/rl-algorithms/ppo/): 20.4 ± 0.2 "
+    "after 10M env steps (training games, sampled policy); [Tianshou PPO]"
+    "(https://github.com/thu-ml/tianshou/tree/master/examples/atari): 18.6 at 2.2M (10 test "
+    "games, sampled)",
+    "breakout_ppo": "[CleanRL ppo_atari](https://docs.cleanrl.dev/rl-algorithms/ppo/): 414.7 ± "
+    "28.1 after 10M env steps (training games, sampled policy)",
+    "pong_a2c": "[rl-baselines3-zoo A2C](https://github.com/DLR-RM/rl-baselines3-zoo/blob/"
+    "master/benchmark.md): 17.3 ± 3.2 after 10M env steps (sampled policy)",
+    "breakout_a2c": "[rl-baselines3-zoo A2C](https://github.com/DLR-RM/rl-baselines3-zoo/blob/"
+    "master/benchmark.md): 279.8 ± 122.2 after 10M env steps (sampled policy)",
+    "pong_impala": "none at this budget; in one process the `fast` preset is A2C with 20-step "
+    "V-trace returns (rl-baselines3-zoo A2C: 17.3 ± 3.2 after 10M)",
+    "breakout_impala": "none at this budget; in one process the `fast` preset is A2C with "
+    "20-step V-trace returns (rl-baselines3-zoo A2C: 279.8 ± 122.2 after 10M)",
 }
 
 HEADER = """# Atari results
 
-DQN agents trained with this package's default commands on an ordinary CPU, each scored on
-fresh whole games by `pipelines.evaluate` from its exported SavedModel alone. This page is made
-by `python -m benchmarks.atari_report` from `benchmarks/atari_results.jsonl`, which
-`python -m benchmarks.atari` writes.
+Agents trained with this package's default commands on an ordinary CPU, each scored on fresh
+whole games by `pipelines.evaluate` from its exported SavedModel alone. This page is made by
+`python -m benchmarks.atari_report` from `benchmarks/atari_results.jsonl` (which
+`python -m benchmarks.atari` writes), `benchmarks/profile_results.jsonl`
+(`python -m benchmarks.profile --pipeline=...`) and `benchmarks/ppo_peer_results.jsonl`
+(`python -m benchmarks.ppo_peer`).
 
 ## How to reproduce
 
 ```sh
-python -m pipelines.pong_dqn --root_dir=runs/pong_dqn              # train: the default `fast` preset
-python -m pipelines.evaluate --policy_dir=runs/pong_dqn/policies/greedy_policy --num_episodes=10
-python -m benchmarks.atari --pipeline=pong_dqn --seeds=0,1         # both steps, timed, recorded
+python -m pipelines.pong_ppo --root_dir=runs/pong_ppo              # train: the default `fast` preset
+python -m pipelines.evaluate --policy_dir=runs/pong_ppo/policies/greedy_policy --num_episodes=10
+python -m benchmarks.atari --pipeline=pong_ppo --seeds=0,1         # both steps, timed, recorded
+python -m benchmarks.atari --pipeline=breakout_impala --collectors=2 --seeds=0   # scaled out
+python -m benchmarks.atari --pipeline=pong_ppo --random --games=20 # random play on the game
 ```
 
-## The `fast` preset
+Every Atari entry point is `pipelines.<game>_<algorithm>`: games `pong`, `breakout` (and
+`spaceinvaders` for DQN), algorithms `dqn`, `ppo`, `a2c`, `impala`.
 
-Tianshou's Atari DQN recipe (`examples/atari/atari_dqn.py`): double DQN with 3-step returns and
-a squared loss, Adam 1e-4, batch 32, a target network refreshed every 500 train steps, a 100k
-replay, 10 environments and **one train step per 10 env steps**. Exploration ε falls from 1 to
-0.05 over the first 1M env steps. The Nature preset (`--preset=nature2015`) does a train step
-every 4 env steps for 10M env steps: 2.5M train steps against the fast preset's 150k at most,
-days on a CPU.
+## The `fast` presets
 
-- **Evaluation** plays whole games (no end at a lost life) and reports the raw game score, at
-  ε = 0.005 as Tianshou evaluates. During training, 10 games every 50k env steps; each game is
-  cut at 27,000 agent steps (108k frames, the usual Atari limit). The 10 games run as one batch,
-  so an evaluation costs at most 27,000 batched steps, and usually far less: the table gives the
-  share of each run's wall time its evaluations took.
+Each is a published low-compute recipe, set to end within about two hours on two cores:
+
+- **DQN**: Tianshou's Atari DQN recipe (`examples/atari/atari_dqn.py`): double DQN with 3-step
+  returns and a squared loss, Adam 1e-4, batch 32, a target network refreshed every 500 train
+  steps, a 100k replay, 10 environments and one train step per 10 env steps; ε falls from 1 to
+  0.05 over the first 1M env steps; 1.5M env steps at most. Evaluated at ε = 0.005, as
+  Tianshou evaluates.
+- **PPO**: CleanRL's `ppo_atari.py` (Schulman et al. 2017's Atari settings): 8 environments ×
+  128 steps, 4 epochs of 4 minibatches, clip 0.1, Adam 2.5e-4 annealed to 0 over its 5M env
+  steps.
+- **A2C**: rl-baselines3-zoo's Atari A2C: 16 environments × 5 steps, RMSprop 7e-4 annealed to 0
+  over its 10M env steps (as OpenAI Baselines' A2C), entropy 0.01, value loss 0.25.
+- **IMPALA**: A3C's update sizes on IMPALA's transport: actors of 16 environments × 20-step
+  rollouts, batches of 4 rollouts, V-trace, A2C's RMSprop annealed over 10M env steps. One
+  process, or a Reverb server, N actor processes and a learner (`pipelines.launch
+  --collectors=N`).
+
+The actor-critics use one Nature CNN torso under a policy head and a value head, and step their
+training games in ale-py's C++ vector env; their evaluations and exports play the greedy
+(most likely) action. Details: [REINFORCE, PPO, A2C and IMPALA](on_policy.md).
+
+- **Evaluation** plays whole games (no end at a lost life) and reports the raw game score.
+  During training, 10 games every `eval_interval` env steps (DQN 50k, PPO 200k, A2C and IMPALA
+  250k); each game is cut at 27,000 agent steps (108k frames, the usual Atari limit). The 10
+  games run as one batch; the table gives the share of each run's wall time its evaluations
+  took.
 - **Stopping**: training stops once an evaluation and a confirming one over 10 other games both
-  reach the preset's threshold (Pong +19, Breakout 35), or at 1.5M env steps.
+  reach the preset's threshold (Pong +19, Breakout 35), or at the preset's budget.
 - **Milestones** below are the env steps of the first in-training evaluation at or above each
   score. Env steps do not depend on the machine; wall time depends on the CPU and on what else
   it runs.
+"""
 
+RESULTS_HEADER = """
 ## Results
 
-| game | preset | seed | env steps (ended by) | wall time (evaluation's share) | CPU (cores) | env steps/s | env steps to a first evaluation ≥ score | score over 10 games (mean ± std) | literature |
-| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |
+Each run is the command shown, with `--config.seed=N`; the score column is the export alone on
+10 fresh games.
+
+| game | algorithm | command | seed | env steps (ended by) | wall time (evaluation's share) | CPU (cores) | env steps/s | env steps to a first evaluation ≥ score | score over 10 games (mean ± std) | random play | literature | commit |
+| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |
 """
 
 
@@ -84,11 +146,32 @@ def _milestones(record: Dict) -> str:
     )
 
 
-def row(record: Dict) -> str:
-    """One table row of a record."""
+def _game(pipeline: str) -> str:
+    return pipeline.rsplit("_", 1)[0]
+
+
+def _algorithm(pipeline: str) -> str:
+    return ALGORITHMS[pipeline.rsplit("_", 1)[1]]
+
+
+def _command(record: Dict) -> str:
+    """The record's command; older records (DQN's) ran the entry point with its preset."""
+    if "command" in record:
+        return f"`{record['command']}`"
+    return f"`python -m pipelines.{record['pipeline']}` (`{record['preset']}`)"
+
+
+def _random(randoms: Dict[str, Dict], pipeline: str) -> str:
+    record = randoms.get(_game(pipeline))
+    return f"{record['score_mean']:.1f}" if record else "not measured"
+
+
+def row(record: Dict, randoms: Dict[str, Dict]) -> str:
+    """One table row of a trained run's record."""
     cells = [
-        GAMES[record["pipeline"]],
-        f"`{record['preset']}`",
+        GAMES[_game(record["pipeline"])],
+        _algorithm(record["pipeline"]),
+        _command(record),
         str(record["seed"]),
         f"{record['env_steps'] / 1e6:.2f}M ({record['ended_by']})",
         f"{_wall(record['wall_seconds'])} "
@@ -97,49 +180,192 @@ def row(record: Dict) -> str:
         f"{record['env_steps_per_second']:,.0f}",
         _milestones(record),
         f"{record['score_mean']:.1f} ± {record['score_std']:.1f}",
+        _random(randoms, record["pipeline"]),
         LITERATURE[record["pipeline"]],
+        record.get("commit", "not recorded"),
     ]
     return "| " + " | ".join(cells) + " |"
 
 
-def page(records: List[Dict]) -> str:
-    """The whole page."""
-    text = HEADER
-    text += "".join(row(record) + "\n" for record in records)
-    text += (
-        "\nScores per game: "
-        + "; ".join(
-            f"{GAMES[r['pipeline']]} seed {r['seed']}: "
-            + ", ".join(f"{score:g}" for score in r["scores"])
-            for r in records
-        )
-        + ".\n"
+def random_section(randoms: Dict[str, Dict]) -> str:
+    if not randoms:
+        return ""
+    text = (
+        "\n## Random play\n\nWhat an agent's score is read against: uniformly random actions "
+        "on the same environment (whole games, raw score), `pipelines.evaluate --policy=random`."
+        "\n\n| game | score (mean ± std) | games | mean length (agent steps) | command |\n"
+        "| --- | --- | --- | --- | --- |\n"
     )
-    for pipeline, name in GAMES.items():
-        curve = os.path.join("docs", f"{name.lower().replace(' ', '')}_curve.png")
-        if os.path.exists(curve):
-            text += (
-                f"\n### {name}\n\n![{name} learning curve]({os.path.basename(curve)})\n\n"
-                f"`python -m pipelines.plot --root_dir=runs/{pipeline} --out={curve}`\n"
-            )
-        gif = os.path.join("docs", f"{name.lower().replace(' ', '')}.gif")
-        if os.path.exists(gif):
+    for game, record in randoms.items():
+        text += (
+            f"| {GAMES[game]} | {record['score_mean']:.2f} ± {record['score_std']:.2f} | "
+            f"{record['games']} | {record['mean_length']:,.0f} | `{record['command']}` |\n"
+        )
+    return text
+
+
+def profile_section(profiles: List[Dict]) -> str:
+    """The latest profile of each entry point: share of the main thread's wall time per phase."""
+    latest = {record["pipeline"]: record for record in profiles if record.get("pipeline")}
+    if not latest:
+        return ""
+    phases = sorted({phase for record in latest.values() for phase in record["shares"]})
+    text = (
+        "\n## Where the time goes\n\n"
+        "`python -m benchmarks.profile --pipeline=<entry point> --seconds=60` samples the "
+        "default command's main thread with py-spy once it has passed 30k env steps (evaluation "
+        "off), idle samples included, and splits its wall time by phase. Waiting counts where "
+        "it is waited for: ALE's C++ threads under the environments, TensorFlow's under the "
+        "policy call and the train step.\n\n"
+        "| phase | " + " | ".join(f"`{p}`" for p in latest) + " |\n"
+        "| --- | " + " | ".join("---" for _ in latest) + " |\n"
+    )
+    for phase in phases:
+        cells = [f"{record['shares'].get(phase, 0):.0%}" for record in latest.values()]
+        text += f"| {phase} | " + " | ".join(cells) + " |\n"
+    machines = sorted({f"{r['cpu']}, commit {r['commit']}" for r in latest.values()})
+    return text + f"\nMeasured on: {'; '.join(machines)}.\n"
+
+
+def peer_section(peers: List[Dict]) -> str:
+    if not peers:
+        return ""
+    text = (
+        "\n## PPO beside CleanRL's\n\n"
+        "`python -m benchmarks.ppo_peer --cleanrl_dir=<a CleanRL checkout>` runs CleanRL's "
+        "`ppo_atari.py` (torch, CPU, unchanged) and our PPO entry point with the same "
+        "settings, in turns on the same machine, and measures env steps/s over the same window "
+        "(after the first 16 iterations). Ours runs twice: its default command (ale-py's C++ "
+        "vector env) and with `--config.env_backend=python` (a gymnasium wrapper stack per "
+        "game stepped in turn, as CleanRL's `SyncVectorEnv`).\n\n"
+        "| game | env steps | ours (vector env) | ours (python envs) | CleanRL | ours / CleanRL | "
+        "CPU | commit |\n| --- | --- | --- | --- | --- | --- | --- | --- |\n"
+    )
+    for record in peers:
+        medians = record["median_env_steps_per_second"]
+        text += (
+            f"| {record['name'].rsplit('_', 1)[1].title()} | {record['env_steps']:,} | "
+            f"{medians['ours_ale_vector']:,.0f} | {medians['ours_python']:,.0f} | "
+            f"{medians['cleanrl']:,.0f} | {record['ours_vs_cleanrl']:.2f}× | "
+            f"{record['cpu']} ({record['cores']}) | {record['commit']} |\n"
+        )
+    return text
+
+
+def curve_command(record: Dict, randoms: Dict[str, Dict]) -> List[str]:
+    """pipelines.plot's arguments for a run's curve: titled, with random play and the target."""
+    game = _game(record["pipeline"])
+    command = [
+        "python",
+        "-m",
+        "pipelines.plot",
+        f"--root_dir={record['root_dir']}",
+        f"--out=docs/{record['pipeline']}_curve.png",
+        f"--title={GAMES[game]}, {_algorithm(record['pipeline'])}, "
+        f"{_command(record).strip('`')}, seed {record['seed']}",
+        f"--reference={TARGETS[game]:g}:target",
+    ]
+    if game in randoms:
+        command.append(f"--reference={randoms[game]['score_mean']:g}:random play")
+    return command
+
+
+def _first_with_curve(records: List[Dict]) -> Dict[str, Dict]:
+    first: Dict[str, Dict] = {}
+    for record in records:
+        if record.get("root_dir") and os.path.isdir(record["root_dir"]):
+            first.setdefault(record["pipeline"], record)
+    return first
+
+
+def curves_section(records: List[Dict], randoms: Dict[str, Dict]) -> str:
+    drawn = _first_with_curve(records)
+    text = ""
+    for pipeline in dict.fromkeys(r["pipeline"] for r in records):
+        curve = os.path.join("docs", f"{pipeline}_curve.png")
+        if not os.path.exists(curve):
+            continue
+        name = f"{GAMES[_game(pipeline)]}, {_algorithm(pipeline)}"
+        text += f"\n### {name}\n\n![{name} learning curve]({os.path.basename(curve)})\n\n"
+        if pipeline in drawn:
+            words = curve_command(drawn[pipeline], randoms)
+            words[0:3] = ["python -m pipelines.plot"]
+            text += " ".join(f"'{w}'" if " " in w else w for w in words).join("``") + "\n"
+        else:
+            text += "Drawn by `pipelines.plot` from a run of an earlier session.\n"
+        gif = os.path.join("docs", f"{_game(pipeline)}.gif")
+        if pipeline.endswith("_dqn") and os.path.exists(gif):
             text += (
                 f"\n![{name} agent]({os.path.basename(gif)})\n\nThe first 300 agent steps "
                 f"of a game (a GIF stays under 1 MB): `python -m pipelines.evaluate "
                 f"--policy_dir=runs/{pipeline}/policies/greedy_policy --num_episodes=1 "
                 f"--max_episode_steps=300 --video={gif}`\n"
             )
-    return text
+    return "\n## Learning curves\n" + text if text else ""
+
+
+def draw_curves(records: List[Dict], randoms: Dict[str, Dict]) -> None:
+    import subprocess
+    import sys
+
+    for record in _first_with_curve(records).values():
+        command = curve_command(record, randoms)
+        subprocess.run([sys.executable] + command[1:], check=True)
+
+
+def randoms_of(records: List[Dict]) -> Dict[str, Dict]:
+    """game -> its latest random-play record."""
+    return {r["name"].rsplit("_", 1)[0]: r for r in records if r.get("algorithm") == "random"}
+
+
+def page(records: List[Dict], profiles: List[Dict], peers: List[Dict]) -> str:
+    """The whole page."""
+    randoms = randoms_of(records)
+    trained = [r for r in records if r.get("algorithm") != "random"]
+    finished = [r for r in trained if r["ended_by"] != "stopped by hand"]
+    partial = [r for r in trained if r["ended_by"] == "stopped by hand"]
+    order = {name: i for i, name in enumerate(ALGORITHMS)}
+    finished.sort(key=lambda r: (order[r["pipeline"].rsplit("_", 1)[1]], r["pipeline"]))
+    text = HEADER + random_section(randoms) + RESULTS_HEADER
+    text += "".join(row(record, randoms) + "\n" for record in finished)
+    if partial:
+        text += (
+            "\nRuns stopped by hand before their stop rule or budget, then ended and scored "
+            "as they stood:\n\n" + RESULTS_HEADER.split("\n\n", 2)[2]
+        )
+        text += "".join(row(record, randoms) + "\n" for record in partial)
+    text += (
+        "\nScores per game: "
+        + "; ".join(
+            f"{GAMES[_game(r['pipeline'])]} {_algorithm(r['pipeline'])} seed {r['seed']}: "
+            + ", ".join(f"{score:g}" for score in r["scores"])
+            for r in finished + partial
+        )
+        + ".\n"
+    )
+    return (
+        text + profile_section(profiles) + peer_section(peers) + curves_section(finished, randoms)
+    )
+
+
+def _read(path: str) -> List[Dict]:
+    if not os.path.exists(path):
+        return []
+    with open(path) as f:
+        return [json.loads(line) for line in f if line.strip()]
 
 
 def main(_argv) -> None:
-    with open(RESULTS.value) as f:
-        records = [json.loads(line) for line in f if line.strip()]
+    records = _read(RESULTS.value)
+    if CURVES.value:
+        finished = [r for r in records if r.get("algorithm") != "random"]
+        draw_curves(
+            [r for r in finished if r["ended_by"] != "stopped by hand"], randoms_of(records)
+        )
     os.makedirs(os.path.dirname(os.path.abspath(PAGE.value)), exist_ok=True)
     with open(PAGE.value, "w") as f:
-        f.write(page(records))
-    print(f"wrote {PAGE.value} ({len(records)} runs)")
+        f.write(page(records, _read(PROFILES.value), _read(PEERS.value)))
+    print(f"wrote {PAGE.value} ({len(records)} records)")
 
 
 if __name__ == "__main__":

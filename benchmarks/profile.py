@@ -34,6 +34,9 @@ NUM_ENV_STEPS = flags.DEFINE_integer(
 )
 SECONDS = flags.DEFINE_float("seconds", 30.0, "Seconds of samples, taken after the warm-up.")
 KEEP = flags.DEFINE_string("keep", None, "Also write py-spy's raw samples to this file.")
+OUT = flags.DEFINE_string(
+    "out", None, "Also append the JSON line to this file (benchmarks/profile_results.jsonl)."
+)
 PY_SPY = os.path.join(processes.PEER_VENV, "bin", "py-spy")
 
 MAIN_THREAD = "_run_module_as_main"  # the outermost frame of `python -m` (the loop's thread)
@@ -122,17 +125,20 @@ def main(_):
         finally:
             run.kill()
             run.wait()
-    print(
-        report.json_line(
-            {
-                "name": f"profile_{name}",
-                "seconds": SECONDS.value,
-                "shares": shares(raw),
-                "cpu": report.machine()["cpu"],
-                "commit": report.commit(),
-            }
-        )
+    line = report.json_line(
+        {
+            "name": f"profile_{name}",
+            "pipeline": PIPELINE.value,
+            "seconds": SECONDS.value,
+            "shares": shares(raw),
+            "cpu": report.machine()["cpu"],
+            "commit": report.commit(),
+        }
     )
+    print(line)
+    if OUT.value:
+        with open(OUT.value, "a") as out:
+            out.write(line + "\n")
 
 
 def _past(root_dir: str, step: int) -> bool:

@@ -49,8 +49,59 @@ def test_a_finished_pong_run_is_scored_recorded_and_reported(tmp_path):
     # Its evaluations took some of its wall time, not all of it.
     assert 0 < record["evaluation_seconds"] < record["wall_seconds"]
 
-    page = atari_report.page([record])
-    assert atari_report.row(record) in page and "| Pong | `custom` | 0 |" in page
+    assert record["algorithm"] == "DQN" and record["commit"]
+    page = atari_report.page([record], [], [])
+    assert atari_report.row(record, {}) in page and "| Pong | DQN | `python -m pipelines.pong_dqn" in page
+
+
+def test_random_play_is_recorded_and_set_beside_each_run(tmp_path):
+    out = tmp_path / "results.jsonl"
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "benchmarks.atari",
+            "--pipeline=pong_a2c",
+            "--random",
+            "--games=2",
+            f"--out={out}",
+        ],
+        cwd=processes.REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    random = json.loads(out.read_text().splitlines()[-1])
+    assert random["algorithm"] == "random" and random["game"] == "Pong"
+    assert random["games"] == 2 and -21 <= random["score_mean"] <= -15
+    run = {
+        "pipeline": "pong_ppo",
+        "command": "python -m pipelines.pong_ppo --root_dir=runs/pong_ppo",
+        "seed": 0,
+        "env_steps": 2_000_000,
+        "ended_by": "stop rule",
+        "wall_seconds": 3600.0,
+        "evaluation_seconds": 360.0,
+        "cpu": "a CPU",
+        "cores": 2,
+        "env_steps_per_second": 555.5,
+        "milestones": {"0": 1_000_000, "18": 2_000_000},
+        "score_mean": 19.5,
+        "score_std": 1.0,
+        "scores": [19.0, 20.0],
+        "commit": "abc1234",
+    }
+    profile = {
+        "pipeline": "pong_ppo",
+        "shares": {"train": 0.5, "environments": 0.5},
+        "cpu": "a CPU",
+        "commit": "abc1234",
+    }
+    page = atari_report.page([random, run], [profile], [])
+    assert "| Pong | PPO | `python -m pipelines.pong_ppo --root_dir=runs/pong_ppo` | 0 |" in page
+    assert f"| {random['score_mean']:.1f} | [CleanRL" in page  # random play beside the run
+    assert "## Random play" in page and "| train | 50% |" in page
 
 
 def test_preset_of_names_the_preset_a_config_holds():
