@@ -60,7 +60,7 @@ def open_checkpointer(directory: str, **objects) -> Checkpointer:
         if problem:
             damaged.append(f"{os.path.basename(prefix)} is unreadable ({problem})")
             continue
-        checkpointer.checkpoint.restore(prefix)
+        _restore_matching(checkpointer.checkpoint, prefix)
         cli.note_checkpoints(number)
         if damaged or named != prefix:
             reason = (
@@ -79,6 +79,22 @@ def open_checkpointer(directory: str, **objects) -> Checkpointer:
         "from a backup, or move the run aside and start again with another "
         "--root_dir"
     )
+
+
+def _restore_matching(checkpoint: tf.train.Checkpoint, prefix: str) -> None:
+    """Restores prefix into checkpoint; refuses (UserError) a checkpoint that lacks a value for
+    a variable of this run or holds one of another shape (a run of other networks, e.g. from an
+    older version of the package): TensorFlow would leave those variables as initialised and
+    train on without a word."""
+    try:
+        checkpoint.restore(prefix).assert_existing_objects_matched()
+    except (AssertionError, ValueError) as error:
+        detail = str(error).splitlines()[0][:200]
+        raise UserError(
+            f"{os.path.basename(prefix)} in {os.path.dirname(prefix)} does not hold this "
+            f"run's networks ({detail}); it was written by other settings or another version "
+            "of the package: use another --root_dir"
+        ) from None
 
 
 def _candidates(directory: str) -> List[Tuple[int, str]]:

@@ -183,3 +183,25 @@ def test_discard_damaged_replay_sets_it_aside_and_the_run_resumes(replay_run, tm
     summary = pipeline_cli.read_json(os.path.join(root, "summary.json"))
     assert summary["resumed_from_env_step"] >= trained_to - 300  # the networks were kept
     assert summary["env_steps"] >= 900
+
+
+@pytest.mark.parametrize(
+    "saved,opened",
+    [
+        ({"w": [0.0, 0.0]}, {"v": [0.0, 0.0]}),  # a variable the checkpoint has no value for
+        ({"v": [0.0, 0.0]}, {"v": [0.0, 0.0, 0.0]}),  # a value of another shape
+    ],
+)
+def test_a_checkpoint_of_other_networks_is_refused_in_one_line(saved, opened, tmp_path):
+    """Restoring leaves a variable the checkpoint does not hold as initialised: refused, not
+    trained on from fresh weights."""
+    import tensorflow as tf
+
+    from pipelines.common import checkpoints
+    from pipelines.common.cli import UserError
+
+    directory = str(tmp_path / "checkpoints")
+    old = checkpoints.Checkpointer(directory, **{k: tf.Variable(v) for k, v in saved.items()})
+    old.save(100)
+    with pytest.raises(UserError, match="ckpt-100 in .* does not hold this run's networks"):
+        checkpoints.open_checkpointer(directory, **{k: tf.Variable(v) for k, v in opened.items()})
