@@ -51,7 +51,8 @@ def test_a_finished_pong_run_is_scored_recorded_and_reported(tmp_path):
 
     assert record["algorithm"] == "DQN" and record["commit"]
     page = atari_report.page([record], [], [])
-    assert atari_report.row(record, {}) in page and "| Pong | DQN | `python -m pipelines.pong_dqn" in page
+    assert atari_report.row(record, {}) in page
+    assert "| Pong | DQN | `python -m pipelines.pong_dqn" in page
 
 
 def test_random_play_is_recorded_and_set_beside_each_run(tmp_path):
