@@ -23,7 +23,7 @@ from typing import Dict
 
 from absl import app, flags
 
-from benchmarks import atari, processes, report, throughput
+from benchmarks import processes, report, throughput
 
 GAMES = {"breakout": "breakout_ppo", "pong": "pong_ppo"}
 CLEANRL_DIR = flags.DEFINE_string("cleanrl_dir", None, "A checkout of CleanRL.", required=True)
@@ -41,26 +41,30 @@ OUT = flags.DEFINE_string(
 _OVERRIDES = {"eval_interval": 0, "summary_interval": 1024}
 
 
-def ours(backend: str, work: str) -> Dict:
-    pipeline = GAMES[GAME.value]
+def ours(game: str, num_env_steps: int, window_start: int, backend: str, work: str) -> Dict:
+    """Our entry point's rate over the window, with the training games on `backend`."""
+    pipeline = GAMES[game]
     root_dir = os.path.join(work, f"ours-{backend}")
     overrides = dict(
         _OVERRIDES,
-        num_env_steps=NUM_ENV_STEPS.value,
-        checkpoint_interval=10 * NUM_ENV_STEPS.value,
+        num_env_steps=num_env_steps,
+        checkpoint_interval=10 * num_env_steps,
         env_backend=backend,
     )
     command = [processes.OURS_PYTHON, "-m", f"pipelines.{pipeline}", f"--root_dir={root_dir}"]
     command += [f"--config.{key}={value}" for key, value in overrides.items()]
     processes.run(command, timeout=3600)
     times = throughput.summary_times(os.path.join(root_dir, "train"))
-    rate, first, last = throughput.rate_in_window(times, WINDOW_START.value)
+    rate, first, last = throughput.rate_in_window(times, window_start)
     return {"env_steps_per_second": round(rate, 1), "window": [first, last]}
 
 
-def cleanrl(work: str) -> Dict:
+def cleanrl(game: str, num_env_steps: int, window_start: int, work: str) -> Dict:
+    """CleanRL's rate over the window (in the bench venv)."""
     python = os.path.join(processes.PEER_VENV, "bin", "python")
-    env_id = atari.presets_of(GAMES[GAME.value])["fast"]().env_id
+    from pipelines.ppo import config
+
+    env_id = config.ATARI_GAMES[GAMES[game]]
     return processes.run_json(
         [
             python,
@@ -68,8 +72,8 @@ def cleanrl(work: str) -> Dict:
             "benchmarks.peers.cleanrl_ppo",
             f"--cleanrl_dir={os.path.abspath(CLEANRL_DIR.value)}",
             f"--env_id={env_id}",
-            f"--num_env_steps={NUM_ENV_STEPS.value}",
-            f"--window_start={WINDOW_START.value}",
+            f"--num_env_steps={num_env_steps}",
+            f"--window_start={window_start}",
             f"--work_dir={os.path.join(work, 'cleanrl')}",
         ],
         timeout=3600,
@@ -79,10 +83,12 @@ def cleanrl(work: str) -> Dict:
 def main(_argv) -> None:
     rates = {"ours_ale_vector": [], "ours_python": [], "cleanrl": []}
     with tempfile.TemporaryDirectory() as work:
+        run = (GAME.value, NUM_ENV_STEPS.value, WINDOW_START.value)
         for _ in range(ROUNDS.value):
-            rates["ours_ale_vector"].append(ours("ale_vector", work)["env_steps_per_second"])
-            rates["ours_python"].append(ours("python", work)["env_steps_per_second"])
-            rates["cleanrl"].append(cleanrl(work)["env_steps_per_second"])
+            for backend in ("ale_vector", "python"):
+                measured = ours(*run, backend, os.path.join(work, "ours"))
+                rates[f"ours_{backend}"].append(measured["env_steps_per_second"])
+            rates["cleanrl"].append(cleanrl(*run, work)["env_steps_per_second"])
     medians = {name: statistics.median(values) for name, values in rates.items()}
     result = {
         "name": f"ppo_peer_{GAME.value}",
@@ -92,7 +98,7 @@ def main(_argv) -> None:
         "median_env_steps_per_second": medians,
         "ours_vs_cleanrl": round(medians["ours_ale_vector"] / medians["cleanrl"], 2),
         "ours_python_backend_vs_cleanrl": round(medians["ours_python"] / medians["cleanrl"], 2),
-        "cpu": atari.cpu_model(),
+        "cpu": report.machine()["cpu"],
         "cores": os.cpu_count(),
         "commit": report.commit(),
     }

@@ -1,0 +1,29 @@
+"""The PPO peer benchmark's pieces that need no bench venv: CleanRL's iterations timed from its
+"SPS:" lines, and our side measured on a real tiny run as benchmarks.ppo_peer measures it."""
+
+import io
+
+import pytest
+
+from benchmarks import ppo_peer
+from benchmarks.peers import cleanrl_ppo
+
+
+def test_cleanrl_iterations_are_timed_from_their_sps_lines():
+    out = io.StringIO()
+    timed = cleanrl_ppo._TimedLines(out)
+    for line in ["global_step=8, episodic_return=1\n", "SPS: 90\n", "SPS: 95\n", "SPS: 99\n"]:
+        timed.write(line)
+    assert len(timed.times) == 3 and "episodic_return" in out.getvalue()
+    # Iterations end at 1024, 2048, 3072 env steps; the window opens at the first >= 2000.
+    rate, first, last = cleanrl_ppo.window_rate([10.0, 12.0, 14.0], window_start=2000)
+    assert (first, last) == (2048, 3072) and rate == pytest.approx(1024 / 2.0)
+    with pytest.raises(SystemExit):
+        cleanrl_ppo.window_rate([10.0, 12.0], window_start=2000)
+
+
+def test_ours_is_measured_over_the_window_of_a_real_run(tmp_path):
+    """A tiny Pong PPO run with summaries at every 1,024 env steps, measured from 2,048 on."""
+    measured = ppo_peer.ours("pong", 5120, 2048, "ale_vector", str(tmp_path))
+    assert measured["window"][0] >= 2048 and measured["window"][1] >= 4096
+    assert measured["env_steps_per_second"] > 0
