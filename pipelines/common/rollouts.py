@@ -1,4 +1,4 @@
-"""Fixed-length rollouts from a batched collect Actor, as PPO trains on them."""
+"""Fixed-length rollouts from a batched collect Actor, as PPO, A2C and IMPALA train on them."""
 
 from typing import List
 
@@ -11,9 +11,9 @@ class Rollouts:
     """Observer of an Actor over N batched environments: rollouts of `length` steps each.
 
     A rollout holds length + 1 trajectories per environment: the extra last one only lends its
-    value prediction to bootstrap the advantages (PPOAgent.preprocess_sequence leaves it out of
-    training), and it opens the next rollout, so every collected step is trained on exactly once
-    and an episode may run on across rollouts.
+    value to bootstrap the returns (the agents leave it out of the loss), and it opens the next
+    rollout, so every collected step is trained on exactly once and an episode may run on
+    across rollouts.
     """
 
     def __init__(self, length: int):
