@@ -15,27 +15,25 @@ sys.path.insert(0, os.path.join(processes.REPO, "tests", "pipelines"))
 import pipeline_cli  # noqa: E402
 
 
-def test_a_finished_pong_run_is_scored_recorded_and_reported(tmp_path):
-    root_dir = str(tmp_path / "pong")
-    run = pipeline_cli.run("pong_dqn", root_dir, pipeline_cli.ATARI, timeout=300)
-    assert run.returncode == 0, run.stderr
-    out = tmp_path / "results.jsonl"
+def _benchmark(*args: str) -> subprocess.CompletedProcess:
+    """python -m benchmarks.atari with args, run to its end (it must succeed)."""
     done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "benchmarks.atari",
-            "--pipeline=pong_dqn",
-            f"--from_run={root_dir}",
-            "--games=2",
-            f"--out={out}",
-        ],
+        [sys.executable, "-m", "benchmarks.atari", *args],
         cwd=processes.REPO,
         capture_output=True,
         text=True,
         timeout=300,
     )
     assert done.returncode == 0, done.stderr
+    return done
+
+
+def test_a_finished_pong_run_is_scored_recorded_and_reported(tmp_path):
+    root_dir = str(tmp_path / "pong")
+    run = pipeline_cli.run("pong_dqn", root_dir, pipeline_cli.ATARI, timeout=300)
+    assert run.returncode == 0, run.stderr
+    out = tmp_path / "results.jsonl"
+    done = _benchmark("--pipeline=pong_dqn", f"--from_run={root_dir}", "--games=2", f"--out={out}")
     record = json.loads(out.read_text().splitlines()[-1])
     assert record == json.loads(done.stdout.strip().splitlines()[-1])
     summary = pipeline_cli.read_json(os.path.join(root_dir, "summary.json"))
@@ -57,22 +55,7 @@ def test_a_finished_pong_run_is_scored_recorded_and_reported(tmp_path):
 
 def test_random_play_is_recorded_and_set_beside_each_run(tmp_path):
     out = tmp_path / "results.jsonl"
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "benchmarks.atari",
-            "--pipeline=pong_a2c",
-            "--random",
-            "--games=2",
-            f"--out={out}",
-        ],
-        cwd=processes.REPO,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert done.returncode == 0, done.stderr
+    _benchmark("--pipeline=pong_a2c", "--random", "--games=2", f"--out={out}")
     random = json.loads(out.read_text().splitlines()[-1])
     assert random["algorithm"] == "random" and random["game"] == "Pong"
     assert random["games"] == 2 and -21 <= random["score_mean"] <= -15
