@@ -60,10 +60,10 @@ LITERATURE = {
     "master/benchmark.md): 17.3 ± 3.2 after 10M env steps (sampled policy)",
     "breakout_a2c": "[rl-baselines3-zoo A2C](https://github.com/DLR-RM/rl-baselines3-zoo/blob/"
     "master/benchmark.md): 279.8 ± 122.2 after 10M env steps (sampled policy)",
-    "pong_impala": "none at this budget; in one process the `fast` preset is A2C with 20-step "
-    "V-trace returns (rl-baselines3-zoo A2C: 17.3 ± 3.2 after 10M)",
-    "breakout_impala": "none at this budget; in one process the `fast` preset is A2C with "
-    "20-step V-trace returns (rl-baselines3-zoo A2C: 279.8 ± 122.2 after 10M)",
+    "pong_impala": "none at this budget; the `fast` preset is close to A2C with 20-step V-trace "
+    "returns (rl-baselines3-zoo A2C: 17.3 ± 3.2 after 10M)",
+    "breakout_impala": "none at this budget; the `fast` preset is close to A2C with 20-step "
+    "V-trace returns (rl-baselines3-zoo A2C: 279.8 ± 122.2 after 10M)",
 }
 
 HEADER = """# Atari results

@@ -170,7 +170,8 @@ def train(config: ImpalaConfig, root_dir: str) -> Dict:
     )
     address = f"localhost:{server.port}"
     learner = Learner(config, agent, address, shared=None)
-    # The actor acts with the learner's own policy: in one process there is no lag to correct.
+    # The actor acts with the learner's own policy; its rollouts are trained on batch_size at a
+    # time, so with fewer per batch than it has games they lag a few train steps (V-trace's ρ).
     actor = RolloutActor(
         begun.train_envs,
         agent.collect_policy,
