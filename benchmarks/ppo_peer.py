@@ -19,11 +19,10 @@ import json
 import os
 import statistics
 import tempfile
-from typing import Dict
 
 from absl import app, flags
 
-from benchmarks import processes, report, throughput
+from benchmarks import report, throughput
 
 GAMES = {"breakout": "breakout_ppo", "pong": "pong_ppo"}
 CLEANRL_DIR = flags.DEFINE_string("cleanrl_dir", None, "A checkout of CleanRL.", required=True)
@@ -36,59 +35,19 @@ ROUNDS = flags.DEFINE_integer("rounds", 2, "Turns of the three commands.", lower
 OUT = flags.DEFINE_string(
     "out", os.path.join("benchmarks", "ppo_peer_results.jsonl"), "JSON-lines file to append to."
 )
-# Ours as CleanRL's script runs: no evaluation, no checkpoint inside the window, a summary at
-# every iteration so that the window starts where CleanRL's does.
-_OVERRIDES = {"eval_interval": 0, "summary_interval": 1024}
-
-
-def ours(game: str, num_env_steps: int, window_start: int, backend: str, work: str) -> Dict:
-    """Our entry point's rate over the window, with the training games on `backend`."""
-    pipeline = GAMES[game]
-    root_dir = os.path.join(work, f"ours-{backend}")
-    overrides = dict(
-        _OVERRIDES,
-        num_env_steps=num_env_steps,
-        checkpoint_interval=10 * num_env_steps,
-        env_backend=backend,
-    )
-    command = [processes.OURS_PYTHON, "-m", f"pipelines.{pipeline}", f"--root_dir={root_dir}"]
-    command += [f"--config.{key}={value}" for key, value in overrides.items()]
-    processes.run(command, timeout=3600)
-    times = throughput.summary_times(os.path.join(root_dir, "train"))
-    rate, first, last = throughput.rate_in_window(times, window_start)
-    return {"env_steps_per_second": round(rate, 1), "window": [first, last]}
-
-
-def cleanrl(game: str, num_env_steps: int, window_start: int, work: str) -> Dict:
-    """CleanRL's rate over the window (in the bench venv)."""
-    python = os.path.join(processes.PEER_VENV, "bin", "python")
-    from pipelines.ppo import config
-
-    env_id = config.ATARI_GAMES[GAMES[game]]
-    return processes.run_json(
-        [
-            python,
-            "-m",
-            "benchmarks.peers.cleanrl_ppo",
-            f"--cleanrl_dir={os.path.abspath(CLEANRL_DIR.value)}",
-            f"--env_id={env_id}",
-            f"--num_env_steps={num_env_steps}",
-            f"--window_start={window_start}",
-            f"--work_dir={os.path.join(work, 'cleanrl')}",
-        ],
-        timeout=3600,
-    )
 
 
 def main(_argv) -> None:
     rates = {"ours_ale_vector": [], "ours_python": [], "cleanrl": []}
     with tempfile.TemporaryDirectory() as work:
-        run = (GAME.value, NUM_ENV_STEPS.value, WINDOW_START.value)
+        run = (GAMES[GAME.value], NUM_ENV_STEPS.value, WINDOW_START.value)
         for _ in range(ROUNDS.value):
             for backend in ("ale_vector", "python"):
-                measured = ours(*run, backend, os.path.join(work, "ours"))
+                measured = throughput.ppo_rate(*run, backend, os.path.join(work, "ours"))
                 rates[f"ours_{backend}"].append(measured["env_steps_per_second"])
-            rates["cleanrl"].append(cleanrl(*run, work)["env_steps_per_second"])
+            cleanrl_dir = os.path.abspath(CLEANRL_DIR.value)
+            measured = throughput.cleanrl_ppo_rate(*run, cleanrl_dir, work)
+            rates["cleanrl"].append(measured["env_steps_per_second"])
     medians = {name: statistics.median(values) for name, values in rates.items()}
     result = {
         "name": f"ppo_peer_{GAME.value}",

@@ -1,4 +1,5 @@
-"""DQN training throughput: env steps/s with training, ours vs SB3 vs TF-Agents' example.
+"""Training throughput: env steps/s with training. DQN: ours vs SB3 vs TF-Agents' example; PPO:
+ours vs CleanRL's ppo_atari.py (benchmarks.ppo_peer).
 
 Every library runs the same learning rule (network, batch, env steps per train step, optimizer,
 target updates, a fixed epsilon of 0.1) and is measured over the same window of env steps: from
@@ -184,3 +185,50 @@ def tf_agents_rate(root_dir: str, num_env_steps: int, timeout: float = 3600) -> 
         done.stderr + done.stdout, window_start("cartpole") - warm_up
     )
     return {"env_steps_per_second": round(rate, 1), "window_steps": steps}
+
+
+# Our PPO as CleanRL's script runs: no evaluation, no checkpoint inside the window, a summary at
+# every iteration so that the window starts where CleanRL's does.
+_PPO_OVERRIDES = {"eval_interval": 0, "summary_interval": 1024}
+
+
+def ppo_rate(pipeline: str, num_env_steps: int, window_start: int, backend: str, work: str) -> Dict:
+    """Our PPO entry point's rate over the window (env steps from window_start to the end), as
+    CleanRL's ppo_atari.py runs, with the training games on `backend`."""
+    root_dir = os.path.join(work, f"ours-{backend}")
+    overrides = dict(
+        _PPO_OVERRIDES,
+        num_env_steps=num_env_steps,
+        checkpoint_interval=10 * num_env_steps,
+        env_backend=backend,
+    )
+    command = [processes.OURS_PYTHON, "-m", f"pipelines.{pipeline}", f"--root_dir={root_dir}"]
+    command += [f"--config.{key}={value}" for key, value in overrides.items()]
+    processes.run(command, timeout=3600)
+    times = summary_times(os.path.join(root_dir, "train"))
+    rate, first, last = rate_in_window(times, window_start)
+    return {"env_steps_per_second": round(rate, 1), "window": [first, last]}
+
+
+def cleanrl_ppo_rate(
+    pipeline: str, num_env_steps: int, window_start: int, cleanrl_dir: str, work: str
+) -> Dict:
+    """CleanRL's ppo_atari.py's rate over the same window, on the same game (in the bench venv,
+    via benchmarks/peers/cleanrl_ppo.py)."""
+    from pipelines.ppo import config
+
+    python = os.path.join(processes.PEER_VENV, "bin", "python")
+    env_id = config.ATARI_GAMES[pipeline]
+    return processes.run_json(
+        [
+            python,
+            "-m",
+            "benchmarks.peers.cleanrl_ppo",
+            f"--cleanrl_dir={cleanrl_dir}",
+            f"--env_id={env_id}",
+            f"--num_env_steps={num_env_steps}",
+            f"--window_start={window_start}",
+            f"--work_dir={os.path.join(work, 'cleanrl')}",
+        ],
+        timeout=3600,
+    )

@@ -5,7 +5,7 @@ import io
 
 import pytest
 
-from benchmarks import ppo_peer
+from benchmarks import throughput
 from benchmarks.peers import cleanrl_ppo
 
 
@@ -24,6 +24,6 @@ def test_cleanrl_iterations_are_timed_from_their_sps_lines():
 
 def test_ours_is_measured_over_the_window_of_a_real_run(tmp_path):
     """A tiny Pong PPO run with summaries at every 1,024 env steps, measured from 2,048 on."""
-    measured = ppo_peer.ours("pong", 5120, 2048, "ale_vector", str(tmp_path))
+    measured = throughput.ppo_rate("pong_ppo", 5120, 2048, "ale_vector", str(tmp_path))
     assert measured["window"][0] >= 2048 and measured["window"][1] >= 4096
     assert measured["env_steps_per_second"] > 0
