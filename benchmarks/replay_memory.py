@@ -47,7 +47,7 @@ def main(_):
         server = replay.start_server(
             [replay.make_table(step_spec, capacity, replay.window_length(4, 1))]
         )
-        observer = replay.FrameReplayWriter(server.localhost_client(), NUM_ENVS, 4, 1)
+        observer = replay.FrameReplayWriter(server.localhost_client(), NUM_ENVS, 4, 1, 0.99)
         observers = [observer]
     else:  # TF-Agents' mnih15 layout: every step's full 4-frame stack, items of 2 steps
         tf_agents_table = reverb.Table(

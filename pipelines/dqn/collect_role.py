@@ -69,7 +69,11 @@ class Collector:
         self.shared.pull()
         frame_stack = self._config.frame_stack if envs.is_atari(self._config.env_id) else 1
         self._writer = replay.FrameReplayWriter(
-            client, self._config.num_parallel_envs, frame_stack, self._config.n_step
+            client,
+            self._config.num_parallel_envs,
+            frame_stack,
+            self._config.n_step,
+            self._config.gamma,
         )
         self._counter = py_metrics.EnvironmentSteps()
         self._actor = actor.Actor(

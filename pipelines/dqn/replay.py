@@ -28,8 +28,6 @@ TABLE = "experience"
 # Trajectory fields packed into the float32 scalars column (all exact in float32: small ints and
 # float32 rewards/discounts).
 _SCALARS = ("step_type", "action", "next_step_type", "reward", "discount")
-# An end-of-episode padding step: LAST -> FIRST like the boundary, no reward, no cut-off.
-_NEUTRAL_STEP = np.array([2, 0, 0, 0.0, 1.0], np.float32)
 # Steps per Reverb chunk, every column. Longer chunks compress better (zstd sees the repeats
 # between frames; each chunk carries fixed overhead) but a sampled item decompresses whole
 # chunks. Measured on Breakout: 8 steps = 1.67 KB per transition at ~85 env steps/s with
@@ -101,13 +99,18 @@ class FrameReplayWriter:
 
     With n_step > 1, an episode's last n_step - 1 transitions fit in no full window; TF-Agents'
     observer drops them, and with them the steps right before a failure. Here the episode's end is
-    padded with n_step - 1 neutral steps (reward 0, discount 1, the final observation), which give
-    those transitions their shortened returns exactly when the episode terminated (discount 0).
-    After a time-limit truncation the bootstrap is discounted a few steps too much, and on Atari
-    the padded step's stack repeats its newest frame: both only where an episode was cut.
+    padded with n_step - 1 steps (LAST -> FIRST, reward 0, the final observation). The boundary
+    step and the padding are stored with discount 1 / gamma: DqnAgent discounts each step of a
+    window by gamma * discount, so they add neither reward nor discount, and those transitions
+    get their shortened returns exactly, bootstrapped from the final observation after the
+    real steps alone when the episode was cut by a time limit (discount 1 at its LAST step) and
+    not at all when it terminated (discount 0). On Atari the padded step's stack repeats its
+    newest frame: the bootstrap of a cut episode sees that stack.
     """
 
-    def __init__(self, client: reverb.Client, num_envs: int, frame_stack: int, n_step: int):
+    def __init__(
+        self, client: reverb.Client, num_envs: int, frame_stack: int, n_step: int, gamma: float
+    ):
         self._frame_stack = frame_stack
         self._window = window_length(frame_stack, n_step)
         self._needed = n_step + 1
@@ -130,6 +133,8 @@ class FrameReplayWriter:
         self._history = [collections.deque(maxlen=self._window) for _ in range(num_envs)]
         self._real_steps = [0] * num_envs
         self._end_padding = n_step - 1
+        # LAST -> FIRST like the boundary, no reward, gamma * discount = 1.
+        self._neutral_step = np.array([2, 0, 0, 0.0, 1.0 / gamma], np.float32)
 
     def __call__(self, batch: trajectory_lib.Trajectory) -> None:
         scalars = np.stack(
@@ -139,17 +144,19 @@ class FrameReplayWriter:
         step_types, next_step_types = np.asarray(batch.step_type), np.asarray(batch.next_step_type)
         for i in range(len(self._writers)):
             stored = observations[i]
+            boundary = step_types[i] == 2 and next_step_types[i] == 0  # the episode ended
+            step_scalars = self._neutral_step if boundary else scalars[i]
             if self._frame_stack > 1:
                 if step_types[i] == 0:  # FIRST: the stack's older frames as padding steps
                     for k in range(self._frame_stack - 1):
                         self._history[i].append(
-                            self._cpp_writers[i].Append([stored[..., k], scalars[i]])
+                            self._cpp_writers[i].Append([stored[..., k], step_scalars])
                         )
                 stored = stored[..., -1]
-            self._append(i, (stored, scalars[i]))
-            if step_types[i] == 2 and next_step_types[i] == 0:  # boundary: the episode ended
+            self._append(i, (stored, step_scalars))
+            if boundary:
                 for _ in range(self._end_padding):
-                    self._append(i, (stored, _NEUTRAL_STEP))
+                    self._append(i, (stored, self._neutral_step))
                 # No writer.end_episode(): it waits until the server confirms every pending item,
                 # which a rate-limited server holds back. Items never reach past the next
                 # episode's first-frame padding anyway, as they start counting again here.

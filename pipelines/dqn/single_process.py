@@ -68,7 +68,9 @@ def make_replay(
             discard_damaged=discard_damaged,
         )
         client, address = server.localhost_client(), f"localhost:{server.port}"
-    writer = replay.FrameReplayWriter(client, config.num_parallel_envs, frame_stack, config.n_step)
+    writer = replay.FrameReplayWriter(
+        client, config.num_parallel_envs, frame_stack, config.n_step, config.gamma
+    )
     return Replay(server, client, address, writer)
 
 

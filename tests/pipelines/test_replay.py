@@ -10,6 +10,9 @@ from tf_agents.trajectories import policy_step, trajectory
 import envs
 from pipelines.dqn import replay
 
+GAMMA = 0.99
+_NEUTRAL = np.float32(1 / GAMMA)  # gamma * discount = 1: a stored step that discounts nothing
+
 
 def _fill(env_id, stack, n_step, steps, **options):
     environments = [envs.load(env_id, seed=i, max_episode_steps=25, **options) for i in range(2)]
@@ -17,7 +20,7 @@ def _fill(env_id, stack, n_step, steps, **options):
     step_spec = replay.stored_step_spec(replay.collect_data_spec(batched), stack)
     window = replay.window_length(stack, n_step)
     server = replay.start_server([replay.make_table(step_spec, 10_000, window)])
-    writer = replay.FrameReplayWriter(server.localhost_client(), 2, stack, n_step)
+    writer = replay.FrameReplayWriter(server.localhost_client(), 2, stack, n_step, GAMMA)
     policy = random_py_policy.RandomPyPolicy(
         batched.time_step_spec(), batched.action_spec(), outer_dims=(2,)
     )
@@ -38,14 +41,17 @@ def _fill(env_id, stack, n_step, steps, **options):
 
 def _transitions(seen, n_step):
     """Every n-step window the replay should hold: within episodes, and at an episode's end
-    the n_step - 1 windows completed by neutral padding steps (reward 0, discount 1)."""
+    the n_step - 1 windows completed by neutral padding steps (reward 0, discount 1 / gamma,
+    as the boundary step is stored)."""
     windows = []
     for env in range(2):
         steps = [tf.nest.map_structure(lambda x: np.asarray(x)[env], b) for b in seen]
         episode = []
         for step in steps:
+            if step.step_type == 2:  # the boundary step: stored neutral
+                step = step._replace(action=np.zeros_like(step.action), discount=_NEUTRAL)
             episode.append(step)
-            if step.step_type == 2:  # the boundary step: pad and close the episode
+            if step.step_type == 2:  # pad and close the episode
                 for _ in range(n_step - 1):
                     episode.append(_padding_after(episode[-1]))
                 windows += _windows(episode, n_step)
@@ -64,7 +70,7 @@ def _padding_after(step):
         step_type=np.int32(2),
         next_step_type=np.int32(0),
         reward=np.float32(0),
-        discount=np.float32(1),
+        discount=_NEUTRAL,
     )
 
 
