@@ -134,3 +134,155 @@ def test_double_dqn_lets_the_online_network_pick_and_the_target_network_value():
         agent = _agent(_config(n_step=1, double_dqn=double))
         server, spec = _write(1, [_episode(0.0, [1, 1, 1], 1.0)])
         assert _targets(agent, server, spec, 1)[0.0] == pytest.approx(1 + 0.5 * bootstrap)
+
+
+def _one_step_batch(reward: float = 1.0):
+    """A batch of one 1-step transition (observation 0 -> 1, action 0, discount 1)."""
+    return trajectory.Trajectory(
+        step_type=tf.constant([[1, 1]]),
+        observation=tf.constant([[[0.0], [1.0]]]),
+        action=tf.constant([[0, 0]], tf.int64),
+        policy_info=(),
+        next_step_type=tf.constant([[1, 1]]),
+        reward=tf.constant([[reward, 0.0]]),
+        discount=tf.constant([[1.0, 1.0]]),
+    )
+
+
+def test_the_target_network_is_refreshed_every_period_in_train_steps(monkeypatch):
+    """target_update_period counts env steps: 40 of them at a train step per 4 env steps is a
+    refresh every 10 train steps; in between the target network keeps its weights."""
+    from pipelines.dqn import agent as dqn_agent
+
+    monkeypatch.setattr(dqn_agent, "make_optimizer", lambda _config: tf.keras.optimizers.SGD(0.1))
+    agent = _agent(_config(n_step=1, target_update_period=40, update_period=4))
+    refreshed = []
+    for step in range(1, 26):
+        agent.train(_one_step_batch())
+        online = [v.numpy() for v in agent._q_network.variables]
+        target = [v.numpy() for v in agent._target_q_network.variables]
+        refreshed.append(all(np.array_equal(o, t) for o, t in zip(online, target)))
+    assert [step for step, same in enumerate(refreshed, start=1) if same] == [10, 20]
+
+
+@pytest.mark.parametrize("huber,loss", [(True, 0.5 + 2.0), (False, 9.0)])
+def test_huber_or_squared_td_loss(huber, loss):
+    """A TD error of 3 (target 1 + 0.5 * 2 + ... vs Q): Huber (delta 1) 0.5 + (3 - 1) = 2.5,
+    squared 9."""
+    agent = _agent(_config(n_step=1, huber_loss=huber, double_dqn=True))
+    # target = r + 0.5 * 2 = r + 1; Q(s, 0) = 1: a reward of 3 makes the error 3.
+    info = agent._loss(_one_step_batch(reward=3.0), gamma=GAMMA)
+    assert float(info.extra.td_error[0]) == pytest.approx(3.0)
+    assert float(info.loss) == pytest.approx(loss)
+
+
+def test_gradient_clipping_bounds_each_gradient_norm(monkeypatch):
+    """TF-Agents clips each variable's gradient to gradient_clipping's norm (not their global
+    norm): with plain SGD at rate 1 no variable moves farther than it."""
+    from pipelines.dqn import agent as dqn_agent
+
+    monkeypatch.setattr(dqn_agent, "make_optimizer", lambda _config: tf.keras.optimizers.SGD(1.0))
+    for clipping, bounded in ((0.0, False), (0.25, True)):
+        agent = _agent(_config(n_step=1, gradient_clipping=clipping))
+        before = [v.numpy() for v in agent._q_network.trainable_variables]
+        agent.train(_one_step_batch(reward=100.0))
+        moves = [
+            np.linalg.norm(v.numpy() - b)
+            for v, b in zip(agent._q_network.trainable_variables, before)
+        ]
+        assert (max(moves) <= 0.25 + 1e-6) == bounded
+
+
+def test_epsilon_and_learning_rate_continue_from_a_restored_checkpoint(tmp_path):
+    """ε follows the run's env-step counter and the learning rate the optimizer's train steps;
+    both are in the checkpoint, so a resumed run picks the schedules up where they were."""
+    from pipelines.dqn.agent import epsilon_schedule, make_optimizer
+
+    config = _config(
+        initial_collect_steps=1_000,
+        epsilon_start=1.0,
+        epsilon_end=0.1,
+        epsilon_decay_steps=10_000,
+        num_env_steps=41_000,
+        update_period=4,
+        learning_rate=1e-3,
+        learning_rate_end=1e-5,
+    )
+    env_step = tf.Variable(0, dtype=tf.int64)
+    optimizer = make_optimizer(config)
+    weight = tf.Variable([1.0])
+    for _ in range(5_000):  # train steps: half of (41,000 - 1,000) / 4
+        optimizer.apply_gradients([(tf.constant([0.0]), weight)])
+    env_step.assign(6_000)  # half way through the decay of epsilon
+    tf.train.Checkpoint(env_step=env_step, optimizer=optimizer).save(str(tmp_path / "ckpt"))
+
+    restored_step = tf.Variable(0, dtype=tf.int64)
+    restored = make_optimizer(config)
+    restored.apply_gradients([(tf.constant([0.0]), tf.Variable([1.0]))])  # its variables exist
+    checkpoint = tf.train.Checkpoint(env_step=restored_step, optimizer=restored)
+    checkpoint.restore(tf.train.latest_checkpoint(str(tmp_path)))
+    assert float(epsilon_schedule(config, restored_step)()) == pytest.approx(0.55)
+    rate = restored.learning_rate(restored.iterations)
+    assert int(restored.iterations) == 5_000
+    assert float(rate) == pytest.approx((1e-3 + 1e-5) / 2, rel=1e-4)
+    assert float(epsilon_schedule(config, tf.Variable(500, dtype=tf.int64))()) == 1.0  # warm-up
+
+
+def _table_server(capacity: int, rate_limiter=None):
+    step_spec = (tf.TensorSpec((1,), tf.float32), tf.TensorSpec((5,), tf.float32))
+    server = replay.start_server([replay.make_table(step_spec, capacity, 1, rate_limiter)])
+    return server, server.localhost_client()
+
+
+def _insert(client, values, timeout_ms=None):
+    writer = client.trajectory_writer(num_keep_alive_refs=1)
+    for value in values:
+        writer.append((np.array([value], np.float32), np.zeros(5, np.float32)))
+        writer.create_item(replay.TABLE, 1.0, (writer.history[0][-1:], writer.history[1][-1:]))
+    writer.flush(timeout_ms=timeout_ms)
+    return writer
+
+
+def test_the_replay_evicts_the_oldest_transitions_at_capacity():
+    server, client = _table_server(capacity=5)
+    _insert(client, range(8))
+    seen = {float(s[0].data[0][0]) for s in client.sample(replay.TABLE, num_samples=200)}
+    assert seen == {3.0, 4.0, 5.0, 6.0, 7.0}
+    assert client.server_info()[replay.TABLE].current_size == 5
+    server.stop()
+
+
+def test_the_scale_out_rate_limiter_keeps_samples_per_insert():
+    """2 samples per insert, sampling from 2 items, a slack of 2 samples: Reverb keeps
+    2 * inserts - samples between 2 * 2 - 2 and 2 * 2 + 2. So 3 inserts, then 4 samples, and
+    the learner waits; each insert buys 2 more; a collector 4 samples ahead waits too."""
+    import reverb
+
+    from pipelines.dqn import distributed
+
+    limiter = distributed.experience_rate_limiter(2.0, min_size=2, batch_size=1)
+    server, client = _table_server(capacity=100, rate_limiter=limiter)
+    _insert(client, range(3))
+
+    def samples_until_blocked():
+        """Samples taken (the server's count) by a reader that waits 300 ms at most."""
+        dataset = reverb.TrajectoryDataset(
+            server_address=f"localhost:{server.port}",
+            table=replay.TABLE,
+            dtypes=(tf.float32, tf.float32),
+            shapes=(tf.TensorShape([1, 1]), tf.TensorShape([1, 5])),
+            max_in_flight_samples_per_worker=1,
+            rate_limiter_timeout_ms=300,
+        )
+        before = client.server_info()[replay.TABLE].rate_limiter_info.sample_stats.completed
+        for _ in dataset.take(20):
+            pass
+        return client.server_info()[replay.TABLE].rate_limiter_info.sample_stats.completed - before
+
+    assert samples_until_blocked() == 4
+    _insert(client, [3.0])
+    assert samples_until_blocked() == 2
+    _insert(client, [4.0, 5.0])  # 4 samples ahead: the slack's end
+    with pytest.raises(reverb.errors.DeadlineExceededError):
+        _insert(client, [6.0], timeout_ms=500)
+    server.stop()
