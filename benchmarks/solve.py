@@ -112,6 +112,7 @@ def run_seed(seed: str) -> Dict:
         "env_id": metadata["env_id"],
         "max_episode_steps": episode_limit(metadata),
         "machine": machine,
+        "commit": report.commit(),
     }
 
 

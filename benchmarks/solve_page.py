@@ -23,7 +23,8 @@ def page(records: List[Dict]) -> str:
         rows.append(
             f"| {command} | {seed} | {r['mean_return']:.1f} ({r['min_return']:.0f}) | "
             f"{'yes' if solved else 'no'} | {r['env_steps']:,} | {r['wall_seconds']:.0f} s | "
-            f"{machine['cpu']} ({machine['cores']} cores, load {machine['load_average']}) |"
+            f"{machine['cpu']} ({machine['cores']} cores, load {machine['load_average']}) | "
+            f"{r.get('commit', 'not recorded')} |"
         )
     return "\n".join([
         "# Solve runs",
@@ -40,8 +41,9 @@ def page(records: List[Dict]) -> str:
         "python -m benchmarks.solve --pipeline=cartpole_impala --collectors=2 --seeds=0,1,2",
         "```",
         "",
-        "| command | seed | greedy mean (worst game) | solved | env steps | wall time | machine |",
-        "| --- | --- | --- | --- | --- | --- | --- |",
+        "| command | seed | greedy mean (worst game) | solved | env steps | wall time | machine "
+        "| commit |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
         *rows,
         "",
     ])  # fmt: skip

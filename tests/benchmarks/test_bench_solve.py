@@ -18,6 +18,7 @@ def _record(seed, mean_return, wall_seconds, collectors=0):
         "episodes": 100,
         "max_episode_steps": 500,
         "machine": MACHINE,
+        "commit": "abc1234",
     }
 
 
@@ -31,9 +32,9 @@ def test_the_page_shows_each_seeds_latest_run_and_whether_it_solved():
     rows = [line for line in solve_page.page(records).splitlines() if line.startswith("| `")]
     assert rows == [
         "| `--pipeline=cartpole_impala` | 0 | 480.0 (380) | yes | 50,000 | 60 s "
-        "| Some CPU (2 cores, load 0.5) |",
+        "| Some CPU (2 cores, load 0.5) | abc1234 |",
         "| `--pipeline=cartpole_impala` `--collectors=2` | 0 | 498.7 (380) | yes | 50,000 | 40 s "
-        "| Some CPU (2 cores, load 0.5) |",
+        "| Some CPU (2 cores, load 0.5) | abc1234 |",
         "| `--pipeline=cartpole_impala` `--collectors=2` | 1 | 474.9 (380) | no | 50,000 | 34 s "
-        "| Some CPU (2 cores, load 0.5) |",
+        "| Some CPU (2 cores, load 0.5) | abc1234 |",
     ]
