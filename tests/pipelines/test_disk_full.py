@@ -7,7 +7,7 @@ import subprocess
 
 import pipeline_cli
 import pytest
-from conftest import copy_run
+from conftest import copy_run, skip_outside_ci
 
 from pipelines.common import run_dir
 
@@ -25,7 +25,7 @@ def small_disk(tmp_path):
         text=True,
     )
     if mounted.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.strip()}")
+        skip_outside_ci(f"cannot mount a tmpfs here: {mounted.stderr.strip()}")
     yield str(mount_point)
     subprocess.run(["umount", "-l", str(mount_point)], check=True)
 

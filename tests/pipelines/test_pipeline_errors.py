@@ -9,7 +9,7 @@ import subprocess
 
 import pipeline_cli
 import pytest
-from conftest import copy_run
+from conftest import copy_run, skip_outside_ci
 
 CLASSIC = pipeline_cli.CLASSIC
 
@@ -193,7 +193,7 @@ def unwritable_dir(tmp_path):
         return
     chattr = shutil.which("chattr")
     if chattr is None or subprocess.run([chattr, "+i", str(path)]).returncode != 0:
-        pytest.skip("running as root and cannot make a directory immutable (chattr +i)")
+        skip_outside_ci("running as root and cannot make a directory immutable (chattr +i)")
     try:
         yield path
     finally:
@@ -257,3 +257,12 @@ def test_unreachable_replay_server(unreachable_server_run):
     # can take 30 s on a loaded two-core machine): what matters is that it does not hang.
     assert result.seconds < 85, result.seconds
     assert not os.path.exists(root_dir)
+
+
+def test_a_test_that_cannot_run_here_fails_under_ci(monkeypatch):
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="CI=true and this test cannot run here"):
+        skip_outside_ci("no tmpfs")
+    monkeypatch.delenv("CI")
+    with pytest.raises(pytest.skip.Exception, match="no tmpfs"):
+        skip_outside_ci("no tmpfs")
