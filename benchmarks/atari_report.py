@@ -100,8 +100,9 @@ Each is a published low-compute recipe, set to end within about two hours on two
 - **PPO**: CleanRL's `ppo_atari.py` (Schulman et al. 2017's Atari settings): 8 environments ×
   128 steps, 4 epochs of 4 minibatches, clip 0.1, Adam 2.5e-4 annealed to 0 over its 5M env
   steps.
-- **A2C**: rl-baselines3-zoo's Atari A2C: 16 environments × 5 steps, RMSprop 7e-4 annealed to 0
-  over its 10M env steps (as OpenAI Baselines' A2C), entropy 0.01, value loss 0.25.
+- **A2C**: pytorch-a2c-ppo-acktr-gail's Atari A2C: 16 environments × 5 steps, RMSprop 7e-4
+  with PyTorch's ε (outside the square root) annealed to 0 over its 10M env steps, entropy 0.01,
+  value loss 0.5.
 - **IMPALA**: A3C's update sizes on IMPALA's transport: actors of 16 environments × 20-step
   rollouts, batches of 4 rollouts, V-trace, A2C's RMSprop annealed over 10M env steps. One
   process, or a Reverb server, N actor processes and a learner (`pipelines.launch

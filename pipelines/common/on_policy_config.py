@@ -39,7 +39,9 @@ class OnPolicyConfig(RunConfig):
     anneal_learning_rate: bool = True
     """Anneal the learning rate linearly to zero at num_env_steps."""
     optimizer_epsilon: float = 1e-5
-    """The optimizer's epsilon."""
+    """The optimizer's epsilon. Keras' RMSprop adds it under the square root, as TensorFlow's
+    and OpenAI Baselines' (sqrt(v + eps)); PyTorch's RMSprop adds it outside (sqrt(v) + eps),
+    which a Keras epsilon of eps**2 matches closely: 1e-10 for PyTorch's 1e-5."""
     entropy_regularization: float = 0.01
     """Weight of the entropy bonus."""
     value_pred_loss_coef: float = 0.5

@@ -100,16 +100,17 @@ def espeholt2018(env_id: str, name: str) -> ImpalaConfig:
 
 def fast(env_id: str, name: str) -> ImpalaConfig:
     """A3C's update sizes on IMPALA's transport: actors of 16 envs x 20-step rollouts, batches
-    of 4 rollouts, A2C's RMSprop 7e-4 (epsilon 1e-5) annealed over 10M env steps, entropy 0.01,
-    value loss 0.25, gradient norm 0.5; stops at a confirmed evaluation of Pong 19 or Breakout
-    35."""
+    of 4 rollouts, the A2C `fast` preset's PyTorch-style RMSprop 7e-4 annealed over 10M env
+    steps, entropy 0.01, value loss 0.5, gradient norm 0.5; stops at a confirmed evaluation of
+    Pong 19 or Breakout 35."""
     return dataclasses.replace(
         espeholt2018(env_id, name),
         batch_size=4,
         queue_capacity=48,
         checkpoint_interval=250_000,
         learning_rate=7e-4,
-        optimizer_epsilon=1e-5,
+        optimizer_epsilon=1e-10,  # Keras' sqrt(v + 1e-10) ~ PyTorch's sqrt(v) + 1e-5
+        value_pred_loss_coef=0.5,
         gradient_clipping=0.5,
         **on_policy_config.fast_evaluation(env_id, eval_interval=250_000),
     )
