@@ -42,7 +42,11 @@ PY_SPY = os.path.join(processes.PEER_VENV, "bin", "py-spy")
 MAIN_THREAD = "_run_module_as_main"  # the outermost frame of `python -m` (the loop's thread)
 # Phase -> what in a sampled stack marks it (the first phase whose marker is in the stack wins).
 PHASES = [
-    ("train: compiled train steps (Learner.run)", ("learner.py", "tf_agent.py")),
+    # TF-Agents' Learner (DQN), IMPALA's learner step, PPO's and A2C's update of a rollout.
+    (
+        "train: compiled train steps",
+        ("learner.py", "Learner.step (pipelines/impala", "learn (pipelines/ppo/train.py"),
+    ),
     ("replay writer (Reverb)", ("FrameReplayWriter", "reverb", "rollout_queue")),
     ("collect: policy call", ("py_tf_eager_policy.py", "epsilon_greedy", "policy_step")),
     ("collect: environments", ("batched_py_environment.py", "/envs/", "gymnasium", "ale_py")),

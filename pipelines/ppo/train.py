@@ -51,13 +51,17 @@ def train(config: PpoConfig, root_dir: str) -> Dict:
     )
     eval_policy = batched_policy.BatchedPyPolicy(agent.policy)
 
+    def learn(rollout) -> Dict[str, float]:
+        info = update(tf.nest.map_structure(tf.convert_to_tensor, rollout))
+        losses = {"loss": float(info.loss)}
+        losses.update({name: float(value) for name, value in info.extra.items()})
+        return losses
+
     def iterate() -> training_loop.Iteration:
         before = steps_counter.result()
         while not rollouts.ready:
             collect_actor.run()
-        info = update(tf.nest.map_structure(tf.convert_to_tensor, rollouts.take()))
-        losses = {"loss": float(info.loss)}
-        losses.update({name: float(value) for name, value in info.extra.items()})
+        losses = learn(rollouts.take())
         return training_loop.Iteration(int(steps_counter.result() - before), losses)
 
     loop = on_policy.make_loop(
