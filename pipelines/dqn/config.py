@@ -40,6 +40,7 @@ class DqnConfig(RunConfig):
     optimizer: str = "adam"
     """'adam' or 'rmsprop' (RMSprop as in Mnih et al. 2015: rho 0.95, centered)."""
     learning_rate: float = 1e-3
+    """The optimizer's learning rate (at the start, with learning_rate_end)."""
     learning_rate_end: float = 0.0
     """Learning rate reached linearly at the run's last train step (so the final weights settle);
     0 keeps learning_rate fixed."""
