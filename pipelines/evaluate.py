@@ -9,6 +9,9 @@ records a video.
 Needs only the export: the SavedModel and its env.json (which game, preprocessed how); no
 training code or config. Prints one line per episode, then, as the last line, one JSON object
 (mean/std/min/max return, episodes, mean length). On Atari the return is the raw game score.
+
+A SavedModel is a program: loading one runs the TensorFlow graph it holds, which can read and
+write files. Evaluate only exports you made yourself or got from someone you trust.
 """
 
 import json
@@ -27,7 +30,8 @@ from pipelines.common import cli, video
 POLICY_DIR = flags.DEFINE_string(
     "policy_dir",
     None,
-    "An exported policy: a run's policies/greedy_policy (SavedModel + env.json).",
+    "An exported policy: a run's policies/greedy_policy (SavedModel + env.json). A SavedModel "
+    "is a program (its graph can read and write files): load only exports you made or trust.",
 )
 POLICY = flags.DEFINE_enum(
     "policy",

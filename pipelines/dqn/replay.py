@@ -22,6 +22,7 @@ import tensorflow as tf
 from tf_agents.specs import tensor_spec
 from tf_agents.trajectories import trajectory as trajectory_lib
 
+from pipelines.common import run_dir
 from pipelines.common.cli import UserError
 
 TABLE = "experience"
@@ -336,8 +337,8 @@ def checkpoint(client: reverb.Client) -> str:
     # count more than the checkpoint holds (a restore is checked against it).
     transitions = int(client.server_info()[TABLE].current_size)
     path = client.checkpoint()
-    with open(os.path.join(path, _SIZE_FILE), "w") as f:
-        json.dump({"transitions": transitions}, f)
+    # Atomic: a kill while it is written leaves no note, never half of one.
+    run_dir.write_json_atomically(os.path.join(path, _SIZE_FILE), {"transitions": transitions})
     return path
 
 
