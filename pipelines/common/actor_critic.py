@@ -151,6 +151,13 @@ def masked_mean(values: tf.Tensor, mask: tf.Tensor) -> tf.Tensor:
     return tf.reduce_sum(values * mask) / tf.maximum(tf.reduce_sum(mask), 1.0)
 
 
+def standardize(values: tf.Tensor, mask: tf.Tensor) -> tf.Tensor:
+    """values with mean 0 and standard deviation 1 over the steps where mask is 1."""
+    mean = masked_mean(values, mask)
+    std = tf.sqrt(masked_mean(tf.square(values - mean), mask))
+    return (values - mean) / (std + 1e-8)
+
+
 def real_steps(experience) -> tf.Tensor:
     """1.0 where a step is a real transition, 0.0 from an episode's last observation to the next
     one's first (its action is ignored by the environment: no loss there, no trace through it)."""

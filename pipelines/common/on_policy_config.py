@@ -48,6 +48,9 @@ class OnPolicyConfig(RunConfig):
     """Weight c of the value loss c * mean((target - V(s))^2)."""
     gradient_clipping: float = 0.5
     """Clip gradients to this global norm; 0 turns clipping off."""
+    normalize_advantages: bool = True
+    """Standardize the policy gradient's advantages over each minibatch (mean 0, std 1): the
+    policy term then keeps its weight against the entropy bonus whatever the rewards' scale."""
 
     # The network: a torso, then a policy head and a value head (pipelines.common.actor_critic).
     share_torso: bool = True

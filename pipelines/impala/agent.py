@@ -40,7 +40,10 @@ class ImpalaAgent(actor_critic.ActorCriticAgent):
                 config.clip_pg_rho_threshold,
                 config.clip_c_threshold,
             )
-            policy_loss = -actor_critic.masked_mean(log_pi * targets.pg_advantages, real)
+            advantages = targets.pg_advantages
+            if config.normalize_advantages:
+                advantages = actor_critic.standardize(advantages, real)
+            policy_loss = -actor_critic.masked_mean(log_pi * advantages, real)
             value_loss = config.value_pred_loss_coef * actor_critic.masked_mean(
                 tf.square(targets.vs - values[:, :length]), real
             )

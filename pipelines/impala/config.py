@@ -62,6 +62,7 @@ def cartpole() -> ImpalaConfig:
         entropy_regularization=0.01,
         value_pred_loss_coef=0.25,
         gradient_clipping=0.5,
+        normalize_advantages=False,
         share_torso=False,
         conv_layer_params=(),
         fc_layer_params=(64, 64),
@@ -94,6 +95,7 @@ def espeholt2018(env_id: str, name: str) -> ImpalaConfig:
         entropy_regularization=0.01,
         value_pred_loss_coef=0.25,
         gradient_clipping=40.0,
+        normalize_advantages=False,
         env_backend="ale_vector",
     )
 

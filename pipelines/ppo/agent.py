@@ -99,9 +99,7 @@ class PpoAgent(actor_critic.ActorCriticAgent):
         real = steps["real"]
         advantages = steps["advantage"]
         if config.normalize_advantages:
-            mean = actor_critic.masked_mean(advantages, real)
-            std = tf.sqrt(actor_critic.masked_mean(tf.square(advantages - mean), real))
-            advantages = (advantages - mean) / (std + 1e-8)
+            advantages = actor_critic.standardize(advantages, real)
         clip = config.importance_ratio_clipping
         with tf.GradientTape() as tape:
             distribution, values = self.evaluate(steps["observation"])

@@ -36,8 +36,6 @@ class PpoConfig(OnPolicyConfig):
     0.5 * 0.5 (R - V)^2."""
     lambda_value: float = 0.95
     """GAE lambda of the advantages (and of the value targets, TD(lambda) returns)."""
-    normalize_advantages: bool = True
-    """Standardize the advantages of each minibatch (mean 0, std 1)."""
 
 
 def fast(env_id: str, name: str) -> PpoConfig:
