@@ -26,16 +26,16 @@ from typing import Dict, List, Optional
 from absl import app, flags
 
 from benchmarks import processes, report
+from pipelines import registry
 
 # Score milestones per game: first the score the agent passes on its way, then the target.
 GAME_MILESTONES = {"pong": (0.0, 18.0), "breakout": (10.0, 30.0), "spaceinvaders": (300.0, 600.0)}
 ALGORITHMS = {"dqn": "DQN", "ppo": "PPO", "a2c": "A2C", "impala": "IMPALA"}
 GAME_NAMES = {"pong": "Pong", "breakout": "Breakout", "spaceinvaders": "Space Invaders"}
 MILESTONES = {
-    f"{game}_{algorithm}": milestones
-    for game, milestones in GAME_MILESTONES.items()
-    for algorithm in ALGORITHMS
-    if game != "spaceinvaders" or algorithm == "dqn"
+    p.name: GAME_MILESTONES[p.name.rsplit("_", 1)[0]]
+    for p in registry.PIPELINES.values()
+    if p.is_atari
 }
 
 PIPELINE = flags.DEFINE_enum("pipeline", "pong_dqn", sorted(MILESTONES), "Atari entry point.")
@@ -159,15 +159,12 @@ def preset_of(pipeline: str, config: Dict) -> str:
 
 
 def algorithm_of(pipeline: str) -> str:
-    return ALGORITHMS[pipeline.rsplit("_", 1)[1]]
+    return ALGORITHMS[registry.get(pipeline).algorithm]
 
 
 def presets_of(pipeline: str) -> Dict:
     """The entry point's --preset table."""
-    import importlib
-
-    algorithm = pipeline.rsplit("_", 1)[1]
-    return importlib.import_module(f"pipelines.{algorithm}.config").presets(pipeline)
+    return registry.get(pipeline).presets()
 
 
 def score_export(policy_dir: str, games: int, seed: int, epsilon: float) -> Dict:
@@ -177,7 +174,7 @@ def score_export(policy_dir: str, games: int, seed: int, epsilon: float) -> Dict
 
 def random_play(pipeline: str, games: int) -> Dict:
     """The record of uniformly random play on the pipeline's game."""
-    env_id = presets_of(pipeline)["fast"]().env_id
+    env_id = registry.get(pipeline).env_id
     score = _evaluate(["--policy=random", f"--env={env_id}"], games, seed=0)
     return {
         "name": f"{pipeline.rsplit('_', 1)[0]}_random",

@@ -1,38 +1,21 @@
 """docs/presets.md straight from the preset code: every entry point's presets, side by side, with
 each setting's documentation from its config dataclass.
 
-    python -m benchmarks.presets_page [--page=docs/presets.md]
+    python -m benchmarks.presets_page [PAGE]      # PAGE: docs/presets.md by default
 
-An entry point is a module pipelines/<game>_<algorithm>.py; its presets are
-pipelines/<algorithm>/config.py's presets(<entry point>), the default first.
+The entry points and their presets come from pipelines.registry, in its order.
 """
 
 import ast
 import dataclasses
-import glob
-import importlib
 import inspect
 import os
-from typing import Dict, List
+from typing import Dict
 
-from absl import app, flags
-
+from pipelines import registry
 from pipelines.common import cli
 
-PAGE = flags.DEFINE_string("page", os.path.join("docs", "presets.md"), "The page to write.")
-
-ALGORITHMS = ("dqn", "ppo", "a2c", "impala", "reinforce")
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-def entry_points() -> List[str]:
-    """Every pipelines/<game>_<algorithm>.py, by algorithm then name."""
-    names = [
-        os.path.basename(path)[: -len(".py")]
-        for path in glob.glob(os.path.join(REPO, "pipelines", "*_*.py"))
-    ]
-    found = [name for name in names if name.rsplit("_", 1)[1] in ALGORITHMS]
-    return sorted(found, key=lambda name: (ALGORITHMS.index(name.rsplit("_", 1)[1]), name))
 
 
 def field_docs(config_class) -> Dict[str, str]:
@@ -64,8 +47,7 @@ def _value(value) -> str:
 
 
 def section(pipeline: str) -> str:
-    algorithm = pipeline.rsplit("_", 1)[1]
-    table = importlib.import_module(f"pipelines.{algorithm}.config").presets(pipeline)
+    table = registry.get(pipeline).presets()
     configs = {name: cli.choose_preset(table, name) for name in table}
     docs = field_docs(type(next(iter(configs.values()))))
     lines = [f"## `pipelines.{pipeline}`", ""]
@@ -97,14 +79,18 @@ def page() -> str:
         "`--config.<setting>=value`. Units: an *env step* is one agent step (4 frames on "
         "Atari); a *train step* is one gradient update.\n\n"
     )
-    return text + "\n".join(section(pipeline) for pipeline in entry_points())
+    return text + "\n".join(section(name) for name in registry.PIPELINES)
 
 
-def main(_argv) -> None:
-    with open(PAGE.value, "w") as f:
+def main(argv) -> None:
+    # No absl flags: the tests import this module beside others that define --page.
+    path = argv[1] if len(argv) > 1 else os.path.join("docs", "presets.md")
+    with open(path, "w") as f:
         f.write(page())
-    print(f"wrote {PAGE.value}")
+    print(f"wrote {path}")
 
 
 if __name__ == "__main__":
-    app.run(main)
+    import sys
+
+    main(sys.argv)

@@ -215,10 +215,10 @@ def cleanrl_ppo_rate(
 ) -> Dict:
     """CleanRL's ppo_atari.py's rate over the same window, on the same game (in the bench venv,
     via benchmarks/peers/cleanrl_ppo.py)."""
-    from pipelines.ppo import config
+    from pipelines import registry
 
     python = os.path.join(processes.PEER_VENV, "bin", "python")
-    env_id = config.ATARI_GAMES[pipeline]
+    env_id = registry.get(pipeline).env_id
     return processes.run_json(
         [
             python,

@@ -20,6 +20,7 @@ from typing import Dict, List, Optional
 
 from absl import app, flags
 
+from pipelines import registry
 from pipelines.common import cli
 
 PIPELINE = flags.DEFINE_string(
@@ -43,16 +44,7 @@ RESTARTS = flags.DEFINE_integer(
 )
 
 # The entry points whose runs split into replay, collect and train roles.
-_SCALABLE_PIPELINES = (
-    "breakout_dqn",
-    "spaceinvaders_dqn",
-    "pong_dqn",
-    "cartpole_dqn",
-    "lunarlander_dqn",
-    "cartpole_impala",
-    "breakout_impala",
-    "pong_impala",
-)
+_SCALABLE_PIPELINES = tuple(p.name for p in registry.PIPELINES.values() if p.scales_out)
 _SERVER_START_SECONDS = 180.0
 
 

@@ -4,6 +4,7 @@ import dataclasses
 import functools
 from typing import Callable, Dict
 
+from pipelines import registry
 from pipelines.common import on_policy_config
 from pipelines.ppo import config as ppo_config
 from pipelines.ppo.config import PpoConfig
@@ -102,18 +103,15 @@ def fast(env_id: str, name: str) -> PpoConfig:
         value_pred_loss_coef=0.5,
         anneal_learning_rate=True,
         checkpoint_interval=250_000,
-        **on_policy_config.fast_evaluation(env_id, eval_interval=250_000),
+        **on_policy_config.fast_evaluation(name, eval_interval=250_000),
     )
-
-
-ATARI_GAMES = {"pong_a2c": "PongNoFrameskip-v4", "breakout_a2c": "BreakoutNoFrameskip-v4"}
 
 
 def presets(pipeline: str) -> Dict[str, Callable[[], PpoConfig]]:
     """The --preset choices of an A2C entry point, the default first."""
     if pipeline == "cartpole_a2c":
         return {"fast": cartpole, "sb3_zoo": sb3_zoo_cartpole}
-    env_id = ATARI_GAMES[pipeline]
+    env_id = registry.get(pipeline).env_id
     return {
         "fast": functools.partial(fast, env_id, pipeline),
         "sb3_zoo": functools.partial(sb3_zoo, env_id, pipeline),

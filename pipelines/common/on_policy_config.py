@@ -9,6 +9,7 @@ environments; a rollout is rollout_length env steps of one environment.
 import dataclasses
 from typing import Dict, Tuple
 
+from pipelines import registry
 from pipelines.common import run_config
 from pipelines.common.run_config import RunConfig
 
@@ -73,20 +74,15 @@ class OnPolicyConfig(RunConfig):
     the exported policy's env.json always use envs.load."""
 
 
-# The `fast` Atari presets stop at a confirmed evaluation of this score: the targets (Pong +18,
-# Breakout 30, on fresh games) with a margin, as the DQN presets.
-FAST_STOP_AT_EVAL_RETURN = {"PongNoFrameskip-v4": 19.0, "BreakoutNoFrameskip-v4": 35.0}
-
-
-def fast_evaluation(env_id: str, eval_interval: int) -> Dict:
+def fast_evaluation(pipeline: str, eval_interval: int) -> Dict:
     """The evaluation and stop rule of a `fast` Atari preset, as DQN's: 10 whole games per
     evaluation, each cut at 27,000 agent steps, and a stop once an evaluation and a confirming
-    one over 10 other games both reach the game's FAST_STOP_AT_EVAL_RETURN."""
+    one over 10 other games both reach the entry point's fast_stop_score (pipelines.registry)."""
     return {
         "eval_interval": eval_interval,
         "eval_episodes": 10,
         "max_episode_steps": 27_000,
-        "stop_at_eval_return": FAST_STOP_AT_EVAL_RETURN[env_id],
+        "stop_at_eval_return": registry.get(pipeline).fast_stop_score,
         "stop_confirm_episodes": 10,
     }
 

@@ -8,6 +8,7 @@ import dataclasses
 import functools
 from typing import Callable, Dict, Tuple
 
+from pipelines import registry
 from pipelines.common import config_checks, run_config
 from pipelines.common.run_config import RunConfig
 
@@ -350,18 +351,6 @@ def homl_breakout() -> DqnConfig:
     )
 
 
-ATARI_GAMES = {
-    "pong_dqn": "PongNoFrameskip-v4",
-    "breakout_dqn": "BreakoutNoFrameskip-v4",
-    "spaceinvaders_dqn": "SpaceInvadersNoFrameskip-v4",
-}
-
-
-# The fast preset stops once a game's confirmed greedy score clears its target (Pong +18,
-# Breakout 30) with a margin: the exported weights then score near it on fresh games.
-_FAST_STOP_AT_EVAL_RETURN = {"pong_dqn": 19.0, "breakout_dqn": 35.0}
-
-
 def presets(pipeline: str) -> Dict[str, Callable[[], DqnConfig]]:
     """The --preset choices of a DQN entry point, the default first."""
     if pipeline == "cartpole_dqn":
@@ -376,12 +365,13 @@ def presets(pipeline: str) -> Dict[str, Callable[[], DqnConfig]]:
             "blog": blog_lunarlander,
             "lab_report": functools.partial(lab_report, "LunarLander-v3", pipeline),
         }
-    env_id = ATARI_GAMES[pipeline]
+    entry = registry.get(pipeline)
+    env_id = entry.env_id
     # ale-py's vector env cannot skip a game's idle start (Space Invaders' skip_start).
     backend = "python" if pipeline == "spaceinvaders_dqn" else "ale_vector"
     table = {
         "fast": functools.partial(
-            atari_fast, env_id, pipeline, _FAST_STOP_AT_EVAL_RETURN.get(pipeline, 0.0), backend
+            atari_fast, env_id, pipeline, entry.fast_stop_score or 0.0, backend
         ),
         "nature2015": functools.partial(nature2015, env_id, pipeline),
     }

@@ -8,6 +8,7 @@ import dataclasses
 import functools
 from typing import Callable, Dict
 
+from pipelines import registry
 from pipelines.common import on_policy_config
 from pipelines.common.on_policy_config import OnPolicyConfig
 
@@ -114,18 +115,15 @@ def fast(env_id: str, name: str) -> ImpalaConfig:
         optimizer_epsilon=1e-10,  # Keras' sqrt(v + 1e-10) ~ PyTorch's sqrt(v) + 1e-5
         value_pred_loss_coef=0.5,
         gradient_clipping=0.5,
-        **on_policy_config.fast_evaluation(env_id, eval_interval=250_000),
+        **on_policy_config.fast_evaluation(name, eval_interval=250_000),
     )
-
-
-ATARI_GAMES = {"pong_impala": "PongNoFrameskip-v4", "breakout_impala": "BreakoutNoFrameskip-v4"}
 
 
 def presets(pipeline: str) -> Dict[str, Callable[[], ImpalaConfig]]:
     """The --preset choices of an IMPALA entry point, the default first."""
     if pipeline == "cartpole_impala":
         return {"fast": cartpole}
-    env_id = ATARI_GAMES[pipeline]
+    env_id = registry.get(pipeline).env_id
     return {
         "fast": functools.partial(fast, env_id, pipeline),
         "espeholt2018": functools.partial(espeholt2018, env_id, pipeline),

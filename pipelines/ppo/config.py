@@ -9,6 +9,7 @@ import dataclasses
 import functools
 from typing import Callable, Dict
 
+from pipelines import registry
 from pipelines.common import on_policy_config
 from pipelines.common.on_policy_config import OnPolicyConfig
 
@@ -47,7 +48,7 @@ def fast(env_id: str, name: str) -> PpoConfig:
         env_id=env_id,
         num_env_steps=5_000_000,
         env_backend="ale_vector",
-        **on_policy_config.fast_evaluation(env_id, eval_interval=200_000),
+        **on_policy_config.fast_evaluation(name, eval_interval=200_000),
     )
 
 
@@ -57,12 +58,9 @@ def schulman2017(env_id: str, name: str) -> PpoConfig:
     return PpoConfig(name=name, env_id=env_id)
 
 
-ATARI_GAMES = {"pong_ppo": "PongNoFrameskip-v4", "breakout_ppo": "BreakoutNoFrameskip-v4"}
-
-
 def presets(pipeline: str) -> Dict[str, Callable[[], PpoConfig]]:
     """The --preset choices of a PPO entry point, the default first."""
-    env_id = ATARI_GAMES[pipeline]
+    env_id = registry.get(pipeline).env_id
     return {
         "fast": functools.partial(fast, env_id, pipeline),
         "schulman2017": functools.partial(schulman2017, env_id, pipeline),

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 from tf_agents.policies import random_py_policy
 
+from pipelines import registry
 from pipelines.common import cli, environments, evaluation
 from pipelines.dqn import config as dqn_config
 
@@ -36,7 +37,7 @@ def test_evaluation_plays_whole_breakout_games(preset):
 
 
 def test_the_fast_presets_evaluate_at_their_documented_epsilon_and_cap():
-    for pipeline in dqn_config.ATARI_GAMES:
-        config = cli.choose_preset(dqn_config.presets(pipeline), "fast")
+    for entry in registry.of_algorithm("dqn", atari=True):
+        config = cli.choose_preset(entry.presets(), "fast")
         assert config.eval_epsilon == 0.005
         assert config.max_episode_steps == 27_000  # 108k frames per evaluation game

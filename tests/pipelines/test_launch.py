@@ -8,8 +8,8 @@ import pytest
 CASES = {
     "unknown_pipeline": (
         ["--pipeline=bogus", "--root_dir={root}"],
-        "error: --pipeline must be one of breakout_dqn, spaceinvaders_dqn, pong_dqn, "
-        "cartpole_dqn, lunarlander_dqn, cartpole_impala, breakout_impala, pong_impala, got 'bogus'",
+        "error: --pipeline must be one of pong_dqn, breakout_dqn, spaceinvaders_dqn, "
+        "cartpole_dqn, lunarlander_dqn, cartpole_impala, pong_impala, breakout_impala, got 'bogus'",
     ),
     "no_root_dir": (["--pipeline=cartpole_dqn"], "error: --root_dir is required"),
     "no_collectors": (

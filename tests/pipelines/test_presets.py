@@ -7,6 +7,7 @@ import subprocess
 import pipeline_cli
 import pytest
 
+from pipelines import registry
 from pipelines.common import cli
 from pipelines.dqn import config as dqn_config
 
@@ -48,25 +49,26 @@ def test_help_lists_the_presets_with_their_provenance(pipeline, names):
 
 
 def test_the_default_atari_preset_is_the_fast_one():
-    for pipeline in dqn_config.ATARI_GAMES:
+    for entry in registry.of_algorithm("dqn", atari=True):
+        pipeline = entry.name
         table = dqn_config.presets(pipeline)
         assert list(table)[:2] == ["fast", "nature2015"]
         fast, nature = (cli.choose_preset(table, name) for name in ("fast", "nature2015"))
         assert (fast.preset, nature.preset) == ("fast", "nature2015")
         assert fast.update_period > nature.update_period  # the fast one trains less per env step
-        assert fast.env_id == nature.env_id == dqn_config.ATARI_GAMES[pipeline]
+        assert fast.env_id == nature.env_id == entry.env_id
 
 
 @pytest.mark.parametrize("algorithm", ["ppo", "a2c", "impala"])
 def test_every_atari_actor_critic_has_both_games_and_a_fast_default(algorithm):
     """The fast presets: the papers' settings one --preset away, ale-py's vector env, DQN's
     evaluation (10 whole games, cut at 27,000 agent steps) and a confirmed stop rule."""
-    import importlib
-
-    config = importlib.import_module(f"pipelines.{algorithm}.config")
-    assert sorted(config.ATARI_GAMES) == sorted(f"{g}_{algorithm}" for g in ("pong", "breakout"))
-    for pipeline, env_id in config.ATARI_GAMES.items():
-        table = config.presets(pipeline)
+    entries = registry.of_algorithm(algorithm, atari=True)
+    games = ("pong", "breakout")
+    assert sorted(e.name for e in entries) == sorted(f"{g}_{algorithm}" for g in games)
+    for entry in entries:
+        pipeline, env_id = entry.name, entry.env_id
+        table = entry.presets()
         assert list(table)[0] == "fast" and len(table) == 2
         fast = cli.choose_preset(table, "fast")
         paper = cli.choose_preset(table, list(table)[1])

@@ -1,0 +1,45 @@
+"""pipelines.registry is the one place an entry point is declared: it and the entry modules
+agree, every entry's presets load with its game, and the scalable ones take the role flags."""
+
+import glob
+import os
+
+import pytest
+
+from pipelines import registry
+from pipelines.common import cli
+
+PIPELINES_DIR = os.path.dirname(registry.__file__)
+
+
+def test_every_entry_module_is_registered_and_every_entry_has_a_module():
+    modules = {
+        os.path.basename(path)[: -len(".py")]
+        for path in glob.glob(os.path.join(PIPELINES_DIR, "*_*.py"))
+        if path.rsplit("_", 1)[1][: -len(".py")] in registry.ALGORITHMS
+    }
+    assert modules == set(registry.PIPELINES)
+    for name in registry.PIPELINES:
+        with open(os.path.join(PIPELINES_DIR, f"{name}.py")) as f:
+            assert f'"{name}"' in f.read(), f"pipelines/{name}.py does not pass its own name"
+
+
+@pytest.mark.parametrize("name", sorted(registry.PIPELINES))
+def test_each_entry_s_presets_train_its_game(name):
+    entry = registry.get(name)
+    assert entry.algorithm in registry.ALGORITHMS
+    table = entry.presets()
+    for preset in table:
+        config = cli.choose_preset(table, preset)
+        assert config.env_id == entry.env_id and config.name == name
+    fast = cli.choose_preset(table, list(table)[0])
+    if entry.fast_stop_score is not None:
+        assert list(table)[0] == "fast" and fast.stop_at_eval_return == entry.fast_stop_score
+
+
+def test_the_scalable_entries_are_the_ones_with_roles():
+    """pipelines.launch runs an entry point as roles: its algorithm's main takes --role."""
+    for entry in registry.PIPELINES.values():
+        main = os.path.join(PIPELINES_DIR, entry.algorithm, "main.py")
+        has_roles = os.path.exists(main) and "role_flags" in open(main).read()
+        assert entry.scales_out == has_roles, entry.name
