@@ -43,3 +43,18 @@ def test_the_scalable_entries_are_the_ones_with_roles():
         main = os.path.join(PIPELINES_DIR, entry.algorithm, "main.py")
         has_roles = os.path.exists(main) and "role_flags" in open(main).read()
         assert entry.scales_out == has_roles, entry.name
+
+
+def test_the_readme_lists_every_entry_point_and_no_other():
+    """The README's pipeline table is checked against the registry."""
+    with open(os.path.join(os.path.dirname(PIPELINES_DIR), "README.md")) as f:
+        readme = f.read()
+    table = readme.split("## Pipelines", 1)[1].split("\n\n", 2)[1]
+    rows = [line for line in table.splitlines() if line.startswith("| `pipelines.")]
+    listed = {
+        word.strip("`,").split(".", 1)[1]
+        for row in rows
+        for word in row.split("|")[1].split()
+        if word.strip("`,").startswith("pipelines.")
+    }
+    assert listed == set(registry.PIPELINES)
