@@ -19,6 +19,7 @@ from tf_agents.replay_buffers import reverb_utils
 from tf_agents.trajectories import policy_step, trajectory
 
 import envs
+from pipelines.common import reverb_server
 from pipelines.dqn import replay
 
 TRANSITIONS = flags.DEFINE_integer("transitions", 100_000, "Transitions to store.")
@@ -44,7 +45,7 @@ def main(_):
     capacity = TRANSITIONS.value + 10_000
     if LAYOUT.value == "ours":
         step_spec = replay.stored_step_spec(spec, 4)
-        server = replay.start_server(
+        server = reverb_server.start_server(
             [replay.make_table(step_spec, capacity, replay.window_length(4, 1))]
         )
         observer = replay.FrameReplayWriter(server.localhost_client(), NUM_ENVS, 4, 1, 0.99)

@@ -7,4 +7,4 @@
 from pipelines.common import on_policy_main
 
 if __name__ == "__main__":
-    on_policy_main.run_pipeline("cartpole_reinforce", "pipelines.reinforce")
+    on_policy_main.run_pipeline("cartpole_reinforce")

@@ -169,10 +169,12 @@ def main(config_args: List[str]) -> int:
                 died = collector.process.poll()
                 if code is None and died not in (None, 0) and restarts[task] < RESTARTS.value:
                     restarts[task] += 1
+                    # Started before it is announced: a Ctrl-C after the line finds it in the
+                    # list of roles to stop.
+                    collectors[task] = _Role(collector.name, collector.command)
                     print(
                         f"[launch] collector {task} exited with {died}; restarting it", flush=True
                     )
-                    collectors[task] = _Role(collector.name, collector.command)
     except KeyboardInterrupt:
         print("[launch] stopping: each role saves its checkpoint", flush=True)
         # The learner first, while the collectors still feed it: without them its next batch

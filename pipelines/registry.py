@@ -2,9 +2,9 @@
 whether it scales out.
 
 An entry point is the module pipelines/<name>.py, a few lines that hand its name to its
-algorithm's main; everything else about it is here. Its presets are
-pipelines/<algorithm>/config.py's presets(<name>), the default first. Importing this module
-loads nothing heavy.
+package's main; everything else about it is here. Its presets are presets(<name>) of its
+presets module (pipelines/<package>/config.py, or for A2C pipelines/ppo/a2c.py), the default
+first. Importing this module loads nothing heavy.
 """
 
 import dataclasses
@@ -19,7 +19,7 @@ class Pipeline:
     name: str
     """The entry point: python -m pipelines.<name>."""
     algorithm: str
-    """Its package under pipelines/ (A2C runs PPO's pipeline with pipelines/a2c's presets)."""
+    """Its algorithm, one of ALGORITHMS."""
     env_id: str
     """The game it trains on."""
     fast_stop_score: Optional[float] = None
@@ -31,9 +31,21 @@ class Pipeline:
     def is_atari(self) -> bool:
         return self.env_id.endswith("NoFrameskip-v4")
 
+    @property
+    def package(self) -> str:
+        """The package under pipelines/ that runs it: A2C is PPO's pipeline with A2C's presets."""
+        return "ppo" if self.algorithm == "a2c" else self.algorithm
+
+    @property
+    def presets_module(self) -> str:
+        """The module whose presets(name) and validate(config) it takes."""
+        if self.algorithm == "a2c":
+            return "pipelines.ppo.a2c"
+        return f"pipelines.{self.package}.config"
+
     def presets(self) -> Dict[str, Callable]:
         """The --preset choices, the default first."""
-        return importlib.import_module(f"pipelines.{self.algorithm}.config").presets(self.name)
+        return importlib.import_module(self.presets_module).presets(self.name)
 
 
 _PONG, _BREAKOUT = "PongNoFrameskip-v4", "BreakoutNoFrameskip-v4"

@@ -1,14 +1,15 @@
-"""The main() every on-policy entry point (REINFORCE, PPO) shares: flags in, one run out.
+"""The main() the one-process on-policy entry points (REINFORCE, PPO, A2C) share: flags in, one
+run out.
 
 TensorFlow is imported only after the flags and the config are checked, so a bad one fails at
 once.
 """
 
 import importlib
-from typing import Optional
 
 from absl import flags
 
+from pipelines import registry
 from pipelines.common import cli, memory_check, run_dir, stop_request
 
 ROOT_DIR = flags.DEFINE_string(
@@ -19,11 +20,12 @@ ROOT_DIR = flags.DEFINE_string(
 )
 
 
-def run_pipeline(pipeline: str, package: str, train_package: Optional[str] = None) -> None:
-    """Defines --preset and --config from `package`.config.presets(pipeline) and runs
-    `train_package`.train.train (default: `package`'s) with them; `package`.config.validate
-    checks the config first."""
-    config_module = importlib.import_module(f"{package}.config")
+def run_pipeline(pipeline: str) -> None:
+    """Defines --preset and --config from the entry point's presets (pipelines.registry) and
+    runs its package's train.train with them; its presets module's validate checks the config
+    first."""
+    entry = registry.get(pipeline)
+    config_module = importlib.import_module(entry.presets_module)
     config_flag = cli.define_config(config_module.presets(pipeline))
     cli.show_in_help(ROOT_DIR)
 
@@ -39,7 +41,7 @@ def run_pipeline(pipeline: str, package: str, train_package: Optional[str] = Non
         except cli.UserError as error:
             cli.fail(str(error))
         stop_request.install()
-        train = importlib.import_module(f"{train_package or package}.train")
+        train = importlib.import_module(f"pipelines.{entry.package}.train")
         train.train(config_flag.value, root_dir=ROOT_DIR.value)
 
     cli.run(main)

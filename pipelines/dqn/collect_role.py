@@ -13,9 +13,17 @@ from tf_agents.metrics import py_metrics
 from tf_agents.train import actor
 
 import envs
-from pipelines.common import batched_policy, environments, progress, run_dir, stop_request
+from pipelines.common import (
+    batched_policy,
+    environments,
+    progress,
+    reverb_server,
+    run_dir,
+    scale_out,
+    stop_request,
+)
 from pipelines.common.cli import UserError
-from pipelines.dqn import distributed, replay
+from pipelines.dqn import replay, step_reports
 from pipelines.dqn.agent import build_agent
 from pipelines.dqn.config import DqnConfig, validate
 
@@ -55,17 +63,17 @@ class Collector:
         )
         self._collect_data_spec = agent.collect_data_spec
         self._policy = batched_policy.BatchedPyPolicy(agent.collect_policy)
-        self._variables = distributed.shared_variables(
+        self._variables = scale_out.shared_variables(
             agent.collect_policy, self.train_step, self.env_step, tf.Variable(False)
         )
         self.steps = 0  # env steps this collector wrote, since it started
-        self.connect(replay.connect(address))
+        self.connect(reverb_server.connect(address))
 
     def connect(self, client: reverb.Client) -> None:
         """(Re)builds everything that talks to the server and restarts the episodes: a half
         episode cannot be continued by a new writer."""
         self._client = client
-        self.shared = distributed.SharedVariables(self._address, self._variables)
+        self.shared = scale_out.SharedVariables(self._address, self._variables)
         self.shared.pull()
         frame_stack = self._config.frame_stack if envs.is_atari(self._config.env_id) else 1
         self._writer = replay.FrameReplayWriter(
@@ -97,7 +105,7 @@ class Collector:
                 if self.shared.finished:
                     return False
         new_steps = int(self._counter.result()) - before
-        distributed.report_steps(self._client, self._task, new_steps)
+        step_reports.report_steps(self._client, self._task, new_steps)
         previous, self.steps = self.steps, self.steps + new_steps
         period = self._config.weights_sync_period
         if previous // period != self.steps // period:
@@ -109,14 +117,14 @@ def collect(config: DqnConfig, root_dir: str, replay_server: str, task: int) -> 
     """Collects until the learner has finished (exit 0) or the server is gone (UserError)."""
     try:
         validate(config)
-        distributed.check_collector_flags(replay_server, task)
+        scale_out.check_collector_flags(replay_server, task)
         collector = Collector(config, replay_server, task)
     except (ValueError, ConnectionError) as error:
         raise UserError(str(error)) from None
     if not root_dir:
         raise UserError("--root_dir is required")
     run = run_dir.RunDir(os.path.join(root_dir, folder(task)), config)
-    distributed.watch_server(
+    scale_out.watch_server(
         replay_server, f"collector {task}", "start it again once the server is back"
     )
     summaries = tf.summary.create_file_writer(run.join("train"))
@@ -130,8 +138,8 @@ def collect(config: DqnConfig, root_dir: str, replay_server: str, task: int) -> 
         try:
             if not collector.collect():
                 break
-        except distributed.SERVER_ERRORS:
-            client = distributed.reconnect(replay_server, f"collector {task}")
+        except scale_out.SERVER_ERRORS:
+            client = scale_out.reconnect(replay_server, f"collector {task}")
             collector.connect(client)
             continue
         global_step = int(collector.env_step.numpy())

@@ -16,12 +16,14 @@ import envs
 from pipelines.common import (
     checkpoints,
     environments,
+    reverb_server,
     run_dir,
     run_summary,
+    scale_out,
     training_loop,
 )
 from pipelines.common.cli import UserError
-from pipelines.dqn import distributed, replay
+from pipelines.dqn import replay, step_reports
 from pipelines.dqn.agent import build_agent
 from pipelines.dqn.builder import POLICY_DIR, make_eval_policy, make_learner
 from pipelines.dqn.config import DqnConfig, validate
@@ -44,7 +46,7 @@ class _Learner:
             # Set once an evaluation reaches config.stop_at_eval_return: a rerun does not train on.
             self.reached_stop_return = tf.Variable(False, name="reached_stop_return")
             self.collector_steps = tf.Variable(
-                np.zeros(distributed.MAX_COLLECTORS, np.int64), name="collector_steps"
+                np.zeros(scale_out.MAX_COLLECTORS, np.int64), name="collector_steps"
             )
             self.agent, self.epsilon = build_agent(
                 config,
@@ -64,7 +66,7 @@ class _Learner:
         )
         self.resumed_from = int(self.env_step.numpy())
         self.train_steps_per_push = max(1, config.weights_sync_period // config.update_period // 2)
-        self.connect(replay.connect(address))
+        self.connect(reverb_server.connect(address))
 
     def connect(self, client) -> None:
         """(Re)builds the dataset and the variables' channel, and pushes the current weights."""
@@ -78,9 +80,9 @@ class _Learner:
             self.frame_stack,
             self.strategy,
         )
-        self.shared = distributed.SharedVariables(
+        self.shared = scale_out.SharedVariables(
             self.address,
-            distributed.shared_variables(
+            scale_out.shared_variables(
                 self.agent.collect_policy, self.train_step, self.env_step, self.finished
             ),
         )
@@ -88,8 +90,8 @@ class _Learner:
 
     def count_reports(self) -> int:
         """Adds the collectors' step reports to the counters; returns the replay's size."""
-        for task, steps in distributed.drain_step_reports(self.client):
-            if 0 <= task < distributed.MAX_COLLECTORS:
+        for task, steps in step_reports.drain_step_reports(self.client):
+            if 0 <= task < scale_out.MAX_COLLECTORS:
                 self.collector_steps[task].assign(self.collector_steps[task] + steps)
                 self.env_step.assign_add(steps)
         return self.client.server_info()[replay.TABLE].current_size
@@ -125,7 +127,7 @@ def learn(
         validate(config)
         if not replay_server:
             raise ValueError("--role=train needs --replay_server=host:port")
-        replay.connect(replay_server)
+        reverb_server.connect(replay_server)
         eval_envs = environments.make_eval_environments(config)
     except (ValueError, ConnectionError) as error:
         raise UserError(str(error)) from None
@@ -139,7 +141,7 @@ def learn(
     started = time.monotonic()
     tf.keras.utils.set_random_seed(config.seed)
     state = _Learner(config, run, replay_server, strategy)
-    distributed.watch_server(
+    scale_out.watch_server(
         replay_server, "learner", "its last checkpoint is intact: rerun the same command to resume"
     )
     finished = run_summary.already_finished(
@@ -169,7 +171,7 @@ def learn(
                     )
                 loss = state.train()
                 return training_loop.Iteration(int(state.env_step.numpy()) - before, {"loss": loss})
-            except distributed.SERVER_ERRORS:
+            except scale_out.SERVER_ERRORS:
                 _reconnect(state)
 
     loop = training_loop.TrainingLoop(
@@ -207,15 +209,15 @@ def learn(
 def _reconnect(state: _Learner) -> None:
     print(
         f"learner: lost the replay server at {state.address}; reconnecting (up to "
-        f"{distributed.RECONNECT_SECONDS:.0f} s)",
+        f"{scale_out.RECONNECT_SECONDS:.0f} s)",
         flush=True,
     )
-    client = distributed.wait_for_server(state.address)
+    client = scale_out.wait_for_server(state.address)
     if client is None:
         state.save()
         raise UserError(
             f"replay server {state.address} unreachable for "
-            f"{distributed.RECONNECT_SECONDS:.0f} s; the learner saved its checkpoint: "
+            f"{scale_out.RECONNECT_SECONDS:.0f} s; the learner saved its checkpoint: "
             "rerun the same command to resume"
         )
     state.connect(client)

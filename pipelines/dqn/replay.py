@@ -12,18 +12,13 @@ at ~1 KB per Atari frame it would otherwise cost as much as the frame itself.
 """
 
 import collections
-import json
-import os
-from typing import Optional, Sequence
+from typing import Optional
 
 import numpy as np
 import reverb
 import tensorflow as tf
 from tf_agents.specs import tensor_spec
 from tf_agents.trajectories import trajectory as trajectory_lib
-
-from pipelines.common import run_dir
-from pipelines.common.cli import UserError
 
 TABLE = "experience"
 # Trajectory fields packed into the float32 scalars column (all exact in float32: small ints and
@@ -34,9 +29,6 @@ _SCALARS = ("step_type", "action", "next_step_type", "reward", "discount")
 # chunks. Measured on Breakout: 8 steps = 1.67 KB per transition at ~85 env steps/s with
 # training; 32 steps = 1.37 KB at ~55 env steps/s.
 _CHUNK_LENGTH = 8
-# Beside each replay checkpoint: how many transitions it holds, which is what a damaged one loses.
-_SIZE_FILE = "transitions.json"
-_DONE_FILE = "DONE"  # Reverb's mark of a complete checkpoint
 
 
 def collect_data_spec(environment) -> trajectory_lib.Trajectory:
@@ -249,114 +241,18 @@ def _rebuild_stacks(frames: tf.Tensor, frame_stack: int) -> tf.Tensor:
     )
 
 
-def connect(address: str, timeout_seconds: float = 30.0) -> reverb.Client:
-    """A client of a running Reverb server, or ConnectionError after `timeout_seconds`."""
-    client = reverb.Client(address)
-    try:
-        client.server_info(timeout=int(timeout_seconds))
-    except Exception as error:  # Reverb raises a bare grpc/absl error type here
-        raise ConnectionError(
-            f"no Reverb server answered at {address} within {timeout_seconds:.0f} s"
-        ) from error
-    return client
+def experience_rate_limiter(
+    samples_per_insert: float, min_size: int, batch_size: int
+) -> reverb.rate_limiters.SampleToInsertRatio:
+    """Keeps the learner at `samples_per_insert` sampled transitions per inserted one.
 
-
-def start_server(
-    tables: Sequence[reverb.Table],
-    port: Optional[int] = None,
-    checkpoint_dir: Optional[str] = None,
-    discard_damaged: bool = False,
-) -> reverb.Server:
-    """A Reverb server; with `checkpoint_dir`, it restores the newest complete checkpoint there.
-
-    A checkpoint that cannot be restored is refused in one line (UserError), or with
-    discard_damaged moved aside, to `<checkpoint_dir>_damaged/`, never deleted, and the next
-    newest is tried: the server may start empty, and the run then refills its replay.
+    The learner waits when it would sample more (no overfitting to old data), collectors wait
+    when they run ahead (no data the learner never sees). The slack is 2 batches' worth of
+    samples either way, at least, so neither side waits on every step.
     """
-    while True:
-        checkpointer = (
-            reverb.checkpointers.DefaultCheckpointer(checkpoint_dir) if checkpoint_dir else None
-        )
-        try:
-            server = reverb.Server(list(tables), port=port, checkpointer=checkpointer)
-        except ValueError as error:  # gRPC could not listen: the port is taken or not allowed
-            if "BuildAndStart" not in str(error):
-                raise
-            raise UserError(
-                f"the replay server cannot listen on port {port}: another program uses it (or "
-                "it is not allowed); choose another --port, or --port=0 for a free one"
-            ) from None
-        except RuntimeError as error:
-            if not checkpoint_dir or _newest_checkpoint(checkpoint_dir) is None:
-                raise
-            reason = str(error).strip().splitlines()[0]
-        else:
-            reason = _short_restore(server, tables, checkpoint_dir)
-            if not reason:
-                return server
-            server.stop()
-        damaged = _newest_checkpoint(checkpoint_dir)
-        assert damaged is not None  # a restore failed: there was a checkpoint to restore
-        lost = _transitions_in(damaged)
-        what = f"{lost:,} transitions" if lost is not None else "the transitions it held"
-        if not discard_damaged:
-            raise UserError(
-                f"the replay checkpoint {damaged} cannot be restored ({reason}); rerun with "
-                f"--discard_damaged_replay to set it aside and refill the replay ({what} "
-                "lost; the networks' checkpoint is kept)"
-            )
-        aside = checkpoint_dir.rstrip("/") + "_damaged"
-        os.makedirs(aside, exist_ok=True)
-        os.rename(damaged, os.path.join(aside, os.path.basename(damaged)))
-        print(
-            f"the replay checkpoint {damaged} cannot be restored ({reason}): moved to {aside}; "
-            f"{what} lost, the replay refills",
-            flush=True,
-        )
-
-
-def _short_restore(
-    server: reverb.Server, tables: Sequence[reverb.Table], checkpoint_dir: Optional[str]
-) -> str:
-    """Why the restored replay is not the checkpoint's whole content, or '' when it is. A
-    truncated items file can end at a record boundary: Reverb then loads what it could read and
-    says nothing, so the size noted beside the checkpoint is the check."""
-    restored = _newest_checkpoint(checkpoint_dir) if checkpoint_dir else None
-    noted = _transitions_in(restored) if restored else None
-    if noted is None or TABLE not in [table.name for table in tables]:
-        return ""
-    size = int(server.localhost_client().server_info()[TABLE].current_size)
-    if size >= noted:
-        return ""
-    return f"it gave back {size:,} of the {noted:,} transitions noted beside it"
-
-
-def checkpoint(client: reverb.Client) -> str:
-    """Checkpoints the server's tables; notes beside them how many transitions the replay held."""
-    # Read before: collectors may insert while the checkpoint is written, and the note must not
-    # count more than the checkpoint holds (a restore is checked against it).
-    transitions = int(client.server_info()[TABLE].current_size)
-    path = client.checkpoint()
-    # Atomic: a kill while it is written leaves no note, never half of one.
-    run_dir.write_json_atomically(os.path.join(path, _SIZE_FILE), {"transitions": transitions})
-    return path
-
-
-def _newest_checkpoint(checkpoint_dir: str) -> Optional[str]:
-    """The checkpoint Reverb restores: the newest folder with its DONE mark."""
-    if not os.path.isdir(checkpoint_dir):
-        return None
-    complete = [
-        name
-        for name in os.listdir(checkpoint_dir)
-        if os.path.exists(os.path.join(checkpoint_dir, name, _DONE_FILE))
-    ]
-    return os.path.join(checkpoint_dir, max(complete)) if complete else None
-
-
-def _transitions_in(path: str) -> Optional[int]:
-    try:
-        with open(os.path.join(path, _SIZE_FILE)) as f:
-            return int(json.load(f)["transitions"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
+    error_buffer = max(2.0 * batch_size, 0.1 * min_size * samples_per_insert)
+    return reverb.rate_limiters.SampleToInsertRatio(
+        samples_per_insert=samples_per_insert,
+        min_size_to_sample=max(1, min_size),
+        error_buffer=error_buffer,
+    )

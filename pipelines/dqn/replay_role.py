@@ -12,9 +12,9 @@ import time
 import tensorflow as tf
 
 import envs
-from pipelines.common import environments, run_dir, stop_request
+from pipelines.common import environments, reverb_server, run_dir, scale_out, stop_request
 from pipelines.common.cli import UserError
-from pipelines.dqn import distributed, replay
+from pipelines.dqn import replay, step_reports
 from pipelines.dqn.agent import build_agent
 from pipelines.dqn.config import DqnConfig, samples_per_insert, validate
 
@@ -29,12 +29,12 @@ def make_tables(config: DqnConfig, environment):
     agent, _ = build_agent(
         config, environment.time_step_spec(), environment.action_spec(), train_step, env_step
     )
-    variables = distributed.shared_variables(
+    variables = scale_out.shared_variables(
         agent.collect_policy, train_step, env_step, tf.Variable(False)
     )
     frame_stack = config.frame_stack if envs.is_atari(config.env_id) else 1
     step_spec = replay.stored_step_spec(agent.collect_data_spec, frame_stack)
-    rate_limiter = distributed.experience_rate_limiter(
+    rate_limiter = replay.experience_rate_limiter(
         samples_per_insert(config),
         min_size=max(config.initial_collect_steps, config.batch_size),
         batch_size=config.batch_size,
@@ -45,7 +45,7 @@ def make_tables(config: DqnConfig, environment):
         replay.window_length(frame_stack, config.n_step),
         rate_limiter,
     )
-    tables = [experience, distributed.variables_table(variables), distributed.steps_queue()]
+    tables = [experience, scale_out.variables_table(variables), step_reports.steps_queue()]
     return tables, variables
 
 
@@ -64,7 +64,7 @@ def serve(
     tables, variables = make_tables(config, environment)
     checkpoint_dir = run.join("checkpoint") if config.checkpoint_replay else None
     try:
-        server = replay.start_server(
+        server = reverb_server.start_server(
             tables,
             port=port or None,
             checkpoint_dir=checkpoint_dir,
@@ -75,8 +75,8 @@ def serve(
     client = server.localhost_client()
     address = f"localhost:{server.port}"
     info = client.server_info()
-    if not info[distributed.VARIABLES_TABLE].current_size:
-        distributed.SharedVariables(address, variables).push()  # collectors may start at once
+    if not info[scale_out.VARIABLES_TABLE].current_size:
+        scale_out.SharedVariables(address, variables).push()  # collectors may start at once
     restored = info[replay.TABLE].current_size
     print(
         f"replay server on port {server.port} ({restored:,} transitions restored); "
@@ -93,10 +93,10 @@ def serve(
             time.sleep(_POLL_SECONDS)
             stop_request.check()
             if checkpoint_dir and inserted() >= next_checkpoint:
-                replay.checkpoint(client)
+                reverb_server.checkpoint(client, replay.TABLE)
                 next_checkpoint = inserted() + config.checkpoint_interval
     except KeyboardInterrupt:
         if checkpoint_dir:
-            path = replay.checkpoint(client)
+            path = reverb_server.checkpoint(client, replay.TABLE)
             print(f"replay server stopped; checkpoint {path}", flush=True)
         server.stop()

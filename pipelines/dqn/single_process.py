@@ -18,6 +18,7 @@ from pipelines.common import (
     batched_policy,
     checkpoints,
     environments,
+    reverb_server,
     run_dir,
     run_summary,
     training_loop,
@@ -62,7 +63,7 @@ def make_replay(
         table = replay.make_table(
             step_spec, config.replay_capacity, replay.window_length(frame_stack, config.n_step)
         )
-        server = replay.start_server(
+        server = reverb_server.start_server(
             [table],
             checkpoint_dir=run.join("replay") if config.checkpoint_replay else None,
             discard_damaged=discard_damaged,
@@ -82,7 +83,7 @@ def train(
     replay refills) instead of refused."""
     try:
         validate(config)
-        client = replay.connect(replay_server) if replay_server else None
+        client = reverb_server.connect(replay_server) if replay_server else None
         train_envs = environments.make_environments(
             config, config.num_parallel_envs, config.seed, training=True, backend=config.env_backend
         )
@@ -168,7 +169,8 @@ def train(
     def save_checkpoint(step: int) -> None:
         experience.writer.flush()
         if experience.server is not None and config.checkpoint_replay:
-            replay.checkpoint(experience.client)  # replay first: a kill between the two is harmless
+            # The replay first: a kill between the two saves is harmless.
+            reverb_server.checkpoint(experience.client, replay.TABLE)
         checkpointer.save(global_step=step)
 
     loop = training_loop.TrainingLoop(

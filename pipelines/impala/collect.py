@@ -10,9 +10,8 @@ import os
 import reverb
 import tensorflow as tf
 
-from pipelines.common import environments, progress, run_dir, stop_request
+from pipelines.common import environments, progress, reverb_server, run_dir, scale_out, stop_request
 from pipelines.common.cli import UserError
-from pipelines.dqn import distributed, replay
 from pipelines.impala import rollout_queue
 from pipelines.impala.actor import RolloutActor
 from pipelines.impala.agent import make_agent
@@ -31,8 +30,8 @@ def collect(config: ImpalaConfig, root_dir: str, replay_server: str, task: int) 
     """Plays until the learner has finished (exit 0) or the server is gone (UserError)."""
     try:
         validate(config)
-        distributed.check_collector_flags(replay_server, task)
-        client = replay.connect(replay_server)
+        scale_out.check_collector_flags(replay_server, task)
+        client = reverb_server.connect(replay_server)
         train_envs = environments.make_environments(
             config,
             config.num_parallel_envs,
@@ -51,17 +50,17 @@ def collect(config: ImpalaConfig, root_dir: str, replay_server: str, task: int) 
     agent = make_agent(
         config, environment.time_step_spec(), environment.action_spec(), train_step, env_step
     )
-    variables = distributed.shared_variables(
+    variables = scale_out.shared_variables(
         agent.collect_policy, train_step, env_step, tf.Variable(False)
     )
-    shared = distributed.SharedVariables(replay_server, variables)
+    shared = scale_out.SharedVariables(replay_server, variables)
     actor = RolloutActor(
         train_envs,
         agent.collect_policy,
         config.rollout_length,
         rollout_queue.RolloutWriter(client),
     )
-    distributed.watch_server(
+    scale_out.watch_server(
         replay_server, f"collector {task}", "start it again once the server is back"
     )
     summaries = tf.summary.create_file_writer(run.join("train"))
@@ -83,10 +82,10 @@ def collect(config: ImpalaConfig, root_dir: str, replay_server: str, task: int) 
                     shared.pull()
                     if shared.finished:
                         break
-        except distributed.SERVER_ERRORS:
-            client = distributed.reconnect(replay_server, f"collector {task}")
+        except scale_out.SERVER_ERRORS:
+            client = scale_out.reconnect(replay_server, f"collector {task}")
             actor.restart(rollout_queue.RolloutWriter(client))
-            shared = distributed.SharedVariables(replay_server, variables)
+            shared = scale_out.SharedVariables(replay_server, variables)
             continue
         global_step = int(env_step.numpy())
         bar.update(

@@ -15,9 +15,15 @@ from typing import Dict, Optional
 import tensorflow as tf
 from tf_agents.utils import common
 
-from pipelines.common import batched_policy, on_policy, stop_request, training_loop
+from pipelines.common import (
+    batched_policy,
+    on_policy,
+    reverb_server,
+    scale_out,
+    stop_request,
+    training_loop,
+)
 from pipelines.common.cli import UserError
-from pipelines.dqn import distributed, replay
 from pipelines.impala import rollout_queue
 from pipelines.impala.actor import RolloutActor
 from pipelines.impala.agent import ImpalaAgent, make_agent
@@ -37,14 +43,14 @@ class Learner:
         config: ImpalaConfig,
         agent: ImpalaAgent,
         address: str,
-        shared: Optional[distributed.SharedVariables],
+        shared: Optional[scale_out.SharedVariables],
     ):
         self._config, self._agent, self._address, self.shared = config, agent, address, shared
         self._spec = rollout_queue.rollout_spec(agent.collect_data_spec, config.rollout_length)
         self._train = common.function(agent.train)
         self._batches = None
 
-    def reconnect(self, shared: distributed.SharedVariables) -> None:
+    def reconnect(self, shared: scale_out.SharedVariables) -> None:
         self.shared, self._batches = shared, None
         shared.push()
 
@@ -73,9 +79,9 @@ class Learner:
 
 
 def _shared_variables(address: str, agent: ImpalaAgent, begun: on_policy.Start, finished):
-    return distributed.SharedVariables(
+    return scale_out.SharedVariables(
         address,
-        distributed.shared_variables(
+        scale_out.shared_variables(
             agent.collect_policy, begun.train_step, begun.env_step, finished
         ),
     )
@@ -102,7 +108,7 @@ def learn(config: ImpalaConfig, root_dir: str, replay_server: str) -> Dict:
         validate(config)
         if not replay_server:
             raise ValueError("--role=train needs --replay_server=host:port")
-        replay.connect(replay_server)
+        reverb_server.connect(replay_server)
     except (ValueError, ConnectionError) as error:
         raise UserError(str(error)) from None
     begun = on_policy.start(config, root_dir, validate, num_train_envs=1)
@@ -117,7 +123,7 @@ def learn(config: ImpalaConfig, root_dir: str, replay_server: str) -> Dict:
         config, agent, replay_server, _shared_variables(replay_server, agent, begun, finished)
     )
     learner.shared.push()
-    distributed.watch_server(
+    scale_out.watch_server(
         replay_server, "learner", "its last checkpoint is intact: rerun the same command to resume"
     )
 
@@ -126,7 +132,7 @@ def learn(config: ImpalaConfig, root_dir: str, replay_server: str) -> Dict:
             try:
                 losses = learner.step()
                 break
-            except distributed.SERVER_ERRORS:
+            except scale_out.SERVER_ERRORS:
                 _reconnect(learner, replay_server, agent, begun, finished, checkpointer)
         return training_loop.Iteration(config.batch_size * config.rollout_length, losses)
 
@@ -139,13 +145,13 @@ def learn(config: ImpalaConfig, root_dir: str, replay_server: str) -> Dict:
 def _reconnect(learner, address, agent, begun, finished, checkpointer) -> None:
     print(
         f"learner: lost the replay server at {address}; reconnecting (up to "
-        f"{distributed.RECONNECT_SECONDS:.0f} s)",
+        f"{scale_out.RECONNECT_SECONDS:.0f} s)",
         flush=True,
     )
-    if distributed.wait_for_server(address) is None:
+    if scale_out.wait_for_server(address) is None:
         checkpointer.save(global_step=int(begun.env_step.numpy()))
         raise UserError(
-            f"replay server {address} unreachable for {distributed.RECONNECT_SECONDS:.0f} s; "
+            f"replay server {address} unreachable for {scale_out.RECONNECT_SECONDS:.0f} s; "
             "the learner saved its checkpoint: rerun the same command to resume"
         )
     learner.reconnect(_shared_variables(address, agent, begun, finished))
@@ -161,7 +167,7 @@ def train(config: ImpalaConfig, root_dir: str) -> Dict:
     checkpointer, finished_summary = on_policy.restore(config, begun, agent)
     if finished_summary is not None:
         return finished_summary
-    server = replay.start_server(
+    server = reverb_server.start_server(
         [
             rollout_queue.make_table(
                 agent.collect_data_spec, config.rollout_length, config.queue_capacity

@@ -11,9 +11,8 @@ import time
 
 import tensorflow as tf
 
-from pipelines.common import environments, run_dir, stop_request
+from pipelines.common import environments, reverb_server, run_dir, scale_out, stop_request
 from pipelines.common.cli import UserError
-from pipelines.dqn import distributed, replay
 from pipelines.impala import rollout_queue
 from pipelines.impala.agent import make_agent
 from pipelines.impala.config import ImpalaConfig, validate
@@ -40,7 +39,7 @@ def serve(config: ImpalaConfig, root_dir: str, port: int) -> None:
         tf.Variable(0, dtype=tf.int64),
     )
     # Untrained weights, so that actors can start before the learner has pushed any.
-    variables = distributed.shared_variables(
+    variables = scale_out.shared_variables(
         agent.collect_policy,
         agent.train_step_counter,
         tf.Variable(0, dtype=tf.int64),
@@ -50,13 +49,13 @@ def serve(config: ImpalaConfig, root_dir: str, port: int) -> None:
         rollout_queue.make_table(
             agent.collect_data_spec, config.rollout_length, config.queue_capacity
         ),
-        distributed.variables_table(variables),
+        scale_out.variables_table(variables),
     ]
     try:
-        server = replay.start_server(tables, port=port or None)
+        server = reverb_server.start_server(tables, port=port or None)
     except RuntimeError as error:  # e.g. the port is taken
         raise UserError(f"cannot start the replay server on port {port}: {error}") from None
-    distributed.SharedVariables(f"localhost:{server.port}", variables).push()
+    scale_out.SharedVariables(f"localhost:{server.port}", variables).push()
     print(
         f"replay server on port {server.port}; a queue of {config.queue_capacity} rollouts",
         flush=True,

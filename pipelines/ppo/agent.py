@@ -1,12 +1,16 @@
-"""The PPO agent (and A2C's, see pipelines.a2c): the clipped surrogate of Schulman et al. (2017)
-over an ActorCriticNetwork, one whole update per rollout.
+"""The PPO agent (and A2C's, see pipelines/ppo/a2c.py): the clipped surrogate of Schulman et al.
+(2017) over an ActorCriticNetwork, one whole update per rollout.
 
 agent.train(rollout) takes a [N, T + 1] rollout of the collect policy. The advantages are
 GAE(lambda) of the values the acting network predicted (V-trace with every rho 1 and traces
 cut by lambda, pipelines.common.vtrace), the value targets the TD(lambda) returns. Then
 num_epochs passes over the N * T steps in num_minibatches shuffled minibatches, one train step
-each. With one epoch of one minibatch and no clipping, the importance ratio is 1 at the single
-step, and the gradient of ratio * A is A2C's grad log pi * A.
+each. With one epoch of one minibatch and no clipping the update is A2C's: the policy term is
+log pi * A, whose gradient is that of ratio * A where the ratio is 1.
+
+A rollout's first step is the step that ended the previous rollout (it lent that rollout its
+value): its action was sampled before the previous update, so PPO's ratio for it starts away
+from 1, which the clip bounds.
 """
 
 import tensorflow as tf
@@ -44,6 +48,12 @@ def advantages_and_returns(experience, length: int, gamma: float, lambda_: float
 class PpoAgent(actor_critic.ActorCriticAgent):
     def __init__(self, config: PpoConfig, time_step_spec, action_spec, learning_rate, train_step):
         super().__init__(config, time_step_spec, action_spec, learning_rate, train_step)
+        # One update of one minibatch per rollout, no clipping: A2C (pipelines/ppo/a2c.py).
+        self._a2c = (
+            config.num_epochs == 1
+            and config.num_minibatches == 1
+            and not config.importance_ratio_clipping
+        )
         # Slots made now: the update's loop may not create variables.
         self._optimizer.build(self.network.trainable_variables)
 
@@ -103,9 +113,15 @@ class PpoAgent(actor_critic.ActorCriticAgent):
         clip = config.importance_ratio_clipping
         with tf.GradientTape() as tape:
             distribution, values = self.evaluate(steps["observation"])
-            log_ratio = distribution.log_prob(steps["action"]) - steps["log_mu"]
+            log_pi = distribution.log_prob(steps["action"])
+            log_ratio = log_pi - steps["log_mu"]
             ratio = tf.exp(log_ratio)
             surrogate = ratio * advantages
+            if self._a2c:
+                # A2C's own term. Its gradient is ratio * A's at ratio 1, and a rollout's first
+                # step, acted before the previous update (it ended the previous rollout), gets
+                # no importance weight: unclipped, such a weight can be large.
+                surrogate = log_pi * advantages
             if clip:
                 clipped = tf.clip_by_value(ratio, 1.0 - clip, 1.0 + clip) * advantages
                 surrogate = tf.minimum(surrogate, clipped)

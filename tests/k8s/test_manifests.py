@@ -206,7 +206,7 @@ def test_the_run_is_one_server_collectors_and_one_learner(overlay):
     assert pod_spec(server)["terminationGracePeriodSeconds"] >= 120
     assert collectors["kind"] == "StatefulSet"
     assert collectors["spec"]["podManagementPolicy"] == "Parallel"
-    with open(os.path.join(REPO, "pipelines", "dqn", "distributed.py")) as f:
+    with open(os.path.join(REPO, "pipelines", "common", "scale_out.py")) as f:
         max_collectors = int(re.search(r"^MAX_COLLECTORS = (\d+)", f.read(), re.M).group(1))
     assert 1 <= collectors["spec"]["replicas"] <= max_collectors
     assert learner["kind"] == "Job" and pod_spec(learner)["restartPolicy"] == "OnFailure"

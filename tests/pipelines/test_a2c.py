@@ -12,9 +12,9 @@ import tensorflow as tf
 import tensorflow_probability as tfp
 from tf_agents.train import actor
 
-from pipelines.a2c import config as a2c_config
 from pipelines.common import actor_critic, batched_policy, environments
 from pipelines.common.rollouts import Rollouts
+from pipelines.ppo import a2c as a2c_config
 from pipelines.ppo.agent import PpoAgent
 
 PRESETS = pipeline_cli.default_presets(a2c_config.presets, ("cartpole_a2c", "breakout_a2c"))

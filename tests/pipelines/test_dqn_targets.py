@@ -13,6 +13,7 @@ from tf_agents.specs import tensor_spec
 from tf_agents.trajectories import policy_step, time_step, trajectory
 from tf_agents.utils import common
 
+from pipelines.common import reverb_server
 from pipelines.dqn import replay
 from pipelines.dqn.agent import make_agent
 from pipelines.dqn.config import DqnConfig
@@ -76,7 +77,7 @@ def _write(n_step: int, episodes):
         discount=tensor_spec.BoundedTensorSpec((), tf.float32, 0.0, 1.0),
     )
     window = replay.window_length(1, n_step)
-    server = replay.start_server(
+    server = reverb_server.start_server(
         [replay.make_table(replay.stored_step_spec(spec, 1), 1000, window)]
     )
     writer = replay.FrameReplayWriter(server.localhost_client(), 1, 1, n_step, GAMMA)
@@ -230,7 +231,7 @@ def test_epsilon_and_learning_rate_continue_from_a_restored_checkpoint(tmp_path)
 
 def _table_server(capacity: int, rate_limiter=None):
     step_spec = (tf.TensorSpec((1,), tf.float32), tf.TensorSpec((5,), tf.float32))
-    server = replay.start_server([replay.make_table(step_spec, capacity, 1, rate_limiter)])
+    server = reverb_server.start_server([replay.make_table(step_spec, capacity, 1, rate_limiter)])
     return server, server.localhost_client()
 
 
@@ -258,9 +259,7 @@ def test_the_scale_out_rate_limiter_keeps_samples_per_insert():
     the learner waits; each insert buys 2 more; a collector 4 samples ahead waits too."""
     import reverb
 
-    from pipelines.dqn import distributed
-
-    limiter = distributed.experience_rate_limiter(2.0, min_size=2, batch_size=1)
+    limiter = replay.experience_rate_limiter(2.0, min_size=2, batch_size=1)
     server, client = _table_server(capacity=100, rate_limiter=limiter)
     _insert(client, range(3))
 

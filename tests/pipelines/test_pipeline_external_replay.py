@@ -6,6 +6,7 @@ import pipeline_cli
 import pytest
 
 import envs
+from pipelines.common import reverb_server
 from pipelines.dqn import config as dqn_config
 from pipelines.dqn import replay
 
@@ -20,7 +21,7 @@ def cartpole_server():
     table = replay.make_table(
         step_spec, pipeline_cli.CLASSIC["replay_capacity"], replay.window_length(1, preset.n_step)
     )
-    server = replay.start_server([table])
+    server = reverb_server.start_server([table])
     yield server
     server.stop()
 

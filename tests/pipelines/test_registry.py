@@ -40,7 +40,7 @@ def test_each_entry_s_presets_train_its_game(name):
 def test_the_scalable_entries_are_the_ones_with_roles():
     """pipelines.launch runs an entry point as roles: its algorithm's main takes --role."""
     for entry in registry.PIPELINES.values():
-        main = os.path.join(PIPELINES_DIR, entry.algorithm, "main.py")
+        main = os.path.join(PIPELINES_DIR, entry.package, "main.py")
         has_roles = os.path.exists(main) and "role_flags" in open(main).read()
         assert entry.scales_out == has_roles, entry.name
 
@@ -58,3 +58,25 @@ def test_the_readme_lists_every_entry_point_and_no_other():
         if word.strip("`,").startswith("pipelines.")
     }
     assert listed == set(registry.PIPELINES)
+
+
+def test_no_algorithm_package_imports_another():
+    """pipelines/<algorithm>/ may import pipelines/common, pipelines.registry and itself, never
+    another algorithm's package: what two algorithms share lives below them, in common/."""
+    packages = sorted(
+        name
+        for name in os.listdir(PIPELINES_DIR)
+        if os.path.isfile(os.path.join(PIPELINES_DIR, name, "__init__.py")) and name != "common"
+    )
+    assert {"dqn", "ppo", "impala", "reinforce", "tabular"} <= set(packages)
+    crossing = []
+    for package in packages + ["common"]:
+        for path in glob.glob(os.path.join(PIPELINES_DIR, package, "*.py")):
+            with open(path) as f:
+                source = f.read()
+            for other in packages:
+                if other != package and (
+                    f"pipelines.{other}" in source or f"from pipelines import {other}" in source
+                ):
+                    crossing.append(f"{os.path.relpath(path, PIPELINES_DIR)} uses {other}")
+    assert not crossing

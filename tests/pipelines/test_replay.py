@@ -8,6 +8,7 @@ from tf_agents.policies import random_py_policy
 from tf_agents.trajectories import policy_step, trajectory
 
 import envs
+from pipelines.common import reverb_server
 from pipelines.dqn import replay
 
 GAMMA = 0.99
@@ -19,7 +20,7 @@ def _fill(env_id, stack, n_step, steps, **options):
     batched = batched_py_environment.BatchedPyEnvironment(environments, multithreading=False)
     step_spec = replay.stored_step_spec(replay.collect_data_spec(batched), stack)
     window = replay.window_length(stack, n_step)
-    server = replay.start_server([replay.make_table(step_spec, 10_000, window)])
+    server = reverb_server.start_server([replay.make_table(step_spec, 10_000, window)])
     writer = replay.FrameReplayWriter(server.localhost_client(), 2, stack, n_step, GAMMA)
     policy = random_py_policy.RandomPyPolicy(
         batched.time_step_spec(), batched.action_spec(), outer_dims=(2,)
@@ -127,4 +128,4 @@ def test_vector_observations_plain_layout():
 
 def test_unreachable_server_fails_fast():
     with pytest.raises(ConnectionError, match="no Reverb server answered at localhost:1"):
-        replay.connect("localhost:1", timeout_seconds=2)
+        reverb_server.connect("localhost:1", timeout_seconds=2)

@@ -1,33 +1,29 @@
-"""What the separate processes of a scaled-out run share through the Reverb server.
+"""What the separate processes of a scaled-out run (DQN's or IMPALA's: a Reverb server,
+collectors, one learner) share through the server, and how they keep reaching it.
 
-Besides the experience table, the server holds:
-- the `variables` table (TF-Agents' ReverbVariableContainer layout: one item): the policy's
-  weights, the train and env step counters and a `finished` flag, pushed by the learner and
-  pulled by the collectors;
-- the `collector_steps` queue: each collector enqueues (task, env steps) after every batch of
-  steps it wrote; the learner dequeues them to count env steps in total and per collector.
+Besides the algorithm's own tables, the server holds the `variables` table (TF-Agents'
+ReverbVariableContainer layout: one item): the policy's weights, the train and env step
+counters and a `finished` flag, pushed by the learner and pulled by the collectors. A client
+that loses the server waits for it to come back, RECONNECT_SECONDS at most.
 """
 
 import os
 import sys
 import threading
 import time
-from typing import Dict, List, Optional
+from typing import Dict, Optional
 
-import numpy as np
 import reverb
 import tensorflow as tf
 from tf_agents.experimental.distributed import reverb_variable_container
 
+from pipelines.common import reverb_server
 from pipelines.common.cli import UserError
-from pipelines.dqn import replay
 
 VARIABLES_TABLE = reverb_variable_container.DEFAULT_TABLE
-STEPS_QUEUE = "collector_steps"
-# Collectors a learner keeps counts for (the counts live in a fixed-size checkpointed variable).
+# Collector tasks are 0 .. MAX_COLLECTORS - 1 (DQN's learner keeps a count for each in a
+# fixed-size checkpointed variable).
 MAX_COLLECTORS = 256
-# Reports the queue holds while the learner is away (each one stands for a batch of env steps).
-_QUEUE_CAPACITY = 100_000
 # How long a client keeps trying to reach a restarted or vanished replay server.
 RECONNECT_SECONDS = 60.0
 _WATCH_SECONDS = 5.0
@@ -69,28 +65,6 @@ def variables_table(variables: Dict) -> reverb.Table:
     )
 
 
-def steps_queue() -> reverb.Table:
-    signature = {"task": tf.TensorSpec((), tf.int32), "env_steps": tf.TensorSpec((), tf.int64)}
-    return reverb.Table.queue(STEPS_QUEUE, max_size=_QUEUE_CAPACITY, signature=signature)
-
-
-def experience_rate_limiter(
-    samples_per_insert: float, min_size: int, batch_size: int
-) -> reverb.rate_limiters.SampleToInsertRatio:
-    """Keeps the learner at `samples_per_insert` sampled transitions per inserted one.
-
-    The learner waits when it would sample more (no overfitting to old data), collectors wait
-    when they run ahead (no data the learner never sees). The slack is 2 batches' worth of
-    samples either way, at least, so neither side waits on every step.
-    """
-    error_buffer = max(2.0 * batch_size, 0.1 * min_size * samples_per_insert)
-    return reverb.rate_limiters.SampleToInsertRatio(
-        samples_per_insert=samples_per_insert,
-        min_size_to_sample=max(1, min_size),
-        error_buffer=error_buffer,
-    )
-
-
 class SharedVariables:
     """The collectors' and learner's side of the `variables` table."""
 
@@ -111,24 +85,6 @@ class SharedVariables:
         return bool(self.variables["finished"].numpy())
 
 
-def report_steps(client: reverb.Client, task: int, env_steps: int) -> None:
-    """A collector's report: it wrote `env_steps` more env steps to the experience table."""
-    client.insert(
-        {"task": np.int32(task), "env_steps": np.int64(env_steps)}, priorities={STEPS_QUEUE: 1.0}
-    )
-
-
-def drain_step_reports(client: reverb.Client) -> List[tuple]:
-    """Every (task, env_steps) report waiting in the queue, oldest first (dequeued)."""
-    waiting = client.server_info()[STEPS_QUEUE].current_size
-    if not waiting:
-        return []
-    samples = client.sample(
-        STEPS_QUEUE, num_samples=waiting, emit_timesteps=False, unpack_as_table_signature=True
-    )
-    return [(int(sample.data["task"]), int(sample.data["env_steps"])) for sample in samples]
-
-
 def wait_for_server(
     address: str, seconds: float = RECONNECT_SECONDS, stop_early=lambda: False
 ) -> Optional[reverb.Client]:
@@ -136,7 +92,7 @@ def wait_for_server(
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline and not stop_early():
         try:
-            return replay.connect(address, timeout_seconds=min(5.0, seconds))
+            return reverb_server.connect(address, timeout_seconds=min(5.0, seconds))
         except ConnectionError:
             time.sleep(1.0)
     return None

@@ -1,4 +1,17 @@
-"""The A2C presets: PpoConfig values that make PPO's update A2C's (see pipelines.a2c)."""
+"""A2C, synchronous advantage actor-critic (Mnih et al. 2016): its presets, PpoConfig values that
+make PPO's update exactly A2C's. The A2C entry points run this package's pipeline with them.
+
+A2C's update is PPO's with one epoch of one minibatch and no clipping:
+- one epoch of one minibatch: each rollout of num_parallel_envs x rollout_length env steps makes
+  one gradient step, on the weights that collected it;
+- no ratio or value clipping (both 0). At that single step the importance ratio pi/pi_old is 1,
+  and its gradient ratio * grad(log pi) is A2C's grad(log pi) * A;
+  tests/pipelines/test_a2c.py checks the gradients are the same;
+- advantages: GAE(lambda), with lambda_value 1 giving A2C's n-step returns bootstrapped at the
+  rollout's end; the value loss is the squared error to the same returns; entropy bonus.
+
+validate() refuses settings that would make the update PPO's again.
+"""
 
 import dataclasses
 import functools
