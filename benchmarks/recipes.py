@@ -10,7 +10,6 @@ Each recipe runs `python -m pipelines.<pipeline> --root_dir=... --preset=<preset
 is rewritten from that file after every run.
 """
 
-import importlib
 import json
 import os
 import subprocess
@@ -21,6 +20,7 @@ from typing import Dict, List
 from absl import app, flags
 
 from benchmarks import processes, report
+from pipelines import registry
 
 # (pipeline, preset) -> (the material, its figure): what each recipe is compared with.
 RECIPES = {
@@ -105,9 +105,7 @@ def run_recipe(pipeline: str, preset: str) -> Dict:
 
 def _recipe_budget(pipeline: str, preset: str) -> int:
     """The recipe's own num_env_steps, as its preset sets it."""
-    package = pipeline.rsplit("_", 1)[1]  # cartpole_dqn -> dqn
-    configs = importlib.import_module(f"pipelines.{package}.config")
-    return configs.presets(pipeline)[preset]().num_env_steps
+    return registry.get(pipeline).presets()[preset]().num_env_steps
 
 
 def page(records: List[Dict]) -> str:
@@ -135,8 +133,9 @@ def page(records: List[Dict]) -> str:
         "# The course books' recipes",
         "",
         "The hyperparameters of the course material this package grew from, by name, on today's",
-        "packages. Each preset's docstring (`--help`) says where it comes from and what differs",
-        "from the original. This page is made by `python -m benchmarks.recipes` from",
+        "packages. Each preset's docstring (`--help`) says where it comes from; how each differs",
+        "from the original is below the table. This page is made by",
+        "`python -m benchmarks.recipes` from",
         "`benchmarks/recipes_results.jsonl`: each recipe trained once with its own command, then",
         "its exported greedy policy scored by `pipelines.evaluate` on fresh episodes, with the",
         "machine and its load at the start. Read an Atari score against random play: "
@@ -151,7 +150,36 @@ def page(records: List[Dict]) -> str:
         "| --- | --- | --- | --- |",
         *rows,
         "",
+        *MAPPING,
     ])  # fmt: skip
+
+
+# How each recipe differs from the material's own loop (the settings themselves are the presets').
+MAPPING = [
+    "## How each recipe maps onto this package",
+    "",
+    "- `cartpole_dqn --preset=homl2019`: the Keras DQN (32-32 ELU, MSE, Adam 1e-2, γ 0.95, batch",
+    "  32, a 2k replay, no separate target network, episodes cut at 200 steps). The book decays ε",
+    "  per episode (1 to 0.01 over 500 of its 600 episodes) and trains once per episode after the",
+    "  50th; here ε decays over 30k env steps and a train step comes every 50 env steps, the same",
+    "  over episodes ~60 steps long. The book keeps the best weights it saw; this exports the",
+    "  last.",
+    "- `breakout_dqn --preset=homl2019`: the TF-Agents Breakout DQN: RMSprop 2.5e-4 (ρ 0.95, ε",
+    "  1e-5, centered), Huber, ε 1 to 0.01 over 250k env steps, a target update every 2,000 train",
+    "  steps, batches of 64 every 4 env steps, a 20k warm-up, a 100k replay, auto-fire, no reward",
+    "  clipping, no episode end at a lost life, 10M env steps; greedy evaluation as the book's",
+    "  `agent.policy`.",
+    "- `--preset=lab_report` (CartPole, LunarLander): the lab report's network and optimizer",
+    "  (32-32, Adam 2e-4, batch 128) on this package's `fast` preset for the game. The report's",
+    "  figures come from a different selection rule: its CartPole run stopped as soon as a",
+    "  training episode reached 500 (~53k env steps) and evaluated those weights over 20",
+    "  episodes; here the run goes to the preset's own stop rule or budget and the last weights",
+    "  are scored over 100 fresh episodes, which the small network does not hold at 483.",
+    "- `lunarlander_dqn --preset=blog`: 150-120, Huber, Adam 1e-3, batch 64, γ 0.99, ε 1 to 0.1",
+    "  over 100k env steps, a train step every 4 env steps, a target update every 10k env steps, a",
+    "  100k replay, 500k env steps, one environment: the blog's settings as stated.",
+    "",
+]
 
 
 def main(_argv) -> None:

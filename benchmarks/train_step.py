@@ -23,6 +23,7 @@ from absl import flags
 
 from pipelines.common import cli
 from pipelines.dqn import config as dqn_config
+from pipelines.dqn import presets as dqn_presets
 
 PIPELINES = ("breakout_dqn", "pong_dqn", "spaceinvaders_dqn", "cartpole_dqn", "lunarlander_dqn")
 PIPELINE = flags.DEFINE_enum(
@@ -48,7 +49,7 @@ ROUNDS = flags.DEFINE_integer(
 
 # An unknown --pipeline falls back to the default here, until absl refuses it.
 _CHOSEN = cli.flag_in_argv(sys.argv[1:], "pipeline", PIPELINES[0])
-CONFIG = cli.define_config(dqn_config.presets(_CHOSEN if _CHOSEN in PIPELINES else PIPELINES[0]))
+CONFIG = cli.define_config(dqn_presets.presets(_CHOSEN if _CHOSEN in PIPELINES else PIPELINES[0]))
 
 
 def _random_batch(spec, batch_size: int, steps: int):
@@ -128,7 +129,7 @@ class _TrainStep:
 def main(_):
     from ml_collections import config_flags
 
-    pipeline, table = PIPELINE.value, dqn_config.presets(PIPELINE.value)
+    pipeline, table = PIPELINE.value, dqn_presets.presets(PIPELINE.value)
     if BASELINE.value and BASELINE.value not in table:
         raise cli.UserError(
             f"unknown --baseline '{BASELINE.value}' for {pipeline}; choose from {', '.join(table)}"

@@ -1,7 +1,7 @@
 """Gymnasium environments as TF-Agents PyEnvironments.
 
 Importing the package loads gymnasium and ALE only, so that the id look-ups (is_atari, game_name,
-the Atari options and game presets) answer at once and an entry point can check its flags before
+the Atari options and per-game options) answer at once and an entry point can check its flags before
 TensorFlow loads. load, load_vector and make_gymnasium_env load TF-Agents on first use, quietly
 (_quiet_tensorflow).
 """
@@ -10,8 +10,8 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from envs import _quiet_tensorflow
+from envs.game_options import GAME_OPTIONS
 from envs.options import ATARI_DEFAULTS, atari_options_for
-from envs.presets import GAME_PRESETS
 from envs.registry import game_name, is_atari, register_all
 
 if TYPE_CHECKING:
@@ -39,7 +39,7 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "ATARI_DEFAULTS",
-    "GAME_PRESETS",
+    "GAME_OPTIONS",
     "atari_options_for",
     "game_name",
     "is_atari",

@@ -57,7 +57,7 @@ def load_vector(
       max_episode_steps: truncate a game after this many agent steps (the agent's FIRST steps
         after a lost life count); None keeps the id's own limit (108,000 frames).
       num_threads: C++ threads stepping the games; 0 lets ALE choose (one per core).
-      **atari_options: as envs.load (envs.options.ATARI_DEFAULTS, game presets fill the rest).
+      **atari_options: as envs.load (envs.options.ATARI_DEFAULTS, envs.GAME_OPTIONS fill the rest).
 
     Raises ValueError for a bad argument or an option this backend cannot honour: skip_start,
     and auto_fire without terminal_on_life_loss (the FIRE after a lost life is played on the

@@ -32,8 +32,8 @@ def load(
         game, across lives, counting the steps SkipStart and AutoFire play); None keeps the
         id's own limit (ALE's: 108,000 frames).
       render_mode: 'rgb_array' makes render() return the game's full RGB frame.
-      **atari_options: Atari ids only, see envs.options.ATARI_DEFAULTS; game presets
-        (envs.GAME_PRESETS) fill in what is not given.
+      **atari_options: Atari ids only, see envs.options.ATARI_DEFAULTS; the per-game options
+        (envs.GAME_OPTIONS) fill in what is not given.
 
     Every argument is checked before the environment is built; a bad one raises ValueError.
     """

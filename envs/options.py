@@ -1,4 +1,4 @@
-"""Atari options: defaults, per-game presets, validation, all before an env is built."""
+"""Atari options: defaults, per-game options, validation, all before an env is built."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from envs.presets import GAME_PRESETS
+from envs.game_options import GAME_OPTIONS
 from envs.registry import find_spec, game_name, is_atari
 
 # Units: frame_skip and noop_max count emulator frames; skip_start counts agent steps
@@ -63,7 +63,7 @@ def atari_options_for(env_id: str, **overrides: Any) -> dict[str, Any]:
     check_option_names(env_id, list(overrides))
     if not is_atari(env_id):
         return {}
-    options = {**ATARI_DEFAULTS, **GAME_PRESETS.get(game_name(env_id), {}), **overrides}
+    options = {**ATARI_DEFAULTS, **GAME_OPTIONS.get(game_name(env_id), {}), **overrides}
     for name, value in options.items():
         if name in _MINIMUM:
             check_int(name, value, _MINIMUM[name])

@@ -47,7 +47,7 @@ def is_atari(env_id: str) -> bool:
 
 
 def game_name(env_id: str) -> str:
-    """The game an Atari id plays, as GAME_PRESETS keys it: 'ALE/Breakout-v5' -> 'Breakout'."""
+    """The game an Atari id plays, as GAME_OPTIONS keys it: 'ALE/Breakout-v5' -> 'Breakout'."""
     spec = find_spec(env_id)
     if spec.entry_point != _ATARI_ENTRY_POINT:
         raise ValueError(f"'{env_id}' is not an Atari game")

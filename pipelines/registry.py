@@ -38,7 +38,14 @@ class Pipeline:
 
     @property
     def presets_module(self) -> str:
-        """The module whose presets(name) and validate(config) it takes."""
+        """The module whose presets(name) gives its --preset choices."""
+        if self.algorithm == "a2c":
+            return "pipelines.ppo.a2c"
+        return f"pipelines.{self.package}.presets"
+
+    @property
+    def config_module(self) -> str:
+        """The module whose validate(config) checks its config."""
         if self.algorithm == "a2c":
             return "pipelines.ppo.a2c"
         return f"pipelines.{self.package}.config"

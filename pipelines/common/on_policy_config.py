@@ -61,7 +61,7 @@ class OnPolicyConfig(RunConfig):
     fc_layer_params: Tuple[int, ...] = (512,)
     """Units per fully connected layer."""
 
-    # Environment options (Atari only; auto-fire and skip-start come from the envs presets).
+    # Environment options (Atari only; auto-fire and skip-start come from envs.GAME_OPTIONS).
     clip_rewards: bool = True
     """Clip training rewards to [-1, 1]; evaluation and GameScore always report the raw game."""
     terminal_on_life_loss: bool = True

@@ -22,11 +22,11 @@ ROOT_DIR = flags.DEFINE_string(
 
 def run_pipeline(pipeline: str) -> None:
     """Defines --preset and --config from the entry point's presets (pipelines.registry) and
-    runs its package's train.train with them; its presets module's validate checks the config
+    runs its package's train.train with them; its config module's validate checks the config
     first."""
     entry = registry.get(pipeline)
-    config_module = importlib.import_module(entry.presets_module)
-    config_flag = cli.define_config(config_module.presets(pipeline))
+    config_module = importlib.import_module(entry.config_module)
+    config_flag = cli.define_config(entry.presets())
     cli.show_in_help(ROOT_DIR)
 
     def main(_argv):

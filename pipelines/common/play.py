@@ -152,7 +152,7 @@ def env_settings(
     for env.json's own game.
 
     Another game than env.json's keeps the options that shape the observation (Atari to Atari)
-    and gets its own game presets (auto-fire, skip-start) and time limit. max_episode_steps,
+    and gets its own per-game options (auto-fire, skip-start) and time limit. max_episode_steps,
     when given, replaces the limit.
     """
     options: Dict[str, Any] = {}

@@ -8,7 +8,8 @@ from absl import flags
 
 from pipelines.common import cli, loopback, memory_check, run_dir, stop_request
 from pipelines.common.role_flags import PORT, REPLAY_EXPOSE, REPLAY_SERVER, ROLE, ROOT_DIR, TASK
-from pipelines.dqn.config import DqnConfig, presets, validate
+from pipelines.dqn.config import DqnConfig, validate
+from pipelines.dqn.presets import presets
 
 DISCARD_DAMAGED_REPLAY = flags.DEFINE_boolean(
     "discard_damaged_replay",

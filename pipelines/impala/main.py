@@ -6,7 +6,8 @@ that hosts a Reverb server can restart itself confined to loopback before anythi
 
 from pipelines.common import cli, loopback, memory_check, run_dir, stop_request
 from pipelines.common.role_flags import PORT, REPLAY_EXPOSE, REPLAY_SERVER, ROLE, ROOT_DIR, TASK
-from pipelines.impala.config import presets, validate
+from pipelines.impala.config import validate
+from pipelines.impala.presets import presets
 
 
 def run_pipeline(pipeline: str) -> None:

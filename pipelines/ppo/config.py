@@ -1,4 +1,4 @@
-"""The PPO hyperparameters: one typed config, one preset per Atari game.
+"""The PPO hyperparameters: one typed config and its checks (the presets: pipelines/ppo/presets.py).
 
 Units: an "env step" is one agent step (on Atari 4 frames); an "iteration" collects
 rollout_length env steps in each of num_parallel_envs environments, then trains num_epochs
@@ -6,10 +6,7 @@ passes over them in num_minibatches minibatches; a "train step" is one minibatch
 """
 
 import dataclasses
-import functools
-from typing import Callable, Dict
 
-from pipelines import registry
 from pipelines.common import on_policy_config
 from pipelines.common.on_policy_config import OnPolicyConfig
 
@@ -37,34 +34,6 @@ class PpoConfig(OnPolicyConfig):
     0.5 * 0.5 (R - V)^2."""
     lambda_value: float = 0.95
     """GAE lambda of the advantages (and of the value targets, TD(lambda) returns)."""
-
-
-def fast(env_id: str, name: str) -> PpoConfig:
-    """CleanRL's ppo_atari (Schulman et al. 2017's Atari settings) over 5M env steps, the
-    learning rate annealed over them, with ale-py's vector env; stops at a confirmed evaluation
-    of Pong 19 or Breakout 35."""
-    return PpoConfig(
-        name=name,
-        env_id=env_id,
-        num_env_steps=5_000_000,
-        env_backend="ale_vector",
-        **on_policy_config.fast_evaluation(name, eval_interval=200_000),
-    )
-
-
-def schulman2017(env_id: str, name: str) -> PpoConfig:
-    """Schulman et al. (2017) Atari settings as CleanRL's ppo_atari: 8 envs x 128 steps, 4
-    epochs of 4 minibatches, 10M env steps (40M frames)."""
-    return PpoConfig(name=name, env_id=env_id)
-
-
-def presets(pipeline: str) -> Dict[str, Callable[[], PpoConfig]]:
-    """The --preset choices of a PPO entry point, the default first."""
-    env_id = registry.get(pipeline).env_id
-    return {
-        "fast": functools.partial(fast, env_id, pipeline),
-        "schulman2017": functools.partial(schulman2017, env_id, pipeline),
-    }
 
 
 def validate(config: PpoConfig) -> None:

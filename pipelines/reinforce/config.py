@@ -1,11 +1,11 @@
-"""The REINFORCE hyperparameters: one typed config, one preset per game.
+"""The REINFORCE hyperparameters and their checks (the presets: pipelines/reinforce/presets.py).
 
 Units: an "env step" is one agent step; an "iteration" plays `episodes_per_iteration` whole
 episodes with the current weights, then makes one train step (one gradient update) on them.
 """
 
 import dataclasses
-from typing import Callable, Dict, Tuple
+from typing import Tuple
 
 from pipelines.common import config_checks, run_config
 from pipelines.common.run_config import RunConfig
@@ -49,77 +49,6 @@ class ReinforceConfig(RunConfig):
     """Activation after each hidden layer: 'relu', 'elu' or 'tanh'."""
 
     # Environment.
-
-
-def cartpole() -> ReinforceConfig:
-    """CartPole-v1 in 100k env steps (about 2 minutes): greedy returns over 100 episodes of
-    500.0, 498.5 and 500.0 on seeds 0-2."""
-    return ReinforceConfig(
-        name="cartpole_reinforce",
-        env_id="CartPole-v1",
-        num_env_steps=100_000,
-        num_parallel_envs=8,
-        episodes_per_iteration=8,
-        eval_interval=20_000,
-        checkpoint_interval=25_000,
-        learning_rate=3e-3,
-        gamma=0.99,
-        fc_layer_params=(64, 64),
-    )
-
-
-def lunarlander() -> ReinforceConfig:
-    """LunarLander-v3 with a value baseline, 1.5M env steps (10-13 minutes on a quiet machine):
-    greedy return over 100 episodes 259.1 on seed 0 and 229.7 on seed 1, but -13.3 on seed 2,
-    whose greedy lander hovers until the time limit while its stochastic policy scores ~130
-    (a learning rate decayed to 1e-5 did not change that: -14.2). Greedy evaluations on the way
-    swing widely on every seed."""
-    return ReinforceConfig(
-        name="lunarlander_reinforce",
-        env_id="LunarLander-v3",
-        num_env_steps=1_500_000,
-        num_parallel_envs=8,
-        episodes_per_iteration=8,
-        eval_interval=100_000,
-        checkpoint_interval=100_000,
-        summary_interval=10_000,
-        learning_rate=1e-3,
-        gamma=0.99,
-        value_baseline=True,
-        fc_layer_params=(128, 128),
-        value_fc_layer_params=(128, 128),
-    )
-
-
-def homl_cartpole() -> ReinforceConfig:
-    """Hands-On Machine Learning (Geron, 2nd ed., ch. 18), the policy-gradient CartPole (its
-    figure: 199.6 of 200): one hidden layer of 5 ELU units, Adam 1e-2, gamma 0.95, 10 episodes
-    per update with normalized returns, episodes cut at 200 steps. The book runs 150 updates;
-    here the budget is the 300k env steps 150 updates take at most."""
-    return ReinforceConfig(
-        name="cartpole_reinforce",
-        env_id="CartPole-v1",
-        num_env_steps=300_000,
-        num_parallel_envs=10,
-        episodes_per_iteration=10,
-        eval_interval=20_000,
-        eval_episodes=20,
-        checkpoint_interval=50_000,
-        learning_rate=1e-2,
-        gamma=0.95,
-        normalize_returns=True,
-        fc_layer_params=(5,),
-        activation="elu",
-        max_episode_steps=200,
-    )
-
-
-def presets(pipeline: str) -> Dict[str, Callable[[], ReinforceConfig]]:
-    """The --preset choices of a REINFORCE entry point, the default first."""
-    return {
-        "cartpole_reinforce": {"fast": cartpole, "homl2019": homl_cartpole},
-        "lunarlander_reinforce": {"fast": lunarlander},
-    }[pipeline]
 
 
 def validate(config: ReinforceConfig) -> None:

@@ -107,11 +107,11 @@ def test_resolved_options_rebuild_the_same_env():
     assert "AutoFire" not in wrappers
 
 
-def test_presets_name_real_games_and_valid_options():
-    for game, preset in envs.GAME_PRESETS.items():
+def test_game_options_name_real_games_and_valid_options():
+    for game, options in envs.GAME_OPTIONS.items():
         env_id = f"ALE/{game}-v5"
         assert envs.game_name(env_id) == game
-        assert envs.atari_options_for(env_id) == {**ATARI_DEFAULTS, **preset}
+        assert envs.atari_options_for(env_id) == {**ATARI_DEFAULTS, **options}
 
 
 def test_atari_wrapper_order():

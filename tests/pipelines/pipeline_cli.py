@@ -17,7 +17,7 @@ import numpy as np
 import tensorflow as tf
 
 from pipelines.common import cli
-from pipelines.dqn import config as dqn_config
+from pipelines.dqn import presets as dqn_presets
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PYTHON = sys.executable
@@ -35,7 +35,7 @@ def default_presets(presets_of, pipelines) -> Dict:
     return {pipeline: factory(pipeline) for pipeline in pipelines}
 
 
-PRESETS = default_presets(dqn_config.presets, DQN_PIPELINES)
+PRESETS = default_presets(dqn_presets.presets, DQN_PIPELINES)
 
 # A few hundred env steps: enough for a checkpoint, an evaluation, train summaries and an export.
 CLASSIC = {

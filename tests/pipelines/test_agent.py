@@ -6,14 +6,14 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from pipelines.dqn import config as dqn_config
+from pipelines.dqn import presets as dqn_presets
 from pipelines.dqn.agent import make_optimizer
 
 
 @pytest.mark.parametrize("learning_rate_end", [0.0, 1e-5], ids=["fixed", "decaying"])
 def test_adam_updates_weights_as_keras_adam(learning_rate_end):
     config = dataclasses.replace(
-        dqn_config.lunarlander(),
+        dqn_presets.lunarlander(),
         num_env_steps=1_000,
         initial_collect_steps=0,
         update_period=100,

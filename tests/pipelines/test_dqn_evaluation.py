@@ -7,7 +7,7 @@ from tf_agents.policies import random_py_policy
 
 from pipelines import registry
 from pipelines.common import cli, environments, evaluation
-from pipelines.dqn import config as dqn_config
+from pipelines.dqn import presets as dqn_presets
 
 
 def _lives(env) -> int:
@@ -16,7 +16,7 @@ def _lives(env) -> int:
 
 @pytest.mark.parametrize("preset", ["fast", "nature2015"])
 def test_evaluation_plays_whole_breakout_games(preset):
-    config = cli.choose_preset(dqn_config.presets("breakout_dqn"), preset)
+    config = cli.choose_preset(dqn_presets.presets("breakout_dqn"), preset)
     assert config.terminal_on_life_loss and config.clip_rewards  # training's shaping
     eval_env = environments.make_environments(config, 1, seed=3, training=False)[0]
     policy = random_py_policy.RandomPyPolicy(

@@ -19,7 +19,7 @@ import tensorflow as tf
 import envs
 from pipelines import evaluate as evaluate_command
 from pipelines.common import cli, environments, export, play
-from pipelines.dqn import config as dqn_config
+from pipelines.dqn import presets as dqn_presets
 from pipelines.dqn.agent import make_agent
 from pipelines.dqn.networks import make_q_network
 
@@ -64,7 +64,7 @@ def cartpole_policy(finished_run) -> str:
 def fire_policy(tmp_path_factory) -> str:
     """A Space Invaders export as training writes it (agent.policy, env.json with the
     evaluation options of the preset), its Q network rigged to always prefer FIRE."""
-    config = dqn_config.nature2015("SpaceInvadersNoFrameskip-v4", "spaceinvaders_dqn")
+    config = dqn_presets.nature2015("SpaceInvadersNoFrameskip-v4", "spaceinvaders_dqn")
     env = environments.make_environments(config, 1, seed=0, training=False)[0]
     q_network = make_q_network(
         env.observation_spec(),

@@ -10,10 +10,10 @@ import pipeline_cli
 import pytest
 import tensorflow as tf
 
-from pipelines.impala import config as impala_config
+from pipelines.impala import presets as impala_presets
 
 PRESETS = pipeline_cli.default_presets(
-    impala_config.presets, ("cartpole_impala", "breakout_impala")
+    impala_presets.presets, ("cartpole_impala", "breakout_impala")
 )
 CLASSIC = {
     "num_env_steps": 640,
@@ -127,7 +127,7 @@ def test_boundary_steps_carry_no_loss():
 
     from pipelines.impala.agent import make_agent
 
-    config = impala_config.cartpole()
+    config = impala_presets.cartpole()
     config.rollout_length = 3
     observation = tensor_spec.TensorSpec((4,), tf.float32)
     specs = time_step.time_step_spec(observation)

@@ -10,7 +10,7 @@ from tf_agents.specs import tensor_spec
 from tf_agents.trajectories import time_step as ts
 
 from pipelines.common import environments, export
-from pipelines.dqn import config as dqn_config
+from pipelines.dqn import presets as dqn_presets
 from pipelines.dqn.agent import build_agent
 from pipelines.dqn.networks import SpaceToDepthConv2D, make_q_network
 
@@ -67,7 +67,7 @@ def test_space_to_depth_refuses_a_kernel_or_an_input_the_stride_does_not_divide(
 
 
 def test_exported_space_to_depth_policy_takes_plain_frames(tmp_path):
-    config = dataclasses.replace(dqn_config.presets("breakout_dqn")["fast"](), space_to_depth=True)
+    config = dataclasses.replace(dqn_presets.presets("breakout_dqn")["fast"](), space_to_depth=True)
     env = environments.make_environments(config, 1, seed=0, training=False)[0]
     train_step = tf.Variable(0, dtype=tf.int64)
     agent, _ = build_agent(

@@ -7,14 +7,14 @@ import pytest
 
 import envs
 from pipelines.common import reverb_server
-from pipelines.dqn import config as dqn_config
+from pipelines.dqn import presets as dqn_presets
 from pipelines.dqn import replay
 
 
 @pytest.fixture
 def cartpole_server():
     """A Reverb server on a free loopback port with the table a CartPole run writes to."""
-    preset = dqn_config.cartpole()
+    preset = dqn_presets.cartpole()
     step_spec = replay.stored_step_spec(
         replay.collect_data_spec(envs.load(preset.env_id)), frame_stack=1
     )

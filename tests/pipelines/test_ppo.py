@@ -9,9 +9,9 @@ import pytest
 import tensorflow as tf
 
 from pipelines.common import on_policy
-from pipelines.ppo import config as ppo_config
+from pipelines.ppo import presets as ppo_presets
 
-PRESETS = pipeline_cli.default_presets(ppo_config.presets, ("breakout_ppo", "pong_ppo"))
+PRESETS = pipeline_cli.default_presets(ppo_presets.presets, ("breakout_ppo", "pong_ppo"))
 # 2 envs x 16 steps per rollout, 2 minibatches of 16 steps: 4 iterations, 8 train steps.
 TINY = {
     "num_env_steps": 128,

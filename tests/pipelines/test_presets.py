@@ -9,7 +9,7 @@ import pytest
 
 from pipelines import registry
 from pipelines.common import cli
-from pipelines.dqn import config as dqn_config
+from pipelines.dqn import presets as dqn_presets
 
 ATARI = pipeline_cli.ATARI
 
@@ -51,7 +51,7 @@ def test_help_lists_the_presets_with_their_provenance(pipeline, names):
 def test_the_default_atari_preset_is_the_fast_one():
     for entry in registry.of_algorithm("dqn", atari=True):
         pipeline = entry.name
-        table = dqn_config.presets(pipeline)
+        table = dqn_presets.presets(pipeline)
         assert list(table)[:2] == ["fast", "nature2015"]
         fast, nature = (cli.choose_preset(table, name) for name in ("fast", "nature2015"))
         assert (fast.preset, nature.preset) == ("fast", "nature2015")
@@ -84,7 +84,7 @@ def test_a_chosen_preset_with_overrides_is_run_and_recorded(finished_run):
     run = finished_run("breakout_nature2015")
     assert run.result.returncode == 0, run.result.stderr
     nature = {
-        "breakout_dqn": lambda: cli.choose_preset(dqn_config.presets("breakout_dqn"), "nature2015")
+        "breakout_dqn": lambda: cli.choose_preset(dqn_presets.presets("breakout_dqn"), "nature2015")
     }
     config = pipeline_cli.read_json(os.path.join(run.root_dir, "config.json"))
     assert config == pipeline_cli.expected_config("breakout_dqn", ATARI, nature)
@@ -188,7 +188,7 @@ def test_each_book_recipe_builds_and_trains_a_few_steps(tmp_path):
 
 
 def test_book_recipes_hold_the_settings_the_books_state():
-    homl = cli.choose_preset(dqn_config.presets("cartpole_dqn"), "homl2019")
+    homl = cli.choose_preset(dqn_presets.presets("cartpole_dqn"), "homl2019")
     assert (
         homl.fc_layer_params,
         homl.activation,
@@ -197,7 +197,7 @@ def test_book_recipes_hold_the_settings_the_books_state():
         homl.batch_size,
         homl.replay_capacity,
     ) == ((32, 32), "elu", 1e-2, 0.95, 32, 2_000)
-    breakout = cli.choose_preset(dqn_config.presets("breakout_dqn"), "homl2019")
+    breakout = cli.choose_preset(dqn_presets.presets("breakout_dqn"), "homl2019")
     assert (
         breakout.optimizer,
         breakout.learning_rate,
@@ -210,9 +210,9 @@ def test_book_recipes_hold_the_settings_the_books_state():
         breakout.max_episode_steps,
     ) == ("rmsprop", 2.5e-4, 0.01, 250_000, 2_000, 20_000, 100_000, 4, 27_000)
     for pipeline in ("cartpole_dqn", "lunarlander_dqn"):
-        lab = cli.choose_preset(dqn_config.presets(pipeline), "lab_report")
+        lab = cli.choose_preset(dqn_presets.presets(pipeline), "lab_report")
         assert (lab.fc_layer_params, lab.learning_rate, lab.batch_size) == ((32, 32), 2e-4, 128)
-    blog = cli.choose_preset(dqn_config.presets("lunarlander_dqn"), "blog")
+    blog = cli.choose_preset(dqn_presets.presets("lunarlander_dqn"), "blog")
     assert (
         blog.fc_layer_params,
         blog.huber_loss,

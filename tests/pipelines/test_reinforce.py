@@ -9,10 +9,10 @@ import time
 import pipeline_cli
 import pytest
 
-from pipelines.reinforce import config as reinforce_config
+from pipelines.reinforce import presets as reinforce_presets
 
 PRESETS = pipeline_cli.default_presets(
-    reinforce_config.presets, ("cartpole_reinforce", "lunarlander_reinforce")
+    reinforce_presets.presets, ("cartpole_reinforce", "lunarlander_reinforce")
 )
 # Untrained policies end CartPole in ~20 steps; the 50-step cap bounds a hovering lander.
 TINY = {

@@ -10,11 +10,11 @@ import pytest
 
 from pipelines.common import run_dir
 from pipelines.common.cli import UserError
-from pipelines.dqn import config as dqn_config
+from pipelines.dqn import presets as dqn_presets
 
 
 def _config(**changes):
-    return dataclasses.replace(dqn_config.cartpole(), **changes)
+    return dataclasses.replace(dqn_presets.cartpole(), **changes)
 
 
 @pytest.mark.parametrize(
@@ -42,7 +42,7 @@ def test_an_attempt_that_never_trained_does_not_lock_in_its_config(tmp_path):
     del first  # its process ended
     run_dir.RunDir(str(tmp_path / "run"), _config())
     with open(tmp_path / "run" / "config.json") as f:
-        assert json.load(f)["optimizer_epsilon"] == dqn_config.cartpole().optimizer_epsilon
+        assert json.load(f)["optimizer_epsilon"] == dqn_presets.cartpole().optimizer_epsilon
 
 
 def test_a_run_that_trained_still_refuses_a_changed_setting(tmp_path):

@@ -222,8 +222,8 @@ import sys
 import tensorflow as tf
 cpu = tf.config.list_physical_devices("CPU")[0]
 tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
-from pipelines.dqn import config as dqn_config, learner_role
-config = dqn_config.cartpole()
+from pipelines.dqn import presets as dqn_presets, learner_role
+config = dqn_presets.cartpole()
 for key, value in {sizes}.items():
     setattr(config, key, value)
 strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])

@@ -8,7 +8,7 @@ import pytest
 import tensorflow as tf
 
 from pipelines.common import cli, config_checks, evaluation, run_dir, run_summary, training_loop
-from pipelines.dqn import config as dqn_config
+from pipelines.dqn import presets as dqn_presets
 from pipelines.dqn.agent import epsilon_schedule
 
 
@@ -22,7 +22,7 @@ def test_next_multiple(step, interval, expected):
 
 def test_epsilon_is_1_in_the_warm_up_then_linear_then_flat():
     config = dataclasses.replace(
-        dqn_config.cartpole(),
+        dqn_presets.cartpole(),
         initial_collect_steps=100,
         epsilon_start=1.0,
         epsilon_end=0.1,
@@ -48,7 +48,7 @@ def test_epsilon_is_1_in_the_warm_up_then_linear_then_flat():
     ],
 )
 def test_shared_config_checks(changes, words):
-    config = dataclasses.replace(dqn_config.cartpole(), **changes)
+    config = dataclasses.replace(dqn_presets.cartpole(), **changes)
     with pytest.raises(ValueError, match=words):
         config_checks.check_video_interval(config)
         config_checks.check_activation(config)
@@ -72,7 +72,7 @@ def test_address_problem(address, problem):
 
 
 def test_a_run_is_finished_only_at_its_summary_s_env_step(tmp_path, capsys):
-    run = run_dir.RunDir(str(tmp_path / "run"), dqn_config.cartpole())
+    run = run_dir.RunDir(str(tmp_path / "run"), dqn_presets.cartpole())
     assert run_summary.already_finished(run, 500, 1_000) is None  # training left to do
     assert run_summary.already_finished(run, 1_000, 1_000) is None  # stopped: no summary yet
     with open(run.join("summary.json"), "w") as f:

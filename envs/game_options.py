@@ -8,7 +8,7 @@ Each row says how it was checked (NoFrameskip-v4 ids, 4 frames per agent step, s
 from types import MappingProxyType
 from typing import Any, Mapping
 
-GAME_PRESETS: Mapping[str, Mapping[str, Any]] = MappingProxyType(
+GAME_OPTIONS: Mapping[str, Mapping[str, Any]] = MappingProxyType(
     {
         # Serves only on FIRE, at the start and after each lost life: a NOOP-only game changes no
         # pixel in 2000 agent steps. With one FIRE after each life loss, it ends in 120 steps.
