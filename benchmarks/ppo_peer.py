@@ -41,12 +41,15 @@ def main(_argv) -> None:
     rates = {"ours_ale_vector": [], "ours_python": [], "cleanrl": []}
     with tempfile.TemporaryDirectory() as work:
         run = (GAMES[GAME.value], NUM_ENV_STEPS.value, WINDOW_START.value)
-        for _ in range(ROUNDS.value):
+        for round_index in range(ROUNDS.value):
+            # A folder per round: on the same root_dir, a later round would resume the finished
+            # run and measure nothing new.
+            round_dir = os.path.join(work, f"round{round_index}")
             for backend in ("ale_vector", "python"):
-                measured = throughput.ppo_rate(*run, backend, os.path.join(work, "ours"))
+                measured = throughput.ppo_rate(*run, backend, os.path.join(round_dir, "ours"))
                 rates[f"ours_{backend}"].append(measured["env_steps_per_second"])
             cleanrl_dir = os.path.abspath(CLEANRL_DIR.value)
-            measured = throughput.cleanrl_ppo_rate(*run, cleanrl_dir, work)
+            measured = throughput.cleanrl_ppo_rate(*run, cleanrl_dir, round_dir)
             rates["cleanrl"].append(measured["env_steps_per_second"])
     medians = {name: statistics.median(values) for name, values in rates.items()}
     result = {

@@ -27,3 +27,30 @@ def test_ours_is_measured_over_the_window_of_a_real_run(tmp_path):
     measured = throughput.ppo_rate("pong_ppo", 5120, 2048, "ale_vector", str(tmp_path))
     assert measured["window"][0] >= 2048 and measured["window"][1] >= 4096
     assert measured["env_steps_per_second"] > 0
+
+
+def test_every_round_trains_in_its_own_folders(tmp_path, monkeypatch):
+    """A later round on an earlier round's root_dir would resume a finished run and time nothing."""
+    from absl import flags
+
+    from benchmarks import ppo_peer
+
+    folders = []
+
+    def ours(pipeline, steps, start, backend, work):
+        folders.append((backend, work))
+        return {"env_steps_per_second": 100.0}
+
+    def cleanrl(pipeline, steps, start, cleanrl_dir, work):
+        folders.append(("cleanrl", work))
+        return {"env_steps_per_second": 50.0}
+
+    monkeypatch.setattr(throughput, "ppo_rate", ours)
+    monkeypatch.setattr(throughput, "cleanrl_ppo_rate", cleanrl)
+    flags.FLAGS(["ppo_peer", "--cleanrl_dir=/nowhere", "--rounds=2", f"--out={tmp_path}/o.jsonl"])
+    try:
+        ppo_peer.main([])
+    finally:
+        flags.FLAGS.unparse_flags()
+    for name in ("ale_vector", "python", "cleanrl"):
+        assert len({work for backend, work in folders if backend == name}) == 2
