@@ -8,5 +8,6 @@ learner in one process.
 
 Build order: config -> agent (agent.py: an ActorCriticAgent, pipelines/common/actor_critic.py,
 whose train() is the V-trace loss) -> the rollout queue (rollout_queue.py) -> actors (actor.py,
-collect.py) -> server (server.py) -> learner and its loop (learn.py, on on_policy's loop).
+collect_role.py) -> server (replay_role.py) -> learner and its loop (learner_role.py, on
+on_policy's loop) -> the one-process run (single_process.py).
 """

@@ -36,15 +36,15 @@ def run_pipeline(pipeline: str) -> None:
         if role in ("all", "replay") and not REPLAY_EXPOSE.value:
             loopback.confine_to_loopback()
         stop_request.install()
-        from pipelines.impala import collect, learn, server
+        from pipelines.impala import collect_role, learner_role, replay_role, single_process
 
         if role == "all":
-            learn.train(config, root_dir)
+            single_process.train(config, root_dir)
         elif role == "replay":
-            server.serve(config, root_dir, PORT.value)
+            replay_role.serve(config, root_dir, PORT.value)
         elif role == "collect":
-            collect.collect(config, root_dir, address, TASK.value)
+            collect_role.collect(config, root_dir, address, TASK.value)
         else:
-            learn.learn(config, root_dir, address)
+            learner_role.learn(config, root_dir, address)
 
     cli.run(main)

@@ -1,8 +1,7 @@
-"""The IMPALA learner, and the two runs it leads: --role=train (actors in other processes, the
-server at --replay_server) and --role=all (one process with its own server and one actor,
-taking turns with the learner).
+"""The IMPALA learner and --role=train: actors in other processes, the server at --replay_server
+(--role=all, one process: single_process.py).
 
-Either way the learner takes batches of rollouts off the queue, trains on them, pushes its
+The learner takes batches of rollouts off the queue, trains on them, pushes its
 weights, and hangs summaries, evaluation, checkpoints, the stop rule and the export on
 on_policy's loop. Env steps are counted as the learner trains on them (batch_size *
 rollout_length per train step), so the rollouts of a killed actor that never arrived are not
@@ -25,7 +24,6 @@ from pipelines.common import (
 )
 from pipelines.common.cli import UserError
 from pipelines.impala import rollout_queue
-from pipelines.impala.actor import RolloutActor
 from pipelines.impala.agent import ImpalaAgent, make_agent
 from pipelines.impala.config import ImpalaConfig, validate
 
@@ -87,7 +85,7 @@ def _shared_variables(address: str, agent: ImpalaAgent, begun: on_policy.Start, 
     )
 
 
-def _run(config: ImpalaConfig, begun: on_policy.Start, agent, checkpointer, iterate, scores):
+def run_loop(config: ImpalaConfig, begun: on_policy.Start, agent, checkpointer, iterate, scores):
     loop = on_policy.make_loop(
         config,
         begun,
@@ -136,7 +134,7 @@ def learn(config: ImpalaConfig, root_dir: str, replay_server: str) -> Dict:
                 _reconnect(learner, replay_server, agent, begun, finished, checkpointer)
         return training_loop.Iteration(config.batch_size * config.rollout_length, losses)
 
-    loop = _run(config, begun, agent, checkpointer, iterate, scores=None)
+    loop = run_loop(config, begun, agent, checkpointer, iterate, scores=None)
     finished.assign(True)
     learner.shared.push()  # the actors stop at their next pull
     return loop.finish(agent.policy, begun.train_step, POLICY_DIR, begun.started)
@@ -155,49 +153,3 @@ def _reconnect(learner, address, agent, begun, finished, checkpointer) -> None:
             "the learner saved its checkpoint: rerun the same command to resume"
         )
     learner.reconnect(_shared_variables(address, agent, begun, finished))
-
-
-def train(config: ImpalaConfig, root_dir: str) -> Dict:
-    """--role=all: the server, one actor and the learner in this process; returns summary.json's
-    dict."""
-    begun = on_policy.start(config, root_dir, validate, backend=config.env_backend)
-    agent = make_agent(
-        config, begun.time_step_spec, begun.action_spec, begun.train_step, begun.env_step
-    )
-    checkpointer, finished_summary = on_policy.restore(config, begun, agent)
-    if finished_summary is not None:
-        return finished_summary
-    server = reverb_server.start_server(
-        [
-            rollout_queue.make_table(
-                agent.collect_data_spec, config.rollout_length, config.queue_capacity
-            )
-        ]
-    )
-    address = f"localhost:{server.port}"
-    learner = Learner(config, agent, address, shared=None)
-    # The actor acts with the learner's own policy; its rollouts are trained on batch_size at a
-    # time, so with fewer per batch than it has games they lag a few train steps (V-trace's ρ).
-    actor = RolloutActor(
-        begun.train_envs,
-        agent.collect_policy,
-        config.rollout_length,
-        rollout_queue.RolloutWriter(server.localhost_client()),
-    )
-
-    waiting = 0  # rollouts queued and not yet trained on (some may sit in the dataset)
-
-    def iterate() -> training_loop.Iteration:
-        nonlocal waiting
-        while waiting < config.batch_size:
-            actor.play()
-            actor.writer.flush()
-            waiting += config.num_parallel_envs
-        waiting -= config.batch_size
-        return training_loop.Iteration(config.batch_size * config.rollout_length, learner.step())
-
-    try:
-        loop = _run(config, begun, agent, checkpointer, iterate, actor.scores)
-    finally:
-        server.stop()
-    return loop.finish(agent.policy, begun.train_step, POLICY_DIR, begun.started)
