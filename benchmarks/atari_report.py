@@ -11,6 +11,7 @@ beside CleanRL's); the prose around the tables is fixed here.
 
 import json
 import os
+import shlex
 from typing import Dict, List
 
 from absl import app, flags
@@ -253,6 +254,15 @@ def peer_section(peers: List[Dict]) -> str:
     return text
 
 
+def curve_title(record: Dict) -> str:
+    """Game, algorithm, preset and seed (and the collectors of a scaled-out run)."""
+    title = f"{GAMES[_game(record['pipeline'])]}, {_algorithm(record['pipeline'])}"
+    title += f", preset {record['preset']}, seed {record['seed']}"
+    if record.get("collectors"):
+        title += f", {record['collectors']} collectors"
+    return title
+
+
 def curve_command(record: Dict, randoms: Dict[str, Dict]) -> List[str]:
     """pipelines.plot's arguments for a run's curve: titled, with random play and the target."""
     game = _game(record["pipeline"])
@@ -262,8 +272,7 @@ def curve_command(record: Dict, randoms: Dict[str, Dict]) -> List[str]:
         "pipelines.plot",
         f"--root_dir={record['root_dir']}",
         f"--out=docs/{record['pipeline']}_curve.png",
-        f"--title={GAMES[game]}, {_algorithm(record['pipeline'])}, "
-        f"{_command(record).strip('`')}, seed {record['seed']}",
+        f"--title={curve_title(record)}",
         f"--reference={TARGETS[game]:g}:target",
     ]
     if game in randoms:
@@ -289,9 +298,10 @@ def curves_section(records: List[Dict], randoms: Dict[str, Dict]) -> str:
         name = f"{GAMES[_game(pipeline)]}, {_algorithm(pipeline)}"
         text += f"\n### {name}\n\n![{name} learning curve]({os.path.basename(curve)})\n\n"
         if pipeline in drawn:
+            # Shown with the run directory of the record's own command (runs/<entry point>).
             words = curve_command(drawn[pipeline], randoms)
-            words[0:3] = ["python -m pipelines.plot"]
-            text += " ".join(f"'{w}'" if " " in w else w for w in words).join("``") + "\n"
+            words[3] = f"--root_dir=runs/{pipeline}"
+            text += shlex.join(words).join("``") + "\n"
         else:
             text += "Drawn by `pipelines.plot` from a run of an earlier session.\n"
         gif = os.path.join("docs", f"{_game(pipeline)}.gif")

@@ -95,3 +95,12 @@ def test_preset_of_names_the_preset_a_config_holds():
     assert atari.preset_of("breakout_dqn", dict(config, learning_rate=1e-3)) == "custom"
     del config["preset"]  # a run older than presets: told apart by its settings alone
     assert atari.preset_of("breakout_dqn", config) == "nature2015"
+
+
+def test_a_curve_is_titled_and_drawn_with_the_target_and_random_play():
+    record = {"pipeline": "breakout_impala", "preset": "fast", "seed": 1, "collectors": 2}
+    record["root_dir"] = "/somewhere/breakout_impala-x2-default-seed1"
+    words = atari_report.curve_command(record, {"breakout": {"score_mean": 1.25}})
+    assert "--title=Breakout, IMPALA, preset fast, seed 1, 2 collectors" in words
+    assert "--reference=30:target" in words and "--reference=1.25:random play" in words
+    assert f"--root_dir={record['root_dir']}" in words
