@@ -18,7 +18,6 @@ stdout and appended to --out.
 import json
 import os
 import statistics
-import tempfile
 
 from absl import app, flags
 
@@ -38,19 +37,8 @@ OUT = flags.DEFINE_string(
 
 
 def main(_argv) -> None:
-    rates = {"ours_ale_vector": [], "ours_python": [], "cleanrl": []}
-    with tempfile.TemporaryDirectory() as work:
-        run = (GAMES[GAME.value], NUM_ENV_STEPS.value, WINDOW_START.value)
-        for round_index in range(ROUNDS.value):
-            # A folder per round: on the same root_dir, a later round would resume the finished
-            # run and measure nothing new.
-            round_dir = os.path.join(work, f"round{round_index}")
-            for backend in ("ale_vector", "python"):
-                measured = throughput.ppo_rate(*run, backend, os.path.join(round_dir, "ours"))
-                rates[f"ours_{backend}"].append(measured["env_steps_per_second"])
-            cleanrl_dir = os.path.abspath(CLEANRL_DIR.value)
-            measured = throughput.cleanrl_ppo_rate(*run, cleanrl_dir, round_dir)
-            rates["cleanrl"].append(measured["env_steps_per_second"])
+    run = (GAMES[GAME.value], NUM_ENV_STEPS.value, WINDOW_START.value)
+    rates = throughput.ppo_peer_rounds(*run, os.path.abspath(CLEANRL_DIR.value), ROUNDS.value)
     medians = {name: statistics.median(values) for name, values in rates.items()}
     result = {
         "name": f"ppo_peer_{GAME.value}",

@@ -16,6 +16,7 @@ train function) to the end of the run. Start-up, warm-up and the final save are 
 import glob
 import os
 import re
+import tempfile
 from typing import Dict, List, Optional, Tuple
 
 from benchmarks import processes
@@ -232,3 +233,23 @@ def cleanrl_ppo_rate(
         ],
         timeout=3600,
     )
+
+
+def ppo_peer_rounds(
+    pipeline: str, num_env_steps: int, window_start: int, cleanrl_dir: str, rounds: int
+) -> Dict[str, List[float]]:
+    """Our PPO on both env backends and CleanRL's, taking turns `rounds` times: each one's rate
+    per round."""
+    rates = {"ours_ale_vector": [], "ours_python": [], "cleanrl": []}
+    run = (pipeline, num_env_steps, window_start)
+    with tempfile.TemporaryDirectory() as work:
+        for round_index in range(rounds):
+            # A folder per round: on the same root_dir, a later round would resume the finished
+            # run and measure nothing new.
+            round_dir = os.path.join(work, f"round{round_index}")
+            for backend in ("ale_vector", "python"):
+                measured = ppo_rate(*run, backend, os.path.join(round_dir, "ours"))
+                rates[f"ours_{backend}"].append(measured["env_steps_per_second"])
+            measured = cleanrl_ppo_rate(*run, cleanrl_dir, round_dir)
+            rates["cleanrl"].append(measured["env_steps_per_second"])
+    return rates

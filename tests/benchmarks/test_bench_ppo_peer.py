@@ -29,12 +29,8 @@ def test_ours_is_measured_over_the_window_of_a_real_run(tmp_path):
     assert measured["env_steps_per_second"] > 0
 
 
-def test_every_round_trains_in_its_own_folders(tmp_path, monkeypatch):
+def test_every_round_trains_in_its_own_folders(monkeypatch):
     """A later round on an earlier round's root_dir would resume a finished run and time nothing."""
-    from absl import flags
-
-    from benchmarks import ppo_peer
-
     folders = []
 
     def ours(pipeline, steps, start, backend, work):
@@ -47,10 +43,11 @@ def test_every_round_trains_in_its_own_folders(tmp_path, monkeypatch):
 
     monkeypatch.setattr(throughput, "ppo_rate", ours)
     monkeypatch.setattr(throughput, "cleanrl_ppo_rate", cleanrl)
-    flags.FLAGS(["ppo_peer", "--cleanrl_dir=/nowhere", "--rounds=2", f"--out={tmp_path}/o.jsonl"])
-    try:
-        ppo_peer.main([])
-    finally:
-        flags.FLAGS.unparse_flags()
+    rates = throughput.ppo_peer_rounds("pong_ppo", 5120, 2048, "/nowhere", rounds=2)
+    assert rates == {
+        "ours_ale_vector": [100.0, 100.0],
+        "ours_python": [100.0, 100.0],
+        "cleanrl": [50.0, 50.0],
+    }
     for name in ("ale_vector", "python", "cleanrl"):
         assert len({work for backend, work in folders if backend == name}) == 2
