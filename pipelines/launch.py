@@ -7,7 +7,9 @@ IMPALA).
 Each role is the pipeline's own entry point in its own process (`--role=replay|collect|train`),
 exactly as on several machines; their output is prefixed with the role. The launcher finishes
 when the learner does, then stops the server (which checkpoints itself). A collector that dies is
-restarted; Ctrl-C stops everything, each role saving its checkpoint.
+restarted; a server that dies ends the run (exit status 1, the same command resumes it); Ctrl-C
+stops everything, each role saving its checkpoint. A server that fails on its way out is reported
+and fails the launcher too.
 """
 
 import re
@@ -162,9 +164,23 @@ def main(config_args: List[str]) -> int:
     ]
     restarts = [0] * len(collectors)
     code = None
+    server_died = None
     try:
         while code is None:
             code = learner.wait(1.0)
+            server_died = server.process.poll() if code is None else None
+            if server_died is not None:
+                # Nothing restarts it here, and the learner and collectors would wait for it
+                # forever: end the run; each role saves, and the same command resumes it.
+                print(
+                    f"[launch] the replay server exited with {server_died} "
+                    f"({server.last_line or 'no output'}); stopping the run: rerun the same "
+                    "command to resume",
+                    flush=True,
+                )
+                learner.stop()
+                code = learner.wait(120)
+                break
             for task, collector in enumerate(collectors):
                 died = collector.process.poll()
                 if code is None and died not in (None, 0) and restarts[task] < RESTARTS.value:
@@ -194,8 +210,18 @@ def main(config_args: List[str]) -> int:
                 collector.stop(signal.SIGKILL)
                 collector.wait(10)
     server.stop()
-    server.wait(120)
-    return 130 if code is None else code
+    server_code = server.wait(120)
+    if server_code is None:
+        server.stop(signal.SIGKILL)
+        server.wait(10)
+        print("[launch] the replay server did not end within 120 s of SIGTERM: killed", flush=True)
+    elif server_code != 0 and server_died is None:
+        print(f"[launch] the replay server exited with {server_code}", flush=True)
+    if code is None:
+        return 130
+    if server_died is not None or server_code != 0:
+        return code or 1
+    return code
 
 
 def _split_config_args(argv: List[str]) -> tuple:

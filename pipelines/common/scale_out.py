@@ -17,7 +17,7 @@ import reverb
 import tensorflow as tf
 from tf_agents.experimental.distributed import reverb_variable_container
 
-from pipelines.common import reverb_server
+from pipelines.common import reverb_server, stop_request
 from pipelines.common.cli import UserError
 
 VARIABLES_TABLE = reverb_variable_container.DEFAULT_TABLE
@@ -75,7 +75,13 @@ class SharedVariables:
         )
 
     def push(self) -> None:
-        self._container.push(self.variables, VARIABLES_TABLE)
+        try:
+            self._container.push(self.variables, VARIABLES_TABLE)
+        except tf.errors.InternalError as error:
+            # Reverb reports a server lost in the middle of an insert as an internal error
+            # ("Error when confirming that all items written to table"): the roles reconnect
+            # on UnavailableError.
+            raise tf.errors.UnavailableError(None, None, f"pushing the weights: {error.message}")
 
     def pull(self) -> None:
         self._container.update(self.variables, VARIABLES_TABLE)
@@ -146,10 +152,14 @@ def watch_server(address: str, who: str, consequence: str) -> None:
                         f"{RECONNECT_SECONDS:.0f} s for it",
                         flush=True,
                     )
-                elif now - lost_since >= RECONNECT_SECONDS:
+                elif now - lost_since >= RECONNECT_SECONDS or stop_request.requested():
+                    # A stop requested while the server is gone would otherwise wait out the
+                    # whole RECONNECT_SECONDS: the main thread never reaches its next check.
+                    why = f"unreachable for {now - lost_since:.0f} s"
+                    if stop_request.requested():
+                        why += " when a stop was requested"
                     sys.stderr.write(
-                        f"error: replay server {address} unreachable for "
-                        f"{RECONNECT_SECONDS:.0f} s; {who} stops ({consequence})\n"
+                        f"error: replay server {address} {why}; {who} stops ({consequence})\n"
                     )
                     sys.stderr.flush()
                     os._exit(1)  # the main thread may be blocked inside Reverb

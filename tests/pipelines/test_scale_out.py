@@ -12,6 +12,7 @@ import time
 import pipeline_cli
 import pytest
 
+from pipelines.common import scale_out
 from pipelines.dqn import collect_role
 
 # Tiny CartPole sizes: a few hundred train steps, checkpoints every 500 env steps.
@@ -289,6 +290,34 @@ def test_a_killed_learner_ends_the_launcher_and_every_role_and_the_same_command_
     resumed = _run_launcher(root_dir)  # a budget that ends the run soon (or at once)
     assert resumed.returncode == 0, resumed.stdout + resumed.stderr
     assert "in use by another running job" not in resumed.stdout
+    assert os.path.isdir(os.path.join(root_dir, "policies", "greedy_policy"))
+
+
+def test_a_killed_replay_server_ends_the_launcher_in_one_line_and_the_same_command_resumes(
+    tmp_path,
+):
+    """Nothing restarts a dead server here: the learner and collectors would wait for it forever."""
+    root_dir = str(tmp_path / "run")
+    log_path = tmp_path / "launch.log"
+    with open(log_path, "w") as log:
+        launcher = _start_launcher(root_dir, 200_000, log)
+        try:
+            deadline = time.monotonic() + 240
+            _wait_for_a_checkpoint(launcher, root_dir, deadline)
+            (server,) = [p for p, args in _run_processes(root_dir) if "--role=replay" in args]
+            os.kill(server, signal.SIGKILL)
+            killed = time.monotonic()
+            assert launcher.wait(timeout=150) == 1
+            # The learner, blocked inside Reverb, ends on the launcher's stop request, not
+            # after the whole reconnect wait.
+            assert time.monotonic() - killed < scale_out.RECONNECT_SECONDS
+        finally:
+            _end_after_a_failure(launcher, root_dir)
+    assert "[launch] the replay server exited with -9" in log_path.read_text()
+    assert "rerun the same command to resume" in log_path.read_text()
+    assert _run_processes(root_dir) == []
+    resumed = _run_launcher(root_dir)
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
     assert os.path.isdir(os.path.join(root_dir, "policies", "greedy_policy"))
 
 
