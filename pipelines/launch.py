@@ -24,16 +24,12 @@ from absl import app, flags
 
 from pipelines import registry
 from pipelines.common import cli
+from pipelines.common.root_dir_flag import ROOT_DIR
 
 PIPELINE = flags.DEFINE_string(
     "pipeline",
     "cartpole_dqn",
     "DQN or IMPALA entry point under pipelines/, e.g. cartpole_dqn or cartpole_impala.",
-)
-ROOT_DIR = flags.DEFINE_string(
-    "root_dir",
-    None,
-    "Directory of the run (the learner's; the server and collectors keep subfolders in it).",
 )
 COLLECTORS = flags.DEFINE_integer(
     "collectors", 2, "Collector processes.", lower_bound=1, upper_bound=64
@@ -236,6 +232,7 @@ def _split_config_args(argv: List[str]) -> tuple:
 
 
 if __name__ == "__main__":
+    cli.show_in_help(ROOT_DIR)
     own_argv, passed_on = _split_config_args(sys.argv)
 
     def run_launcher(argv):

@@ -7,17 +7,9 @@ once.
 
 import importlib
 
-from absl import flags
-
 from pipelines import registry
 from pipelines.common import cli, memory_check, run_dir, stop_request
-
-ROOT_DIR = flags.DEFINE_string(
-    "root_dir",
-    None,
-    "Directory of the run: checkpoints, summaries, "
-    "exported policies. Rerunning on the same directory resumes.",
-)
+from pipelines.common.root_dir_flag import ROOT_DIR
 
 
 def run_pipeline(pipeline: str) -> None:

@@ -3,12 +3,10 @@ directory, the Reverb server's address, and which role this process plays."""
 
 from absl import flags
 
-ROOT_DIR = flags.DEFINE_string(
-    "root_dir",
-    None,
-    "Directory of the run: checkpoints, summaries, "
-    "exported policies. Rerunning on the same directory resumes.",
-)
+from pipelines.common.root_dir_flag import ROOT_DIR
+
+__all__ = ["ROOT_DIR", "REPLAY_SERVER", "ROLE", "PORT", "TASK", "REPLAY_EXPOSE"]
+
 REPLAY_SERVER = flags.DEFINE_string(
     "replay_server",
     "",

@@ -8,6 +8,7 @@ import sys
 from absl import flags
 
 from pipelines.common import cli
+from pipelines.common.root_dir_flag import ROOT_DIR
 from pipelines.tabular import config, report, run
 from pipelines.tabular.environments import (
     DEFAULT_EPISODES,
@@ -35,12 +36,6 @@ SEED = flags.DEFINE_integer(
     0,
     "Model-free algorithms: seeds the environment and the "
     "exploration; the same seed repeats the same run.",
-)
-ROOT_DIR = flags.DEFINE_string(
-    "root_dir",
-    None,
-    "Optional: write summary.json (and, for "
-    "model-free algorithms, TensorBoard scalars per episode) here.",
 )
 CONFIG = cli.define_config(config.PRESETS)
 

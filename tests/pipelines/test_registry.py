@@ -80,3 +80,14 @@ def test_no_algorithm_package_imports_another():
                 ):
                     crossing.append(f"{os.path.relpath(path, PIPELINES_DIR)} uses {other}")
     assert not crossing
+
+
+def test_root_dir_is_defined_once():
+    """Every entry point's --root_dir is pipelines/common/root_dir_flag.py's, one help text."""
+    defining = []
+    for path in glob.glob(os.path.join(PIPELINES_DIR, "**", "*.py"), recursive=True):
+        with open(path) as f:
+            source = " ".join(f.read().split())
+        if 'DEFINE_string( "root_dir"' in source or 'DEFINE_string("root_dir"' in source:
+            defining.append(os.path.relpath(path, PIPELINES_DIR))
+    assert defining == [os.path.join("common", "root_dir_flag.py")]
