@@ -148,6 +148,9 @@ def markdown_report(
         f"average {machine_info['load_average']} at the start, "
         f"{machine_info.get('load_average_end', '?')} at the end",
         "",
+        f"Made at commit {machine_info.get('commit', 'not recorded')} on "
+        f"{machine_info.get('date', 'a date not recorded')}",
+        "",
         markdown_table(records),
     ]
     if plot_file:

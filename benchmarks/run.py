@@ -78,7 +78,11 @@ def write_results(records, command: str, machine_info) -> str:
 def main(_argv) -> None:
     check_arguments()
     budget_name = "quick" if QUICK.value else "full"
-    machine_info = report.machine()
+    machine_info = {
+        **report.machine(),
+        "commit": report.commit(),
+        "date": time.strftime("%Y-%m-%d", time.gmtime()),
+    }
     print(report.json_line({"name": "machine", **machine_info, "budget": budget_name}), flush=True)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow start-up noise (here, runs)
     work_dir = tempfile.mkdtemp(prefix="bench-")

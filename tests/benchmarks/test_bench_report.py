@@ -89,6 +89,8 @@ def test_markdown_report_names_the_command_and_machine():
         "system": "Linux 6",
         "load_average": 3.2,
         "load_average_end": 4.5,
+        "commit": "abc1234",
+        "date": "2026-12-05",
     }
     text = report.markdown_report(
         [report.measurement("a", 2.0, 1.0, "p", "env steps/s")],
@@ -99,6 +101,7 @@ def test_markdown_report_names_the_command_and_machine():
     assert "`make bench ARGS=--quick`" in text
     assert "Some CPU, 2 cores" in text
     assert "load average 3.2 at the start, 4.5 at the end" in text
+    assert "Made at commit abc1234 on 2026-12-05" in text
     assert "![env steps per second per library](steps_per_second.png)" in text
 
 
