@@ -48,22 +48,31 @@ def flag_in_argv(argv: List[str], name: str, default: str) -> str:
 
 
 class PresetConfig:
-    """The --config flag over the chosen --preset; `.value` is the config to run."""
+    """The --config flag over the chosen --preset; `.value` is the config to run, checked here
+    once (a UserError names what is wrong): the code that runs it trusts it."""
 
-    def __init__(self, config_flag, preset_flag):
-        self._config, self._preset = config_flag, preset_flag
+    def __init__(self, config_flag, preset_flag, validate: Optional[Callable] = None):
+        self._config, self._preset, self._validate = config_flag, preset_flag, validate
 
     @property
     def value(self):
         config = self._config.value
         if config.preset != self._preset.value:
             raise UserError("choose settings with --preset=NAME; config.preset only records it")
+        if self._validate is not None:
+            try:
+                self._validate(config)
+            except ValueError as error:
+                raise UserError(str(error)) from None
         return config
 
 
-def define_config(presets: Dict[str, Callable]) -> PresetConfig:
+def define_config(
+    presets: Dict[str, Callable], validate: Optional[Callable] = None
+) -> PresetConfig:
     """--preset=NAME (the first is the default) and --config.<field>=value overrides on top of the
-    chosen preset; an unknown preset or field fails in one line."""
+    chosen preset; an unknown preset or field fails in one line, and `validate` (raising
+    ValueError) checks the result when it is read."""
     names = list(presets)
     preset_flag = flags.DEFINE_enum(
         "preset",
@@ -83,7 +92,7 @@ def define_config(presets: Dict[str, Callable]) -> PresetConfig:
         hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
         fail(f"unknown config field '{field}'{hint}")
     show_in_help(preset_flag, config_flag)
-    return PresetConfig(config_flag, preset_flag)
+    return PresetConfig(config_flag, preset_flag, validate)
 
 
 def show_in_help(*holders) -> None:

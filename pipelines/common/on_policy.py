@@ -41,17 +41,15 @@ class Start:
 def start(
     config,
     root_dir: str,
-    validate: Callable,
     num_train_envs: Optional[int] = None,
     backend: str = "python",
 ) -> Start:
-    """Checks the config with validate (ValueError -> UserError), builds the environments (a bad
-    env id or option is a UserError too, before root_dir is touched), opens the run directory,
+    """Builds the environments (a bad env id or option is a UserError, before root_dir is
+    touched; the config itself was checked when it was read), opens the run directory,
     seeds TensorFlow and makes the counters. num_train_envs: the training environments to make
     (default config.num_parallel_envs; a learner whose actors play elsewhere needs one, for the
     specs); backend: config.env_backend where the algorithm offers the choice."""
     try:
-        validate(config)
         train_envs = environments.make_environments(
             config,
             num_train_envs or config.num_parallel_envs,

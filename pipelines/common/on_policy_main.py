@@ -18,15 +18,14 @@ def run_pipeline(pipeline: str) -> None:
     first."""
     entry = registry.get(pipeline)
     config_module = importlib.import_module(entry.config_module)
-    config_flag = cli.define_config(entry.presets())
+    config_flag = cli.define_config(entry.presets(), config_module.validate)
     cli.show_in_help(ROOT_DIR)
 
     def main(_argv):
-        config = config_flag.value
         try:
-            config_module.validate(config)
+            config = config_flag.value  # checked once, here: train() trusts it
             memory_check.check(config.env_id, config.num_parallel_envs + config.eval_episodes)
-        except ValueError as error:
+        except (ValueError, cli.UserError) as error:
             cli.fail(str(error))
         try:
             run_dir.check_not_busy(ROOT_DIR.value)

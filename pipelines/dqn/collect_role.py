@@ -25,7 +25,7 @@ from pipelines.common import (
 from pipelines.common.cli import UserError
 from pipelines.dqn import replay, step_reports
 from pipelines.dqn.agent import build_agent
-from pipelines.dqn.config import DqnConfig, validate
+from pipelines.dqn.config import DqnConfig
 
 # Env rounds (of num_parallel_envs steps) per report to the learner.
 _ROUNDS_PER_REPORT = 8
@@ -116,7 +116,6 @@ class Collector:
 def collect(config: DqnConfig, root_dir: str, replay_server: str, task: int) -> None:
     """Collects until the learner has finished (exit 0) or the server is gone (UserError)."""
     try:
-        validate(config)
         scale_out.check_collector_flags(replay_server, task)
         collector = Collector(config, replay_server, task)
     except (ValueError, ConnectionError) as error:

@@ -26,7 +26,7 @@ from pipelines.common.cli import UserError
 from pipelines.dqn import replay, step_reports
 from pipelines.dqn.agent import build_agent
 from pipelines.dqn.builder import POLICY_DIR, make_eval_policy, make_learner
-from pipelines.dqn.config import DqnConfig, validate
+from pipelines.dqn.config import DqnConfig
 
 _IDLE_SECONDS = 0.5
 
@@ -124,7 +124,6 @@ def learn(
 ) -> Dict:
     """Trains until the collectors have reported num_env_steps; returns summary.json's dict."""
     try:
-        validate(config)
         if not replay_server:
             raise ValueError("--role=train needs --replay_server=host:port")
         reverb_server.connect(replay_server)

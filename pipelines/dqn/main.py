@@ -34,7 +34,7 @@ def check_memory(config: DqnConfig, role: str, external_replay: bool) -> None:
 
 def run_pipeline(pipeline: str) -> None:
     """Defines --preset and --config for a DQN entry point and runs the chosen role with them."""
-    config_flag = cli.define_config(presets(pipeline))
+    config_flag = cli.define_config(presets(pipeline), validate)
     cli.show_in_help(
         ROOT_DIR, REPLAY_SERVER, ROLE, PORT, TASK, REPLAY_EXPOSE, DISCARD_DAMAGED_REPLAY
     )
@@ -42,10 +42,9 @@ def run_pipeline(pipeline: str) -> None:
     def main(_argv):
         root_dir, role = ROOT_DIR.value, ROLE.value
         try:
-            config = config_flag.value
-            validate(config)
+            config = config_flag.value  # checked once, here: the roles trust it
             check_memory(config, role, bool(REPLAY_SERVER.value))
-        except ValueError as error:
+        except (ValueError, cli.UserError) as error:
             cli.fail(str(error))
         if REPLAY_SERVER.value and cli.address_problem(REPLAY_SERVER.value):
             cli.fail(

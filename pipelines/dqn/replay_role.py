@@ -16,7 +16,7 @@ from pipelines.common import environments, reverb_server, run_dir, scale_out, st
 from pipelines.common.cli import UserError
 from pipelines.dqn import replay, step_reports
 from pipelines.dqn.agent import build_agent
-from pipelines.dqn.config import DqnConfig, samples_per_insert, validate
+from pipelines.dqn.config import DqnConfig, samples_per_insert
 
 FOLDER = "replay_server"
 _POLL_SECONDS = 2.0
@@ -54,7 +54,6 @@ def serve(
 ) -> None:
     """Runs the server until SIGINT or SIGTERM; checkpoints as it goes and on the way out."""
     try:
-        validate(config)
         environment = environments.make_environments(config, 1, config.seed, training=True)[0]
     except ValueError as error:
         raise UserError(str(error)) from None

@@ -27,7 +27,7 @@ from pipelines.common.cli import UserError
 from pipelines.dqn import replay
 from pipelines.dqn.agent import build_agent
 from pipelines.dqn.builder import POLICY_DIR, make_eval_policy, make_learner
-from pipelines.dqn.config import DqnConfig, validate
+from pipelines.dqn.config import DqnConfig
 
 # Collect this many batched env rounds, then train on the steps they bring (the update_period
 # ratio is kept exactly; the interleaving grain only saves Python round trips).
@@ -82,7 +82,6 @@ def train(
     discard_damaged_replay: a replay checkpoint that cannot be restored is set aside (the
     replay refills) instead of refused."""
     try:
-        validate(config)
         client = reverb_server.connect(replay_server) if replay_server else None
         train_envs = environments.make_environments(
             config, config.num_parallel_envs, config.seed, training=True, backend=config.env_backend

@@ -15,7 +15,7 @@ from pipelines.common.cli import UserError
 from pipelines.impala import rollout_queue
 from pipelines.impala.actor import RolloutActor
 from pipelines.impala.agent import make_agent
-from pipelines.impala.config import ImpalaConfig, validate
+from pipelines.impala.config import ImpalaConfig
 
 # How long one wait for room in the queue lasts before the actor checks whether the learner
 # has finished.
@@ -29,7 +29,6 @@ def folder(task: int) -> str:
 def collect(config: ImpalaConfig, root_dir: str, replay_server: str, task: int) -> None:
     """Plays until the learner has finished (exit 0) or the server is gone (UserError)."""
     try:
-        validate(config)
         scale_out.check_collector_flags(replay_server, task)
         client = reverb_server.connect(replay_server)
         train_envs = environments.make_environments(

@@ -25,7 +25,7 @@ from pipelines.common import (
 from pipelines.common.cli import UserError
 from pipelines.impala import rollout_queue
 from pipelines.impala.agent import ImpalaAgent, make_agent
-from pipelines.impala.config import ImpalaConfig, validate
+from pipelines.impala.config import ImpalaConfig
 
 POLICY_DIR = os.path.join("policies", "greedy_policy")
 # How long the learner waits for a batch before it checks for a stop request.
@@ -103,13 +103,12 @@ def learn(config: ImpalaConfig, root_dir: str, replay_server: str) -> Dict:
     """--role=train: trains on the rollouts at replay_server until num_env_steps (or the stop
     rule), then tells the actors to stop; returns summary.json's dict."""
     try:
-        validate(config)
         if not replay_server:
             raise ValueError("--role=train needs --replay_server=host:port")
         reverb_server.connect(replay_server)
     except (ValueError, ConnectionError) as error:
         raise UserError(str(error)) from None
-    begun = on_policy.start(config, root_dir, validate, num_train_envs=1)
+    begun = on_policy.start(config, root_dir, num_train_envs=1)
     agent = make_agent(
         config, begun.time_step_spec, begun.action_spec, begun.train_step, begun.env_step
     )

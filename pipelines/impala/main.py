@@ -12,17 +12,16 @@ from pipelines.impala.presets import presets
 
 def run_pipeline(pipeline: str) -> None:
     """Defines --preset and --config for an IMPALA entry point and runs the chosen role."""
-    config_flag = cli.define_config(presets(pipeline))
+    config_flag = cli.define_config(presets(pipeline), validate)
     cli.show_in_help(ROOT_DIR, REPLAY_SERVER, ROLE, PORT, TASK, REPLAY_EXPOSE)
 
     def main(_argv):
         root_dir, role, address = ROOT_DIR.value, ROLE.value, REPLAY_SERVER.value
         try:
-            config = config_flag.value
-            validate(config)
+            config = config_flag.value  # checked once, here: the roles trust it
             if role in ("all", "collect"):
                 memory_check.check(config.env_id, config.num_parallel_envs + config.eval_episodes)
-        except ValueError as error:
+        except (ValueError, cli.UserError) as error:
             cli.fail(str(error))
         if role == "all" and address:
             cli.fail("--role=all runs its own server: drop --replay_server, or pick a role")

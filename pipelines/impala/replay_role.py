@@ -15,7 +15,7 @@ from pipelines.common import environments, reverb_server, run_dir, scale_out, st
 from pipelines.common.cli import UserError
 from pipelines.impala import rollout_queue
 from pipelines.impala.agent import make_agent
-from pipelines.impala.config import ImpalaConfig, validate
+from pipelines.impala.config import ImpalaConfig
 
 FOLDER = "replay_server"
 _POLL_SECONDS = 1.0
@@ -24,7 +24,6 @@ _POLL_SECONDS = 1.0
 def serve(config: ImpalaConfig, root_dir: str, port: int) -> None:
     """Runs the server until SIGINT or SIGTERM."""
     try:
-        validate(config)
         environment = environments.make_environments(config, 1, config.seed, training=True)[0]
     except ValueError as error:
         raise UserError(str(error)) from None

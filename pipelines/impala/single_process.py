@@ -6,13 +6,13 @@ from pipelines.common import on_policy, reverb_server, training_loop
 from pipelines.impala import learner_role, rollout_queue
 from pipelines.impala.actor import RolloutActor
 from pipelines.impala.agent import make_agent
-from pipelines.impala.config import ImpalaConfig, validate
+from pipelines.impala.config import ImpalaConfig
 
 
 def train(config: ImpalaConfig, root_dir: str) -> Dict:
     """--role=all: the server, one actor and the learner in this process; returns summary.json's
     dict."""
-    begun = on_policy.start(config, root_dir, validate, backend=config.env_backend)
+    begun = on_policy.start(config, root_dir, backend=config.env_backend)
     agent = make_agent(
         config, begun.time_step_spec, begun.action_spec, begun.train_step, begun.env_step
     )

@@ -16,14 +16,14 @@ from tf_agents.utils import common
 from pipelines.common import batched_policy, environments, on_policy, training_loop
 from pipelines.common.rollouts import Rollouts
 from pipelines.ppo.agent import PpoAgent
-from pipelines.ppo.config import PpoConfig, validate
+from pipelines.ppo.config import PpoConfig
 
 POLICY_DIR = os.path.join("policies", "greedy_policy")
 
 
 def train(config: PpoConfig, root_dir: str) -> Dict:
     """Trains (or resumes) a PPO run in root_dir; returns what it writes to summary.json."""
-    begun = on_policy.start(config, root_dir, validate, backend=config.env_backend)
+    begun = on_policy.start(config, root_dir, backend=config.env_backend)
     train_step, env_step = begun.train_step, begun.env_step
     learning_rate = on_policy.EnvStepDecay(
         config.learning_rate,

@@ -7,6 +7,7 @@ episodes with the current weights, then makes one train step (one gradient updat
 import dataclasses
 from typing import Tuple
 
+from envs.registry import is_atari
 from pipelines.common import config_checks, run_config
 from pipelines.common.run_config import RunConfig
 
@@ -77,3 +78,8 @@ def validate(config: ReinforceConfig) -> None:
         raise ValueError("the policy network needs layers: set config.fc_layer_params")
     if config.value_baseline and not config.value_fc_layer_params:
         raise ValueError("the value network needs layers: set config.value_fc_layer_params")
+    if is_atari(config.env_id):
+        raise ValueError(
+            f"REINFORCE here takes vector observations, and '{config.env_id}' "
+            "is an Atari game; use pipelines.breakout_ppo or pong_ppo"
+        )

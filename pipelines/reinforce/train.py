@@ -12,27 +12,17 @@ from tf_agents.policies import greedy_policy
 from tf_agents.train import actor
 from tf_agents.utils import common
 
-import envs
 from pipelines.common import batched_policy, on_policy, training_loop
 from pipelines.reinforce import episodes
 from pipelines.reinforce.agent import make_actor_network, make_agent, make_value_network
-from pipelines.reinforce.config import ReinforceConfig, validate
+from pipelines.reinforce.config import ReinforceConfig
 
 POLICY_DIR = os.path.join("policies", "greedy_policy")
 
 
-def _validate(config: ReinforceConfig) -> None:
-    validate(config)
-    if envs.is_atari(config.env_id):
-        raise ValueError(
-            f"REINFORCE here takes vector observations, and '{config.env_id}' "
-            "is an Atari game; use pipelines.breakout_ppo or pong_ppo"
-        )
-
-
 def train(config: ReinforceConfig, root_dir: str) -> Dict:
     """Trains (or resumes) a REINFORCE run in root_dir; returns what it writes to summary.json."""
-    begun = on_policy.start(config, root_dir, _validate)
+    begun = on_policy.start(config, root_dir)
     time_step_spec, action_spec = begun.time_step_spec, begun.action_spec
     train_step, env_step = begun.train_step, begun.env_step
 
