@@ -29,7 +29,6 @@ CARTPOLE = {
     "batch_size": 64,
     "optimizer": "adam",
     "learning_rate": 1e-3,
-    "learning_rate_end": 0.0,
     "epsilon_start": 0.1,
     "epsilon_end": 0.1,
     "target_update_tau": 0.05,

@@ -67,6 +67,13 @@ class PresetConfig:
         return config
 
 
+# Config fields that were renamed or merged: the old name is refused with what replaces it.
+RENAMED_FIELDS = {
+    "anneal_learning_rate": "set config.learning_rate_end, the rate at num_env_steps "
+    "(0.0 anneals to 0; learning_rate's own value keeps it fixed)",
+}
+
+
 def define_config(
     presets: Dict[str, Callable], validate: Optional[Callable] = None
 ) -> PresetConfig:
@@ -88,6 +95,8 @@ def define_config(
         config_flag = config_flags.DEFINE_config_dataclass("config", preset)
     except KeyError as error:  # ml_collections parses overrides here and raises KeyError
         field = str(error).split("Field ")[-1].split(" not found")[0]
+        if field in RENAMED_FIELDS:
+            fail(f"config.{field} is no more: {RENAMED_FIELDS[field]}")
         close = difflib.get_close_matches(field, list(preset.__dataclass_fields__), n=2)
         hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
         fail(f"unknown config field '{field}'{hint}")

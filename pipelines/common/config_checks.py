@@ -28,6 +28,15 @@ def check_video_interval(config) -> None:
 ACTIVATIONS = ("relu", "elu", "tanh")
 
 
+def check_learning_rate(config) -> None:
+    """learning_rate in (0, 1); learning_rate_end, the rate at num_env_steps, None or in [0, 1)."""
+    if not 0 < config.learning_rate < 1:
+        raise ValueError(f"config.learning_rate must be in (0, 1), got {config.learning_rate}")
+    end = config.learning_rate_end
+    if end is not None and not 0 <= end < 1:
+        raise ValueError(f"config.learning_rate_end must be in [0, 1), got {end}")
+
+
 def check_activation(config) -> None:
     """Raises ValueError (one line) for an activation the networks do not offer."""
     if config.activation not in ACTIVATIONS:

@@ -118,6 +118,13 @@ class EnvStepDecay(tf.keras.optimizers.schedules.LearningRateSchedule):
         return {"start": self._start, "end": self._end, "num_env_steps": self._num_env_steps}
 
 
+def learning_rate(config, env_step: tf.Variable) -> EnvStepDecay:
+    """config.learning_rate, falling linearly to config.learning_rate_end at num_env_steps (fixed
+    when that is None)."""
+    end = config.learning_rate if config.learning_rate_end is None else config.learning_rate_end
+    return EnvStepDecay(config.learning_rate, end, env_step, config.num_env_steps)
+
+
 def make_loop(
     config,
     begun: Start,

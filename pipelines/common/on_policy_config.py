@@ -7,10 +7,10 @@ environments; a rollout is rollout_length env steps of one environment.
 """
 
 import dataclasses
-from typing import Dict, Tuple
+from typing import Dict, Optional, Tuple
 
 from pipelines import registry
-from pipelines.common import run_config
+from pipelines.common import config_checks, run_config
 from pipelines.common.run_config import RunConfig
 
 
@@ -37,8 +37,9 @@ class OnPolicyConfig(RunConfig):
     """'adam', or 'rmsprop' (decay 0.99, as A2C's paper and reference code)."""
     learning_rate: float = 2.5e-4
     """The optimizer's learning rate at the start."""
-    anneal_learning_rate: bool = True
-    """Anneal the learning rate linearly to zero at num_env_steps."""
+    learning_rate_end: Optional[float] = 0.0
+    """The learning rate reached linearly at num_env_steps (by default annealed to 0, as CleanRL
+    and OpenAI Baselines do); None, or learning_rate's own value, keeps it fixed."""
     optimizer_epsilon: float = 1e-5
     """The optimizer's epsilon. Keras' RMSprop adds it under the square root, as TensorFlow's
     and OpenAI Baselines' (sqrt(v + eps)); PyTorch's RMSprop adds it outside (sqrt(v) + eps),
@@ -100,8 +101,7 @@ def check(config: OnPolicyConfig) -> None:
         raise ValueError(
             f"config.env_backend must be 'python' or 'ale_vector', got '{config.env_backend}'"
         )
-    if not 0 < config.learning_rate < 1:
-        raise ValueError(f"config.learning_rate must be in (0, 1), got {config.learning_rate}")
+    config_checks.check_learning_rate(config)
     if config.optimizer not in ("adam", "rmsprop"):
         raise ValueError(f"config.optimizer must be 'adam' or 'rmsprop', got '{config.optimizer}'")
     if not config.fc_layer_params and not config.conv_layer_params:

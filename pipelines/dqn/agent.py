@@ -27,9 +27,10 @@ def make_optimizer(
     config: DqnConfig,
 ) -> tf.keras.optimizers.Optimizer | tf.keras.optimizers.legacy.Optimizer:
     """Adam or Mnih's RMSprop; with learning_rate_end, the rate decays linearly over the run's
-    train steps (counted by the optimizer, which checkpoints restore)."""
+    train steps, from the first to the one at num_env_steps (counted by the optimizer, which
+    checkpoints restore)."""
     learning_rate = config.learning_rate
-    if config.learning_rate_end:
+    if config.learning_rate_end is not None:
         train_steps = max(
             1, (config.num_env_steps - config.initial_collect_steps) // config.update_period
         )

@@ -5,7 +5,7 @@ a "train step" is one gradient update on one batch.
 """
 
 import dataclasses
-from typing import Tuple
+from typing import Optional, Tuple
 
 from pipelines.common import config_checks, run_config
 from pipelines.common.run_config import RunConfig
@@ -40,9 +40,9 @@ class DqnConfig(RunConfig):
     """'adam' or 'rmsprop' (RMSprop as in Mnih et al. 2015: rho 0.95, centered)."""
     learning_rate: float = 1e-3
     """The optimizer's learning rate (at the start, with learning_rate_end)."""
-    learning_rate_end: float = 0.0
-    """Learning rate reached linearly at the run's last train step (so the final weights settle);
-    0 keeps learning_rate fixed."""
+    learning_rate_end: Optional[float] = None
+    """The learning rate reached linearly at num_env_steps (falling from the first train step, so
+    the final weights settle); None, or learning_rate's own value, keeps it fixed."""
     optimizer_epsilon: float = 1e-7
     """Epsilon of the optimizer, added under the square root as Keras and DeepMind's code do
     (1e-5 for Mnih's RMSprop on a batch-mean loss)."""
@@ -137,12 +137,7 @@ def validate(config: DqnConfig) -> None:
             f"config.num_parallel_envs must be at most {MAX_PARALLEL_ENVS:,} (each environment "
             f"has its own replay writer and threads), got {config.num_parallel_envs:,}"
         )
-    if not 0 < config.learning_rate < 1:
-        raise ValueError(f"config.learning_rate must be in (0, 1), got {config.learning_rate}")
-    if not 0 <= config.learning_rate_end < 1:
-        raise ValueError(
-            f"config.learning_rate_end must be in [0, 1), got {config.learning_rate_end}"
-        )
+    config_checks.check_learning_rate(config)
     for field in ["epsilon_start", "epsilon_end", "eval_epsilon", "target_update_tau"]:
         if not 0 <= getattr(config, field) <= 1:
             raise ValueError(f"config.{field} must be in [0, 1], got {getattr(config, field)}")

@@ -179,7 +179,7 @@ def lab_report(env_id: str, name: str) -> DqnConfig:
         name=name,
         fc_layer_params=(32, 32),
         learning_rate=2e-4,
-        learning_rate_end=0.0,
+        learning_rate_end=None,
         batch_size=128,
     )
 

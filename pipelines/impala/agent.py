@@ -70,11 +70,6 @@ def make_agent(
     env_step: tf.Variable,
 ) -> ImpalaAgent:
     """The agent over a fresh network (the specs may be a py environment's); its learning rate
-    follows env_step (annealed to 0 at num_env_steps when config.anneal_learning_rate)."""
-    learning_rate = on_policy.EnvStepDecay(
-        config.learning_rate,
-        0.0 if config.anneal_learning_rate else config.learning_rate,
-        env_step,
-        config.num_env_steps,
-    )
+    follows env_step (to config.learning_rate_end at num_env_steps)."""
+    learning_rate = on_policy.learning_rate(config, env_step)
     return ImpalaAgent(config, time_step_spec, action_spec, learning_rate, train_step)

@@ -44,7 +44,7 @@ def cartpole() -> PpoConfig:
         num_minibatches=1,
         optimizer="adam",
         learning_rate=2e-3,
-        anneal_learning_rate=False,
+        learning_rate_end=None,
         importance_ratio_clipping=0.0,
         value_clipping=0.0,
         gamma=0.99,
@@ -93,7 +93,7 @@ def sb3_zoo(env_id: str, name: str) -> PpoConfig:
         num_minibatches=1,
         optimizer="rmsprop",
         learning_rate=7e-4,
-        anneal_learning_rate=False,
+        learning_rate_end=None,
         importance_ratio_clipping=0.0,
         value_clipping=0.0,
         gamma=0.99,
@@ -114,7 +114,7 @@ def fast(env_id: str, name: str) -> PpoConfig:
         sb3_zoo(env_id, name),
         optimizer_epsilon=1e-10,  # Keras' sqrt(v + 1e-10) ~ PyTorch's sqrt(v) + 1e-5
         value_pred_loss_coef=0.5,
-        anneal_learning_rate=True,
+        learning_rate_end=0.0,
         checkpoint_interval=250_000,
         **on_policy_config.fast_evaluation(name, eval_interval=250_000),
     )

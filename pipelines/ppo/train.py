@@ -25,12 +25,7 @@ def train(config: PpoConfig, root_dir: str) -> Dict:
     """Trains (or resumes) a PPO run in root_dir; returns what it writes to summary.json."""
     begun = on_policy.start(config, root_dir, backend=config.env_backend)
     train_step, env_step = begun.train_step, begun.env_step
-    learning_rate = on_policy.EnvStepDecay(
-        config.learning_rate,
-        0.0 if config.anneal_learning_rate else config.learning_rate,
-        env_step,
-        config.num_env_steps,
-    )
+    learning_rate = on_policy.learning_rate(config, env_step)
     agent = PpoAgent(config, begun.time_step_spec, begun.action_spec, learning_rate, train_step)
     update = common.function(agent.train)
 

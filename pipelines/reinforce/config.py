@@ -5,7 +5,7 @@ episodes with the current weights, then makes one train step (one gradient updat
 """
 
 import dataclasses
-from typing import Tuple
+from typing import Optional, Tuple
 
 from envs.registry import is_atari
 from pipelines.common import config_checks, run_config
@@ -28,8 +28,9 @@ class ReinforceConfig(RunConfig):
     # Learning rule.
     learning_rate: float = 1e-3
     """Adam's learning rate."""
-    learning_rate_end: float = 0.0
-    """Learning rate reached linearly at the run's last iteration; 0 keeps learning_rate fixed."""
+    learning_rate_end: Optional[float] = None
+    """The learning rate reached linearly at num_env_steps; None, or learning_rate's own value,
+    keeps it fixed."""
     normalize_returns: bool = True
     """Standardize the returns (or advantages) of each batch to mean 0, std 1."""
     value_baseline: bool = False
@@ -68,12 +69,7 @@ def validate(config: ReinforceConfig) -> None:
             f"config.episodes_per_iteration ({config.episodes_per_iteration}) must "
             f"be a multiple of config.num_parallel_envs ({config.num_parallel_envs})"
         )
-    if not 0 < config.learning_rate < 1:
-        raise ValueError(f"config.learning_rate must be in (0, 1), got {config.learning_rate}")
-    if not 0 <= config.learning_rate_end < 1:
-        raise ValueError(
-            f"config.learning_rate_end must be in [0, 1), got {config.learning_rate_end}"
-        )
+    config_checks.check_learning_rate(config)
     if not config.fc_layer_params:
         raise ValueError("the policy network needs layers: set config.fc_layer_params")
     if config.value_baseline and not config.value_fc_layer_params:

@@ -28,12 +28,7 @@ def train(config: ReinforceConfig, root_dir: str) -> Dict:
 
     actor_network = make_actor_network(config, time_step_spec.observation, action_spec)
     value_net = make_value_network(config, time_step_spec.observation)
-    learning_rate = on_policy.EnvStepDecay(
-        config.learning_rate,
-        config.learning_rate_end or config.learning_rate,
-        env_step,
-        config.num_env_steps,
-    )
+    learning_rate = on_policy.learning_rate(config, env_step)
     agent = make_agent(
         config, time_step_spec, action_spec, actor_network, value_net, learning_rate, train_step
     )

@@ -40,6 +40,17 @@ def unreachable_server_run(tmp_path_factory):
             [],
             "error: flag --config.batch_size=abc: invalid literal for int() with base 10: 'abc'",
         ),
+        (
+            {"anneal_learning_rate": "false"},
+            [],
+            "error: config.anneal_learning_rate is no more: set config.learning_rate_end, the "
+            "rate at num_env_steps (0.0 anneals to 0; learning_rate's own value keeps it fixed)",
+        ),
+        (
+            {"learning_rate_end": 2},
+            [],
+            "error: config.learning_rate_end must be in [0, 1), got 2.0",
+        ),
         ({"num_env_steps": 0}, [], "error: config.num_env_steps must be > 0, got 0"),
         ({"num_env_steps": -5}, [], "error: config.num_env_steps must be > 0, got -5"),
         (
@@ -87,6 +98,8 @@ def unreachable_server_run(tmp_path_factory):
     ids=[
         "unknown_field",
         "wrong_type",
+        "renamed_field",
+        "learning_rate_end_range",
         "zero_budget",
         "negative_budget",
         "nan_value",

@@ -1,6 +1,7 @@
 """The PPO entry points end to end on real Atari games with tiny budgets: what a run leaves
 behind, resume, the export played by pipelines.evaluate, and refused configs."""
 
+import dataclasses
 import json
 import os
 
@@ -112,6 +113,27 @@ def test_learning_rate_anneals_with_the_env_step_counter():
         optimizer.apply_gradients([(tf.constant([1.0]), weight)])
         rates.append(float(optimizer.learning_rate))
     assert rates == pytest.approx([2.5e-4, 1.25e-4, 0.0, 0.0])
+
+
+@pytest.mark.parametrize(
+    "end, expected",
+    [(None, [1e-3, 1e-3, 1e-3]), (0.0, [1e-3, 5e-4, 0.0]), (1e-4, [1e-3, 5.5e-4, 1e-4])],
+)
+def test_learning_rate_end_is_the_rate_at_num_env_steps(end, expected):
+    """One setting for every algorithm: None keeps the rate fixed, a value is reached at the end."""
+    config = dataclasses.replace(
+        ppo_presets.presets("pong_ppo")["fast"](),
+        learning_rate=1e-3,
+        learning_rate_end=end,
+        num_env_steps=1_000,
+    )
+    env_step = tf.Variable(0, dtype=tf.int64)
+    schedule = on_policy.learning_rate(config, env_step)
+    rates = []
+    for step in (0, 500, 1_000):
+        env_step.assign(step)
+        rates.append(float(schedule()))
+    assert rates == pytest.approx(expected)
 
 
 REFUSALS = [
