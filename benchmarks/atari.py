@@ -27,6 +27,7 @@ from absl import app, flags
 
 from benchmarks import processes, report
 from pipelines import registry
+from pipelines.common import config_flag
 
 # Score milestones per game: first the score the agent passes on its way, then the target.
 GAME_MILESTONES = {"pong": (0.0, 18.0), "breakout": (10.0, 30.0), "spaceinvaders": (300.0, 600.0)}
@@ -143,11 +144,10 @@ def preset_of(pipeline: str, config: Dict) -> str:
     """The preset whose settings a run's config.json holds, seed aside ('custom' when --config
     changed any): the table reports presets as users run them. Fields newer than the run
     count at their preset value."""
-    from pipelines.common import cli
 
     table = presets_of(pipeline)
     for name in table:
-        preset = json.loads(json.dumps(dataclasses.asdict(cli.choose_preset(table, name))))
+        preset = json.loads(json.dumps(dataclasses.asdict(config_flag.choose_preset(table, name))))
         # The budget may change on resume; a run's own env steps say how far it went.
         if config.get("preset", name) == name and all(
             preset[field] == value

@@ -13,7 +13,7 @@ import os
 from typing import Dict
 
 from pipelines import registry
-from pipelines.common import cli
+from pipelines.common import config_flag
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -48,12 +48,12 @@ def _value(value) -> str:
 
 def section(pipeline: str) -> str:
     table = registry.get(pipeline).presets()
-    configs = {name: cli.choose_preset(table, name) for name in table}
+    configs = {name: config_flag.choose_preset(table, name) for name in table}
     docs = field_docs(type(next(iter(configs.values()))))
     lines = [f"## `pipelines.{pipeline}`", ""]
     for i, name in enumerate(table):
         default = " (the default)" if i == 0 else ""
-        lines.append(f"- `{name}`{default}: {cli._provenance(table[name])}")
+        lines.append(f"- `{name}`{default}: {config_flag.provenance(table[name])}")
     lines += [
         "",
         "| setting | " + " | ".join(f"`{name}`" for name in table) + " | what it is |",

@@ -21,7 +21,7 @@ import time
 
 from absl import flags
 
-from pipelines.common import cli
+from pipelines.common import cli, config_flag
 from pipelines.dqn import config as dqn_config
 from pipelines.dqn import presets as dqn_presets
 
@@ -48,8 +48,10 @@ ROUNDS = flags.DEFINE_integer(
 
 
 # An unknown --pipeline falls back to the default here, until absl refuses it.
-_CHOSEN = cli.flag_in_argv(sys.argv[1:], "pipeline", PIPELINES[0])
-CONFIG = cli.define_config(dqn_presets.presets(_CHOSEN if _CHOSEN in PIPELINES else PIPELINES[0]))
+_CHOSEN = config_flag.flag_in_argv(sys.argv[1:], "pipeline", PIPELINES[0])
+CONFIG = config_flag.define_config(
+    dqn_presets.presets(_CHOSEN if _CHOSEN in PIPELINES else PIPELINES[0])
+)
 
 
 def _random_batch(spec, batch_size: int, steps: int):
@@ -144,7 +146,7 @@ def main(_):
         measured.run(SECONDS.value)
         record = {"name": f"train_step_{pipeline}", "pipeline": pipeline, **measured.figures()}
     else:
-        baseline = _TrainStep(cli.choose_preset(table, BASELINE.value))
+        baseline = _TrainStep(config_flag.choose_preset(table, BASELINE.value))
         round_ratios = []
         for _ in range(ROUNDS.value):
             rate = measured.run(SECONDS.value / ROUNDS.value)

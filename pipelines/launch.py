@@ -23,7 +23,7 @@ from typing import Dict, List, Optional
 from absl import app, flags
 
 from pipelines import registry
-from pipelines.common import cli
+from pipelines.common import cli, config_flag
 from pipelines.common.root_dir_flag import ROOT_DIR
 
 PIPELINE = flags.DEFINE_string(
@@ -232,7 +232,7 @@ def _split_config_args(argv: List[str]) -> tuple:
 
 
 if __name__ == "__main__":
-    cli.show_in_help(ROOT_DIR)
+    config_flag.show_in_help(ROOT_DIR)
     own_argv, passed_on = _split_config_args(sys.argv)
 
     def run_launcher(argv):

@@ -8,7 +8,7 @@ once.
 import importlib
 
 from pipelines import registry
-from pipelines.common import cli, memory_check, run_dir, stop_request
+from pipelines.common import cli, config_flag, memory_check, run_dir, stop_request
 from pipelines.common.root_dir_flag import ROOT_DIR
 
 
@@ -18,12 +18,12 @@ def run_pipeline(pipeline: str) -> None:
     first."""
     entry = registry.get(pipeline)
     config_module = importlib.import_module(entry.config_module)
-    config_flag = cli.define_config(entry.presets(), config_module.validate)
-    cli.show_in_help(ROOT_DIR)
+    preset_config = config_flag.define_config(entry.presets(), config_module.validate)
+    config_flag.show_in_help(ROOT_DIR)
 
     def main(_argv):
         try:
-            config = config_flag.value  # checked once, here: train() trusts it
+            config = preset_config.value  # checked once, here: train() trusts it
             memory_check.check(config.env_id, config.num_parallel_envs + config.eval_episodes)
         except (ValueError, cli.UserError) as error:
             cli.fail(str(error))
@@ -33,6 +33,6 @@ def run_pipeline(pipeline: str) -> None:
             cli.fail(str(error))
         stop_request.install()
         train = importlib.import_module(f"pipelines.{entry.package}.train")
-        train.train(config_flag.value, root_dir=ROOT_DIR.value)
+        train.train(preset_config.value, root_dir=ROOT_DIR.value)
 
     cli.run(main)

@@ -6,7 +6,7 @@ that hosts a Reverb server can restart itself confined to loopback before anythi
 
 from absl import flags
 
-from pipelines.common import cli, loopback, memory_check, run_dir, stop_request
+from pipelines.common import cli, config_flag, loopback, memory_check, run_dir, stop_request
 from pipelines.common.role_flags import PORT, REPLAY_EXPOSE, REPLAY_SERVER, ROLE, ROOT_DIR, TASK
 from pipelines.dqn.config import DqnConfig, validate
 from pipelines.dqn.presets import presets
@@ -34,15 +34,15 @@ def check_memory(config: DqnConfig, role: str, external_replay: bool) -> None:
 
 def run_pipeline(pipeline: str) -> None:
     """Defines --preset and --config for a DQN entry point and runs the chosen role with them."""
-    config_flag = cli.define_config(presets(pipeline), validate)
-    cli.show_in_help(
+    preset_config = config_flag.define_config(presets(pipeline), validate)
+    config_flag.show_in_help(
         ROOT_DIR, REPLAY_SERVER, ROLE, PORT, TASK, REPLAY_EXPOSE, DISCARD_DAMAGED_REPLAY
     )
 
     def main(_argv):
         root_dir, role = ROOT_DIR.value, ROLE.value
         try:
-            config = config_flag.value  # checked once, here: the roles trust it
+            config = preset_config.value  # checked once, here: the roles trust it
             check_memory(config, role, bool(REPLAY_SERVER.value))
         except (ValueError, cli.UserError) as error:
             cli.fail(str(error))

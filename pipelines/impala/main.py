@@ -4,7 +4,7 @@ TensorFlow is imported only after the flags are checked: a bad flag fails at onc
 that hosts a Reverb server can restart itself confined to loopback before anything heavy loads.
 """
 
-from pipelines.common import cli, loopback, memory_check, run_dir, stop_request
+from pipelines.common import cli, config_flag, loopback, memory_check, run_dir, stop_request
 from pipelines.common.role_flags import PORT, REPLAY_EXPOSE, REPLAY_SERVER, ROLE, ROOT_DIR, TASK
 from pipelines.impala.config import validate
 from pipelines.impala.presets import presets
@@ -12,13 +12,13 @@ from pipelines.impala.presets import presets
 
 def run_pipeline(pipeline: str) -> None:
     """Defines --preset and --config for an IMPALA entry point and runs the chosen role."""
-    config_flag = cli.define_config(presets(pipeline), validate)
-    cli.show_in_help(ROOT_DIR, REPLAY_SERVER, ROLE, PORT, TASK, REPLAY_EXPOSE)
+    preset_config = config_flag.define_config(presets(pipeline), validate)
+    config_flag.show_in_help(ROOT_DIR, REPLAY_SERVER, ROLE, PORT, TASK, REPLAY_EXPOSE)
 
     def main(_argv):
         root_dir, role, address = ROOT_DIR.value, ROLE.value, REPLAY_SERVER.value
         try:
-            config = config_flag.value  # checked once, here: the roles trust it
+            config = preset_config.value  # checked once, here: the roles trust it
             if role in ("all", "collect"):
                 memory_check.check(config.env_id, config.num_parallel_envs + config.eval_episodes)
         except (ValueError, cli.UserError) as error:

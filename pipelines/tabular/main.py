@@ -7,7 +7,7 @@ import sys
 
 from absl import flags
 
-from pipelines.common import cli
+from pipelines.common import cli, config_flag
 from pipelines.common.root_dir_flag import ROOT_DIR
 from pipelines.tabular import config, report, run
 from pipelines.tabular.environments import (
@@ -37,7 +37,7 @@ SEED = flags.DEFINE_integer(
     "Model-free algorithms: seeds the environment and the "
     "exploration; the same seed repeats the same run.",
 )
-CONFIG = cli.define_config(config.PRESETS)
+CONFIG = config_flag.define_config(config.PRESETS)
 
 
 def check_algorithm(algorithm) -> str:

@@ -8,7 +8,7 @@ import subprocess
 import sys
 
 from benchmarks import atari, atari_report, processes
-from pipelines.common import cli
+from pipelines.common import config_flag
 from pipelines.dqn import presets as dqn_presets
 
 sys.path.insert(0, os.path.join(processes.REPO, "tests", "pipelines"))
@@ -89,7 +89,7 @@ def test_random_play_is_recorded_and_set_beside_each_run(tmp_path):
 
 
 def test_preset_of_names_the_preset_a_config_holds():
-    nature = cli.choose_preset(dqn_presets.presets("breakout_dqn"), "nature2015")
+    nature = config_flag.choose_preset(dqn_presets.presets("breakout_dqn"), "nature2015")
     config = json.loads(json.dumps(dataclasses.asdict(nature)))
     assert atari.preset_of("breakout_dqn", dict(config, seed=7)) == "nature2015"
     assert atari.preset_of("breakout_dqn", dict(config, learning_rate=1e-3)) == "custom"

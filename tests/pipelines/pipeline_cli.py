@@ -16,7 +16,7 @@ from typing import Dict, List, Optional, Tuple
 import numpy as np
 import tensorflow as tf
 
-from pipelines.common import cli
+from pipelines.common import config_flag
 from pipelines.dqn import presets as dqn_presets
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -30,7 +30,7 @@ def default_presets(presets_of, pipelines) -> Dict:
 
     def factory(pipeline):
         table = presets_of(pipeline)
-        return lambda: cli.choose_preset(table, next(iter(table)))
+        return lambda: config_flag.choose_preset(table, next(iter(table)))
 
     return {pipeline: factory(pipeline) for pipeline in pipelines}
 

@@ -6,7 +6,7 @@ import pytest
 from tf_agents.policies import random_py_policy
 
 from pipelines import registry
-from pipelines.common import cli, environments, evaluation
+from pipelines.common import config_flag, environments, evaluation
 from pipelines.dqn import presets as dqn_presets
 
 
@@ -16,7 +16,7 @@ def _lives(env) -> int:
 
 @pytest.mark.parametrize("preset", ["fast", "nature2015"])
 def test_evaluation_plays_whole_breakout_games(preset):
-    config = cli.choose_preset(dqn_presets.presets("breakout_dqn"), preset)
+    config = config_flag.choose_preset(dqn_presets.presets("breakout_dqn"), preset)
     assert config.terminal_on_life_loss and config.clip_rewards  # training's shaping
     eval_env = environments.make_environments(config, 1, seed=3, training=False)[0]
     policy = random_py_policy.RandomPyPolicy(
@@ -38,6 +38,6 @@ def test_evaluation_plays_whole_breakout_games(preset):
 
 def test_the_fast_presets_evaluate_at_their_documented_epsilon_and_cap():
     for entry in registry.of_algorithm("dqn", atari=True):
-        config = cli.choose_preset(entry.presets(), "fast")
+        config = config_flag.choose_preset(entry.presets(), "fast")
         assert config.eval_epsilon == 0.005
         assert config.max_episode_steps == 27_000  # 108k frames per evaluation game

@@ -8,7 +8,7 @@ import pipeline_cli
 import pytest
 
 from pipelines import registry
-from pipelines.common import cli
+from pipelines.common import config_flag
 from pipelines.dqn import presets as dqn_presets
 
 ATARI = pipeline_cli.ATARI
@@ -53,7 +53,7 @@ def test_the_default_atari_preset_is_the_fast_one():
         pipeline = entry.name
         table = dqn_presets.presets(pipeline)
         assert list(table)[:2] == ["fast", "nature2015"]
-        fast, nature = (cli.choose_preset(table, name) for name in ("fast", "nature2015"))
+        fast, nature = (config_flag.choose_preset(table, name) for name in ("fast", "nature2015"))
         assert (fast.preset, nature.preset) == ("fast", "nature2015")
         assert fast.update_period > nature.update_period  # the fast one trains less per env step
         assert fast.env_id == nature.env_id == entry.env_id
@@ -70,8 +70,8 @@ def test_every_atari_actor_critic_has_both_games_and_a_fast_default(algorithm):
         pipeline, env_id = entry.name, entry.env_id
         table = entry.presets()
         assert list(table)[0] == "fast" and len(table) == 2
-        fast = cli.choose_preset(table, "fast")
-        paper = cli.choose_preset(table, list(table)[1])
+        fast = config_flag.choose_preset(table, "fast")
+        paper = config_flag.choose_preset(table, list(table)[1])
         assert fast.env_id == paper.env_id == env_id and fast.name == pipeline
         assert fast.env_backend == "ale_vector" and fast.share_torso
         assert (fast.eval_episodes, fast.max_episode_steps) == (10, 27_000)
@@ -84,7 +84,9 @@ def test_a_chosen_preset_with_overrides_is_run_and_recorded(finished_run):
     run = finished_run("breakout_nature2015")
     assert run.result.returncode == 0, run.result.stderr
     nature = {
-        "breakout_dqn": lambda: cli.choose_preset(dqn_presets.presets("breakout_dqn"), "nature2015")
+        "breakout_dqn": lambda: config_flag.choose_preset(
+            dqn_presets.presets("breakout_dqn"), "nature2015"
+        )
     }
     config = pipeline_cli.read_json(os.path.join(run.root_dir, "config.json"))
     assert config == pipeline_cli.expected_config("breakout_dqn", ATARI, nature)
@@ -188,7 +190,7 @@ def test_each_book_recipe_builds_and_trains_a_few_steps(tmp_path):
 
 
 def test_book_recipes_hold_the_settings_the_books_state():
-    homl = cli.choose_preset(dqn_presets.presets("cartpole_dqn"), "homl2019")
+    homl = config_flag.choose_preset(dqn_presets.presets("cartpole_dqn"), "homl2019")
     assert (
         homl.fc_layer_params,
         homl.activation,
@@ -197,7 +199,7 @@ def test_book_recipes_hold_the_settings_the_books_state():
         homl.batch_size,
         homl.replay_capacity,
     ) == ((32, 32), "elu", 1e-2, 0.95, 32, 2_000)
-    breakout = cli.choose_preset(dqn_presets.presets("breakout_dqn"), "homl2019")
+    breakout = config_flag.choose_preset(dqn_presets.presets("breakout_dqn"), "homl2019")
     assert (
         breakout.optimizer,
         breakout.learning_rate,
@@ -210,9 +212,9 @@ def test_book_recipes_hold_the_settings_the_books_state():
         breakout.max_episode_steps,
     ) == ("rmsprop", 2.5e-4, 0.01, 250_000, 2_000, 20_000, 100_000, 4, 27_000)
     for pipeline in ("cartpole_dqn", "lunarlander_dqn"):
-        lab = cli.choose_preset(dqn_presets.presets(pipeline), "lab_report")
+        lab = config_flag.choose_preset(dqn_presets.presets(pipeline), "lab_report")
         assert (lab.fc_layer_params, lab.learning_rate, lab.batch_size) == ((32, 32), 2e-4, 128)
-    blog = cli.choose_preset(dqn_presets.presets("lunarlander_dqn"), "blog")
+    blog = config_flag.choose_preset(dqn_presets.presets("lunarlander_dqn"), "blog")
     assert (
         blog.fc_layer_params,
         blog.huber_loss,

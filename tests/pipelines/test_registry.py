@@ -7,7 +7,7 @@ import os
 import pytest
 
 from pipelines import registry
-from pipelines.common import cli
+from pipelines.common import config_flag
 
 PIPELINES_DIR = os.path.dirname(registry.__file__)
 
@@ -30,9 +30,9 @@ def test_each_entry_s_presets_train_its_game(name):
     assert entry.algorithm in registry.ALGORITHMS
     table = entry.presets()
     for preset in table:
-        config = cli.choose_preset(table, preset)
+        config = config_flag.choose_preset(table, preset)
         assert config.env_id == entry.env_id and config.name == name
-    fast = cli.choose_preset(table, list(table)[0])
+    fast = config_flag.choose_preset(table, list(table)[0])
     if entry.fast_stop_score is not None:
         assert list(table)[0] == "fast" and fast.stop_at_eval_return == entry.fast_stop_score
 
