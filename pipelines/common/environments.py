@@ -56,6 +56,18 @@ def make_environments(
     ]
 
 
+def make_collector_environments(config, task: int) -> List:
+    """Scale-out collector `task`'s training environments: seeds of their own, apart from the
+    single-process run's (config.seed + i) and from every other collector's."""
+    return make_environments(
+        config,
+        config.num_parallel_envs,
+        seed=config.seed + 1_000 * (task + 1),
+        training=True,
+        backend=config.env_backend,
+    )
+
+
 def make_eval_environments(config) -> List:
     """The evaluations' environments (raw score, seeds apart from training's); none when
     evaluation is off."""

@@ -43,13 +43,7 @@ class Collector:
 
     def __init__(self, config: DqnConfig, address: str, task: int):
         self._config, self._address, self._task = config, address, task
-        train_envs = environments.make_environments(
-            config,
-            config.num_parallel_envs,
-            seed=config.seed + 1_000 * (task + 1),
-            training=True,
-            backend=config.env_backend,
-        )
+        train_envs = environments.make_collector_environments(config, task)
         self._env = environments.batch(train_envs)
         self.scores = environments.GameScores(train_envs)
         self.train_step = tf.Variable(0, dtype=tf.int64)

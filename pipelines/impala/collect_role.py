@@ -31,13 +31,7 @@ def collect(config: ImpalaConfig, root_dir: str, replay_server: str, task: int) 
     try:
         scale_out.check_collector_flags(replay_server, task)
         client = reverb_server.connect(replay_server)
-        train_envs = environments.make_environments(
-            config,
-            config.num_parallel_envs,
-            seed=config.seed + 1_000 * (task + 1),
-            training=True,
-            backend=config.env_backend,
-        )
+        train_envs = environments.make_collector_environments(config, task)
     except (ValueError, ConnectionError) as error:
         raise UserError(str(error)) from None
     if not root_dir:
