@@ -210,6 +210,20 @@ def test_the_launcher_runs_a_whole_scaled_out_run(tmp_path):
     assert os.path.isdir(os.path.join(root_dir, "policies", "greedy_policy"))
 
 
+def test_a_finished_scaled_out_run_extends_with_a_larger_budget(tmp_path):
+    """The same command with a larger num_env_steps trains on from the finished run: the server
+    must not bring back `finished`, or the collectors stop at once and the learner waits."""
+    root_dir = str(tmp_path / "run")
+    first = _run_launcher(root_dir, budget=1500)
+    assert first.returncode == 0, first.stdout + first.stderr
+    before = pipeline_cli.read_json(os.path.join(root_dir, "summary.json"))
+    extended = _run_launcher(root_dir, budget=3000)
+    assert extended.returncode == 0, extended.stdout + extended.stderr
+    after = pipeline_cli.read_json(os.path.join(root_dir, "summary.json"))
+    assert before["env_steps"] < 3000 <= after["env_steps"]
+    assert after["train_steps"] > before["train_steps"]
+
+
 def test_collect_and_train_roles_need_a_server_address(tmp_path):
     for role in ("collect", "train"):
         result = pipeline_cli.run("cartpole_dqn", str(tmp_path / role), SIZES, f"--role={role}")
