@@ -5,7 +5,15 @@ from absl import flags
 
 from pipelines.common.root_dir_flag import ROOT_DIR
 
-__all__ = ["ROOT_DIR", "REPLAY_SERVER", "ROLE", "PORT", "TASK", "REPLAY_EXPOSE"]
+__all__ = [
+    "ROOT_DIR",
+    "REPLAY_SERVER",
+    "ROLE",
+    "PORT",
+    "TASK",
+    "EXIT_WHEN_FINISHED",
+    "REPLAY_EXPOSE",
+]
 
 REPLAY_SERVER = flags.DEFINE_string(
     "replay_server",
@@ -28,6 +36,13 @@ PORT = flags.DEFINE_integer(
 )
 TASK = flags.DEFINE_integer(
     "task", 0, "--role=collect: this collector's index (0, 1, ...).", lower_bound=0
+)
+EXIT_WHEN_FINISHED = flags.DEFINE_boolean(
+    "exit_when_finished",
+    False,
+    "--role=replay: once the learner has finished, give the collectors 30 s to see it, then "
+    "checkpoint and exit 0 (for platforms where a run ends when all its processes have, such as "
+    "Kubernetes Jobs). pipelines.launch stops the server itself.",
 )
 REPLAY_EXPOSE = flags.DEFINE_boolean(
     "replay_expose",

@@ -91,6 +91,37 @@ class SharedVariables:
         return bool(self.variables["finished"].numpy())
 
 
+class FinishWatch:
+    """A server's view of the learner's `finished` flag, for --exit_when_finished: `due()` turns
+    true FINISH_GRACE_SECONDS after the flag went from false to true while this server ran (time
+    for every collector to see it at its next pull). A flag restored as true from a checkpoint
+    does not count: the same command with a larger budget extends the run, and its learner
+    clears the flag once it starts."""
+
+    def __init__(self, address: str, variables: Dict, grace_seconds: float = 30.0):
+        self._shared = SharedVariables(address, variables)
+        self._grace = grace_seconds
+        self._seen_running = False
+        self._finished_at: Optional[float] = None
+        self._next_pull = 0.0
+
+    def due(self) -> bool:
+        now = time.monotonic()
+        if self._finished_at is None and now >= self._next_pull:
+            self._next_pull = now + _WATCH_SECONDS
+            self._shared.pull()
+            if not self._shared.finished:
+                self._seen_running = True
+            elif self._seen_running:
+                self._finished_at = now
+                print(
+                    f"the learner has finished; the server stops in {self._grace:.0f} s "
+                    "(--exit_when_finished)",
+                    flush=True,
+                )
+        return self._finished_at is not None and now - self._finished_at >= self._grace
+
+
 def wait_for_server(
     address: str, seconds: float = RECONNECT_SECONDS, stop_early=lambda: False
 ) -> Optional[reverb.Client]:

@@ -7,7 +7,15 @@ that hosts a Reverb server can restart itself confined to loopback before anythi
 from absl import flags
 
 from pipelines.common import cli, config_flag, loopback, memory_check, run_dir, stop_request
-from pipelines.common.role_flags import PORT, REPLAY_EXPOSE, REPLAY_SERVER, ROLE, ROOT_DIR, TASK
+from pipelines.common.role_flags import (
+    EXIT_WHEN_FINISHED,
+    PORT,
+    REPLAY_EXPOSE,
+    REPLAY_SERVER,
+    ROLE,
+    ROOT_DIR,
+    TASK,
+)
 from pipelines.dqn.config import DqnConfig, validate
 from pipelines.dqn.presets import presets
 
@@ -36,7 +44,14 @@ def run_pipeline(pipeline: str) -> None:
     """Defines --preset and --config for a DQN entry point and runs the chosen role with them."""
     preset_config = config_flag.define_config(presets(pipeline), validate)
     config_flag.show_in_help(
-        ROOT_DIR, REPLAY_SERVER, ROLE, PORT, TASK, REPLAY_EXPOSE, DISCARD_DAMAGED_REPLAY
+        ROOT_DIR,
+        REPLAY_SERVER,
+        ROLE,
+        PORT,
+        TASK,
+        EXIT_WHEN_FINISHED,
+        REPLAY_EXPOSE,
+        DISCARD_DAMAGED_REPLAY,
     )
 
     def main(_argv):
@@ -69,7 +84,13 @@ def run_pipeline(pipeline: str) -> None:
                 discard_damaged_replay=DISCARD_DAMAGED_REPLAY.value,
             )
         elif role == "replay":
-            replay_role.serve(config, root_dir, PORT.value, DISCARD_DAMAGED_REPLAY.value)
+            replay_role.serve(
+                config,
+                root_dir,
+                PORT.value,
+                DISCARD_DAMAGED_REPLAY.value,
+                exit_when_finished=EXIT_WHEN_FINISHED.value,
+            )
         elif role == "collect":
             collect_role.collect(config, root_dir, REPLAY_SERVER.value, TASK.value)
         else:

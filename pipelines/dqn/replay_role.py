@@ -50,9 +50,14 @@ def make_tables(config: DqnConfig, environment):
 
 
 def serve(
-    config: DqnConfig, root_dir: str, port: int, discard_damaged_replay: bool = False
+    config: DqnConfig,
+    root_dir: str,
+    port: int,
+    discard_damaged_replay: bool = False,
+    exit_when_finished: bool = False,
 ) -> None:
-    """Runs the server until SIGINT or SIGTERM; checkpoints as it goes and on the way out."""
+    """Runs the server until SIGINT or SIGTERM (or, with exit_when_finished, until the learner has
+    finished); checkpoints as it goes and on the way out."""
     try:
         environment = environments.make_environments(config, 1, config.seed, training=True)[0]
     except ValueError as error:
@@ -87,15 +92,17 @@ def serve(
         return client.server_info()[replay.TABLE].rate_limiter_info.insert_stats.completed
 
     next_checkpoint = inserted() + config.checkpoint_interval
+    finish = scale_out.FinishWatch(address, variables) if exit_when_finished else None
     try:
-        while True:
+        while not (finish and finish.due()):
             time.sleep(_POLL_SECONDS)
             stop_request.check()
             if checkpoint_dir and inserted() >= next_checkpoint:
                 reverb_server.checkpoint(client, replay.TABLE)
                 next_checkpoint = inserted() + config.checkpoint_interval
     except KeyboardInterrupt:
-        if checkpoint_dir:
-            path = reverb_server.checkpoint(client, replay.TABLE)
-            print(f"replay server stopped; checkpoint {path}", flush=True)
-        server.stop()
+        pass
+    if checkpoint_dir:
+        path = reverb_server.checkpoint(client, replay.TABLE)
+        print(f"replay server stopped; checkpoint {path}", flush=True)
+    server.stop()

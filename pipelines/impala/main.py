@@ -5,7 +5,15 @@ that hosts a Reverb server can restart itself confined to loopback before anythi
 """
 
 from pipelines.common import cli, config_flag, loopback, memory_check, run_dir, stop_request
-from pipelines.common.role_flags import PORT, REPLAY_EXPOSE, REPLAY_SERVER, ROLE, ROOT_DIR, TASK
+from pipelines.common.role_flags import (
+    EXIT_WHEN_FINISHED,
+    PORT,
+    REPLAY_EXPOSE,
+    REPLAY_SERVER,
+    ROLE,
+    ROOT_DIR,
+    TASK,
+)
 from pipelines.impala.config import validate
 from pipelines.impala.presets import presets
 
@@ -13,7 +21,9 @@ from pipelines.impala.presets import presets
 def run_pipeline(pipeline: str) -> None:
     """Defines --preset and --config for an IMPALA entry point and runs the chosen role."""
     preset_config = config_flag.define_config(presets(pipeline), validate)
-    config_flag.show_in_help(ROOT_DIR, REPLAY_SERVER, ROLE, PORT, TASK, REPLAY_EXPOSE)
+    config_flag.show_in_help(
+        ROOT_DIR, REPLAY_SERVER, ROLE, PORT, TASK, EXIT_WHEN_FINISHED, REPLAY_EXPOSE
+    )
 
     def main(_argv):
         root_dir, role, address = ROOT_DIR.value, ROLE.value, REPLAY_SERVER.value
@@ -40,7 +50,7 @@ def run_pipeline(pipeline: str) -> None:
         if role == "all":
             single_process.train(config, root_dir)
         elif role == "replay":
-            replay_role.serve(config, root_dir, PORT.value)
+            replay_role.serve(config, root_dir, PORT.value, EXIT_WHEN_FINISHED.value)
         elif role == "collect":
             collect_role.collect(config, root_dir, address, TASK.value)
         else:

@@ -21,8 +21,9 @@ FOLDER = "replay_server"
 _POLL_SECONDS = 1.0
 
 
-def serve(config: ImpalaConfig, root_dir: str, port: int) -> None:
-    """Runs the server until SIGINT or SIGTERM."""
+def serve(config: ImpalaConfig, root_dir: str, port: int, exit_when_finished: bool = False) -> None:
+    """Runs the server until SIGINT or SIGTERM (or, with exit_when_finished, until the learner has
+    finished)."""
     try:
         environment = environments.make_environments(config, 1, config.seed, training=True)[0]
     except ValueError as error:
@@ -54,15 +55,18 @@ def serve(config: ImpalaConfig, root_dir: str, port: int) -> None:
         server = reverb_server.start_server(tables, port=port or None)
     except RuntimeError as error:  # e.g. the port is taken
         raise UserError(f"cannot start the replay server on port {port}: {error}") from None
-    scale_out.SharedVariables(f"localhost:{server.port}", variables).push()
+    address = f"localhost:{server.port}"
+    scale_out.SharedVariables(address, variables).push()
     print(
         f"replay server on port {server.port}; a queue of {config.queue_capacity} rollouts",
         flush=True,
     )
+    finish = scale_out.FinishWatch(address, variables) if exit_when_finished else None
     try:
-        while True:
+        while not (finish and finish.due()):
             time.sleep(_POLL_SECONDS)
             stop_request.check()
     except KeyboardInterrupt:
-        print("replay server stopped", flush=True)
-        server.stop()
+        pass
+    print("replay server stopped", flush=True)
+    server.stop()

@@ -82,12 +82,20 @@ def component(objects, name: str) -> Dict:
     return found
 
 
-def pod_names(workload: Dict) -> List[str]:
-    """The names the pods get: a StatefulSet's ordinals, a Job's random suffix."""
-    name = workload["metadata"]["name"]
-    if workload["kind"] == "StatefulSet":
-        return [f"{name}-{i}" for i in range(workload["spec"].get("replicas", 1))]
-    return [f"{name}-x7k2p"]
+INDEX_ANNOTATION = "batch.kubernetes.io/job-completion-index"
+
+
+def pods(workload: Dict) -> List[Dict]:
+    """The pods' metadata as the Job controller makes it: a random suffix, and in an Indexed Job
+    the completion index in the name and in an annotation."""
+    name, spec = workload["metadata"]["name"], workload["spec"]
+    assert workload["kind"] == "Job", workload["kind"]
+    if spec.get("completionMode") == "Indexed":
+        return [
+            {"name": f"{name}-{i}-x7k2p", "annotations": {INDEX_ANNOTATION: str(i)}}
+            for i in range(spec["completions"])
+        ]
+    return [{"name": f"{name}-x7k2p", "annotations": {}}]
 
 
 def run_label(objects) -> str:
@@ -95,8 +103,9 @@ def run_label(objects) -> str:
     return config_map["metadata"]["labels"][RUN_LABEL]
 
 
-def environment(objects, container: Dict, pod_name: str) -> Dict[str, str]:
-    """The container's environment as the kubelet builds it (envFrom first, then env)."""
+def environment(objects, container: Dict, pod: Dict) -> Dict[str, str]:
+    """The container's environment as the kubelet builds it (envFrom first, then env, the
+    downward API's metadata.name and metadata.annotations['...'])."""
     env = {}
     for source in container.get("envFrom", []):
         data = one(objects, "ConfigMap", source["configMapRef"]["name"]).get("data", {})
@@ -104,9 +113,14 @@ def environment(objects, container: Dict, pod_name: str) -> Dict[str, str]:
     for variable in container.get("env", []):
         if "value" in variable:
             env[variable["name"]] = variable["value"]
+            continue
+        path = variable["valueFrom"]["fieldRef"]["fieldPath"]
+        annotation = re.fullmatch(r"metadata\.annotations\['(.+)'\]", path)
+        if annotation:
+            env[variable["name"]] = pod["annotations"][annotation.group(1)]
         else:
-            assert variable["valueFrom"] == {"fieldRef": {"fieldPath": "metadata.name"}}
-            env[variable["name"]] = pod_name
+            assert path == "metadata.name", path
+            env[variable["name"]] = pod["name"]
     return env
 
 
@@ -122,12 +136,12 @@ def fake_python(tmp_path_factory) -> str:
     return str(folder)
 
 
-def argv(objects, container: Dict, pod_name: str, fake_python: str, **overrides) -> List[str]:
+def argv(objects, container: Dict, pod: Dict, fake_python: str, **overrides) -> List[str]:
     """What the container's command hands to python3: the command run for real by /bin/sh, with
     the container's environment and a python3 that only reports its arguments."""
     command = container["command"] + container.get("args", [])
     assert not any("$(" in word for word in command), "kubelet $(VAR) expansion: not simulated"
-    env = dict(environment(objects, container, pod_name), **overrides)
+    env = dict(environment(objects, container, pod), **overrides)
     env["PATH"] = f"{fake_python}:/usr/bin:/bin"
     done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=30)
     assert done.returncode == 0, done.stderr
@@ -201,17 +215,61 @@ def test_the_run_is_one_server_collectors_and_one_learner(overlay):
     server, collectors, learner = (
         component(objects, c) for c in ("replay", "collector", "learner")
     )
-    assert server["kind"] == "StatefulSet" and server["spec"]["replicas"] == 1
+    # Jobs, so that the run ends: each role exits 0 once the learner has finished.
+    for job in (server, collectors, learner):
+        assert job["kind"] == "Job" and pod_spec(job)["restartPolicy"] == "Never"
+    for job in (server, learner):
+        assert job["spec"]["completions"] == job["spec"]["parallelism"] == 1
     # SIGTERM makes the server checkpoint itself: compose gives it 2 minutes.
     assert pod_spec(server)["terminationGracePeriodSeconds"] >= 120
-    assert collectors["kind"] == "StatefulSet"
-    assert collectors["spec"]["podManagementPolicy"] == "Parallel"
+    assert pod_spec(learner)["terminationGracePeriodSeconds"] >= 60
+    assert collectors["spec"]["completionMode"] == "Indexed"
     with open(os.path.join(REPO, "pipelines", "common", "scale_out.py")) as f:
         max_collectors = int(re.search(r"^MAX_COLLECTORS = (\d+)", f.read(), re.M).group(1))
-    assert 1 <= collectors["spec"]["replicas"] <= max_collectors
-    assert learner["kind"] == "Job" and pod_spec(learner)["restartPolicy"] == "OnFailure"
-    assert pod_spec(learner)["terminationGracePeriodSeconds"] >= 60
+    assert 1 <= collectors["spec"]["completions"] == collectors["spec"]["parallelism"]
+    assert collectors["spec"]["completions"] <= max_collectors
     assert len(workloads(objects)) == 3
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_every_job_survives_evictions_and_replaces_a_pod_only_once_it_is_gone(overlay):
+    """A podFailurePolicy: a disruption (eviction, preemption, node drain) does not count against
+    backoffLimit over a long run, and (with it, podReplacementPolicy is Failed) a replacement pod
+    starts only once the old one has terminated: never two learners or servers at once."""
+    for job in workloads(render(overlay)):
+        rules = job["spec"]["podFailurePolicy"]["rules"]
+        assert {
+            "action": "Ignore",
+            "onPodConditions": [{"type": "DisruptionTarget", "status": "True"}],
+        } in rules
+        assert job["spec"]["backoffLimit"] >= 10
+        if pod_labels(job)[COMPONENT] == "replay":  # a bad setting: retrying cannot help
+            exit_2 = {"operator": "In", "values": [2]}
+            assert any(r["action"] == "FailJob" and r.get("onExitCodes") == exit_2 for r in rules)
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_every_container_has_requests_limits_and_a_read_only_root(overlay):
+    for workload in workloads(render(overlay)):
+        spec = pod_spec(workload)
+        empty_dirs = {v["name"] for v in spec["volumes"] if "emptyDir" in v}
+        for c in spec["containers"]:
+            requests, limits = c["resources"]["requests"], c["resources"]["limits"]
+            for resource in ("cpu", "memory"):
+                assert quantity(limits[resource]) >= quantity(requests[resource]) > 0
+            assert c["securityContext"]["readOnlyRootFilesystem"] is True
+            tmp = [m for m in c["volumeMounts"] if m["mountPath"] == "/tmp"]
+            assert [m["name"] for m in tmp] and tmp[0]["name"] in empty_dirs
+
+
+def quantity(value) -> float:
+    """A Kubernetes quantity as a number: 500m, 2, 1Gi, 512Mi."""
+    text = str(value)
+    units = {"m": 1e-3, "Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40}
+    for unit, scale in units.items():
+        if text.endswith(unit):
+            return float(text[: -len(unit)]) * scale
+    return float(text)
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
@@ -226,8 +284,8 @@ def test_every_container_runs_a_real_entry_point_with_its_role(overlay, fake_pyt
         for container in spec["containers"]:
             script = container["command"][-1]
             assert container["command"][:2] == ["sh", "-c"] and script.startswith("exec python3 ")
-            for pod_name in pod_names(workload):
-                flags = check_entry_point(argv(objects, container, pod_name, fake_python))
+            for pod in pods(workload):
+                flags = check_entry_point(argv(objects, container, pod, fake_python))
                 role = flags["role"]
                 assert (
                     role
@@ -241,13 +299,14 @@ def test_every_container_runs_a_real_entry_point_with_its_role(overlay, fake_pyt
                 if role == "replay":
                     assert flags["port"] == str(service["spec"]["ports"][0]["port"])
                     assert "replay_expose" in flags  # else the port stays on the pod's loopback
+                    assert "exit_when_finished" in flags  # else the run never ends
                 else:
                     assert flags["replay_server"] == address
                 if role == "collect":
-                    assert pod_name == f"{workload['metadata']['name']}-{flags['task']}"
+                    assert flags["task"] == pod["annotations"][INDEX_ANNOTATION]
                     tasks.append(int(flags["task"]))
     assert len(root_dirs) == 1, root_dirs
-    assert sorted(tasks) == list(range(component(objects, "collector")["spec"]["replicas"]))
+    assert sorted(tasks) == list(range(component(objects, "collector")["spec"]["completions"]))
 
 
 @pytest.mark.parametrize("pipeline", PIPELINES)
@@ -256,7 +315,7 @@ def test_every_pipeline_takes_the_roles_commands(pipeline, fake_python):
     objects = render("cpu-cartpole")
     for workload in workloads(objects):
         [container] = pod_spec(workload)["containers"]
-        words = argv(objects, container, pod_names(workload)[0], fake_python, PIPELINE=pipeline)
+        words = argv(objects, container, pods(workload)[0], fake_python, PIPELINE=pipeline)
         assert words[1] == f"pipelines.{pipeline}"
         check_entry_point(words)
 
@@ -326,13 +385,18 @@ def test_every_pod_shares_one_volume_and_runs_unprivileged(overlay):
     assert claim["spec"]["accessModes"] == ["ReadWriteMany"]
     for workload in workloads(objects):
         spec = pod_spec(workload)
-        claims = {v["name"]: v["persistentVolumeClaim"]["claimName"] for v in spec["volumes"]}
+        claims = {
+            v["name"]: v["persistentVolumeClaim"]["claimName"]
+            for v in spec["volumes"]
+            if "persistentVolumeClaim" in v
+        }
         assert set(claims.values()) == {claim["metadata"]["name"]}
+        assert all(set(v) & {"persistentVolumeClaim", "emptyDir"} for v in spec["volumes"])
         assert spec["automountServiceAccountToken"] is False
         assert spec["securityContext"]["runAsNonRoot"] is True
         assert spec["securityContext"]["runAsUser"] == 1000  # the images' user rl
         for c in spec["containers"]:
-            assert {m["name"] for m in c["volumeMounts"]} <= set(claims)
+            assert {m["name"] for m in c["volumeMounts"]} <= {v["name"] for v in spec["volumes"]}
             assert c["securityContext"]["allowPrivilegeEscalation"] is False
             assert c["securityContext"]["capabilities"]["drop"] == ["ALL"]
 

@@ -120,6 +120,24 @@ def test_server_two_collectors_and_a_learner_survive_kills(roles):
     assert "replay server stopped; checkpoint" in server.output()
 
 
+def test_with_exit_when_finished_every_role_ends_by_itself(roles):
+    """As Kubernetes Jobs need: the learner ends at its budget, the collectors when they see it,
+    and the server (--exit_when_finished) after its grace, checkpointing on the way out."""
+    server = roles("replay", "--role=replay", "--exit_when_finished")
+    port = int(server.wait_for(r"replay server on port (\d+)", 120).group(1))
+    address = f"--replay_server=localhost:{port}"
+    collectors = [
+        roles(f"collector{task}", "--role=collect", address, f"--task={task}") for task in range(2)
+    ]
+    learner = roles("learner", "--role=train", address)
+    assert learner.exit_code(300) == 0, learner.output()
+    for collector in collectors:
+        assert collector.exit_code(60) == 0, collector.output()
+    assert server.exit_code(90) == 0, server.output()
+    assert "the learner has finished; the server stops in 30 s" in server.output()
+    assert "replay server stopped; checkpoint" in server.output()
+
+
 def test_a_restarted_server_is_rejoined(roles, tmp_path):
     server = roles("replay", "--role=replay")
     port = int(server.wait_for(r"replay server on port (\d+)", 120).group(1))
