@@ -91,17 +91,29 @@ class SharedVariables:
         return bool(self.variables["finished"].numpy())
 
 
+def reset_shared_variables(address: str, variables: Dict, restored: bool) -> None:
+    """At a server's start: the untrained `variables` when its checkpoint held none, so that
+    collectors can start at once; otherwise the restored ones with `finished` cleared. The flag
+    belongs to one learner's run: the same command with a larger budget extends a finished run,
+    and collectors started before its learner would otherwise see the old flag and stop. A learner
+    that has nothing left to do sets it again at its start."""
+    shared = SharedVariables(address, variables)
+    if restored:
+        shared.pull()
+        if not shared.finished:
+            return
+        variables["finished"].assign(False)
+    shared.push()
+
+
 class FinishWatch:
     """A server's view of the learner's `finished` flag, for --exit_when_finished: `due()` turns
-    true FINISH_GRACE_SECONDS after the flag went from false to true while this server ran (time
-    for every collector to see it at its next pull). A flag restored as true from a checkpoint
-    does not count: the same command with a larger budget extends the run, and its learner
-    clears the flag once it starts."""
+    true grace_seconds after the flag was first seen set (time for every collector to see
+    it at its next pull). The server cleared any restored flag before it started watching."""
 
     def __init__(self, address: str, variables: Dict, grace_seconds: float = 30.0):
         self._shared = SharedVariables(address, variables)
         self._grace = grace_seconds
-        self._seen_running = False
         self._finished_at: Optional[float] = None
         self._next_pull = 0.0
 
@@ -110,9 +122,7 @@ class FinishWatch:
         if self._finished_at is None and now >= self._next_pull:
             self._next_pull = now + _WATCH_SECONDS
             self._shared.pull()
-            if not self._shared.finished:
-                self._seen_running = True
-            elif self._seen_running:
+            if self._shared.finished:
                 self._finished_at = now
                 print(
                     f"the learner has finished; the server stops in {self._grace:.0f} s "

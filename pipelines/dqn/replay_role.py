@@ -79,8 +79,9 @@ def serve(
     client = server.localhost_client()
     address = f"localhost:{server.port}"
     info = client.server_info()
-    if not info[scale_out.VARIABLES_TABLE].current_size:
-        scale_out.SharedVariables(address, variables).push()  # collectors may start at once
+    scale_out.reset_shared_variables(
+        address, variables, restored=bool(info[scale_out.VARIABLES_TABLE].current_size)
+    )
     restored = info[replay.TABLE].current_size
     print(
         f"replay server on port {server.port} ({restored:,} transitions restored); "

@@ -11,6 +11,7 @@ import time
 
 import pipeline_cli
 import pytest
+import reverb
 
 from pipelines.common import scale_out
 from pipelines.dqn import collect_role
@@ -136,6 +137,21 @@ def test_with_exit_when_finished_every_role_ends_by_itself(roles):
     assert server.exit_code(90) == 0, server.output()
     assert "the learner has finished; the server stops in 30 s" in server.output()
     assert "replay server stopped; checkpoint" in server.output()
+
+    # Restarted on the finished run, the server offers the learner's weights without its
+    # `finished` flag: collectors started before the next learner must not stop at once.
+    server = roles("replay-restarted", "--role=replay")
+    port = int(server.wait_for(r"replay server on port (\d+)", 120).group(1))
+    assert _shared_finished_flag(f"localhost:{port}") is False
+
+
+def _shared_finished_flag(address: str) -> bool:
+    """The `finished` leaf of the variables item, read as a collector would, in flattening order
+    (env_step, finished, policy..., train_step)."""
+    item = next(iter(reverb.Client(address).sample(scale_out.VARIABLES_TABLE, num_samples=1)))
+    flag = item[0].data[1]
+    assert flag.dtype == bool and flag.shape == ()
+    return bool(flag)
 
 
 def test_a_restarted_server_is_rejoined(roles, tmp_path):
