@@ -64,10 +64,15 @@ def already_finished(
         return None
     final = summary.get("final_eval") or {}
     score = format(final["mean"], ".1f") if "mean" in final else "off"
+    # A run its stop rule ended stays ended, whatever the budget: only a new run trains further.
+    further = (
+        "it met config.stop_at_eval_return: train a new --root_dir to go further"
+        if stopped_by_rule
+        else "raise --config.num_env_steps to train on"
+    )
     print(
         f"done: this run finished at {env_step:,} env steps (final eval {score}), as "
-        f"{os.path.join(run.path, 'summary.json')} says; nothing to train: raise "
-        "--config.num_env_steps to train on",
+        f"{os.path.join(run.path, 'summary.json')} says; nothing to train: {further}",
         flush=True,
     )
     return summary

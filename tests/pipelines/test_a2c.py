@@ -179,4 +179,5 @@ def test_a_confirmed_evaluation_stops_an_on_policy_run(tmp_path):
     rerun = pipeline_cli.run("cartpole_a2c", root, overrides)
     assert rerun.returncode == 0, rerun.stderr
     assert f"done: this run finished at {summary['env_steps']:,} env steps" in rerun.stdout
+    assert "train a new --root_dir to go further" in rerun.stdout  # a larger budget would not
     assert pipeline_cli.snapshot(root)["summary.json"] == before["summary.json"]
