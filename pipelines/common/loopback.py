@@ -3,8 +3,12 @@
 Reverb 0.14 always listens on "[::]:port", every network interface, and its gRPC service has no
 authentication: anyone who reaches the port can read and overwrite the replay and the weights.
 It has no option to bind elsewhere, so a process that hosts a server restarts itself once with
-`loopback_bind.c` preloaded, which turns wildcard binds into binds on 127.0.0.1. Users who need
-collectors on other machines opt out with --replay_expose.
+`loopback_bind.c` preloaded, which turns wildcard binds into binds on 127.0.0.1, and once the
+server listens, reads back from /proc/net which addresses this process really listens on. Users
+who need collectors on other machines opt out with --replay_expose.
+
+Loopback is still shared with every user of this machine: on a multi-user host, any local account
+can reach the port.
 """
 
 import hashlib
@@ -90,6 +94,51 @@ def confine_to_loopback() -> None:
     sys.stdout.flush()
     sys.stderr.flush()
     os.execve(sys.executable, [sys.executable, "-m", spec.name] + sys.argv[1:], environment)
+
+
+# 127.0.0.1 and ::1 (and 127.0.0.1 mapped into IPv6) as /proc/net/tcp{,6} print them: each
+# 32-bit word in the host's (little-endian) byte order.
+_LOOPBACK = {
+    "0100007F",
+    "00000000000000000000000001000000",
+    "0000000000000000FFFF00000100007F",
+}
+
+
+def listening_addresses(pid: int = 0):
+    """The local addresses (as /proc/net prints them) of the TCP sockets process `pid` (this
+    one by default) listens on."""
+    fd_dir = f"/proc/{pid or os.getpid()}/fd"
+    inodes = set()
+    for fd in os.listdir(fd_dir):
+        try:
+            target = os.readlink(os.path.join(fd_dir, fd))
+        except OSError:  # closed meanwhile
+            continue
+        if target.startswith("socket:["):
+            inodes.add(target[len("socket:[") : -1])
+    found = []
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(table) as f:
+            for line in f.readlines()[1:]:
+                fields = line.split()
+                if fields[3] == "0A" and fields[9] in inodes:  # 0A: LISTEN
+                    found.append(fields[1].rsplit(":", 1)[0])
+    return found
+
+
+def check_listening() -> None:
+    """In a process confined by confine_to_loopback: raises UserError when it listens on any
+    address beyond loopback (the shim did not take), rather than trusting the shim."""
+    if not os.environ.get(_CONFINED):
+        return  # --replay_expose, or a process that serves no replay
+    exposed = sorted(set(listening_addresses()) - _LOOPBACK)
+    if exposed:
+        raise UserError(
+            "the replay server listens beyond loopback (addresses "
+            f"{', '.join(exposed)} in /proc/net) although the shim should keep it there; "
+            "stopped: pass --replay_expose to serve on every network interface knowingly"
+        )
 
 
 def _shim_loaded() -> bool:

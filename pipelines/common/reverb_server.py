@@ -10,7 +10,7 @@ from typing import Optional, Sequence, Tuple
 
 import reverb
 
-from pipelines.common import run_dir
+from pipelines.common import loopback, run_dir
 from pipelines.common.cli import UserError
 
 # Beside each checkpoint: the table it counts and how many items it held, which is what a
@@ -63,6 +63,11 @@ def start_server(
         else:
             reason = _short_restore(server, tables, checkpoint_dir)
             if not reason:
+                try:
+                    loopback.check_listening()
+                except UserError:
+                    server.stop()
+                    raise
                 return server
             server.stop()
         # A restore failed or fell short: there was a checkpoint directory and one to restore.

@@ -1,35 +1,18 @@
 """Reverb has no authentication: the server every ordinary run embeds listens on loopback only,
 and on every interface only when the user asks (--replay_expose)."""
 
-import os
+import socket
 import subprocess
 import time
 
 import pipeline_cli
 import pytest
 
+from pipelines.common import loopback
+from pipelines.common.cli import UserError
+
 # Long enough to be looked at while it trains.
 RUNNING = dict(pipeline_cli.CLASSIC, num_env_steps=200_000, checkpoint_interval=100_000)
-
-
-def _listening(pid: int):
-    """Local addresses of the sockets process `pid` listens on (/proc/<pid>/fd and /proc/net)."""
-    inodes = set()
-    for fd in os.listdir(f"/proc/{pid}/fd"):
-        try:
-            target = os.readlink(f"/proc/{pid}/fd/{fd}")
-        except OSError:
-            continue
-        if target.startswith("socket:["):
-            inodes.add(target[len("socket:[") : -1])
-    found = []
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        with open(table) as f:
-            for line in f.readlines()[1:]:
-                fields = line.split()
-                if fields[3] == "0A" and fields[9] in inodes:
-                    found.append(fields[1].rsplit(":", 1)[0])
-    return found
 
 
 @pytest.mark.parametrize("expose", [False, True], ids=["default", "replay_expose"])
@@ -40,11 +23,11 @@ def test_the_embedded_replay_server_listens_on_loopback_unless_exposed(tmp_path,
         process = subprocess.Popen(command, cwd=pipeline_cli.REPO, stdout=out, stderr=out)
         try:
             deadline = time.monotonic() + 120
-            while not _listening(process.pid):
+            while not loopback.listening_addresses(process.pid):
                 assert process.poll() is None, (tmp_path / "out").read_text()
                 assert time.monotonic() < deadline, "no listening socket within 120 s"
                 time.sleep(0.5)
-            addresses = set(_listening(process.pid))
+            addresses = set(loopback.listening_addresses(process.pid))
         finally:
             process.kill()
             process.wait()
@@ -52,3 +35,21 @@ def test_the_embedded_replay_server_listens_on_loopback_unless_exposed(tmp_path,
         assert addresses & {"00000000", "00000000000000000000000000000000"}, addresses
     else:
         assert addresses <= pipeline_cli.LOOPBACK, addresses
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "0.0.0.0", "::"])
+def test_a_confined_process_refuses_to_serve_beyond_loopback(monkeypatch, host):
+    """The read-back behind every embedded server's start: whatever the shim did, a confined
+    process that listens beyond loopback stops with one line."""
+    monkeypatch.setenv(loopback._CONFINED, "1")
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as listening:
+        listening.bind((host, 0))
+        listening.listen()
+        if host == "127.0.0.1":
+            loopback.check_listening()
+        else:
+            with pytest.raises(UserError, match="listens beyond loopback"):
+                loopback.check_listening()
+        monkeypatch.delenv(loopback._CONFINED)
+        loopback.check_listening()  # not confined (--replay_expose): the user asked for it
