@@ -51,5 +51,7 @@ def check_stop_rule(config) -> None:
         raise ValueError(
             f"config.stop_confirm_episodes must be >= 0, got {config.stop_confirm_episodes}"
         )
-    if config.stop_at_eval_return != config.stop_at_eval_return:  # NaN
-        raise ValueError("config.stop_at_eval_return must be a number, got nan")
+    for field in ("stop_at_eval_return", "stop_at_train_return"):
+        value = getattr(config, field)
+        if value != value:  # NaN
+            raise ValueError(f"config.{field} must be a number, got nan")

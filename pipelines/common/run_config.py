@@ -40,6 +40,10 @@ class RunConfig:
     stop_at_eval_return: float = 0.0
     """Stop training once an evaluation's mean return reaches this (the final weights are then
     those that reached it); 0, or evaluation off (eval_interval=0), trains the whole budget."""
+    stop_at_train_return: float = 0.0
+    """Stop training as soon as one training game's raw score reaches this, and keep those
+    weights (a course lab report's rule); 0 turns it off. Needs the training games in the
+    learner's process: not with --role=train."""
     stop_confirm_episodes: int = 0
     """With stop_at_eval_return: an evaluation that reaches it is confirmed over this many other,
     fresh episodes before training stops (0: no confirmation)."""

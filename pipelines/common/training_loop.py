@@ -26,6 +26,7 @@ from pipelines.common import (
     stop_request,
     training_video,
 )
+from pipelines.common.cli import UserError
 
 Figures = Dict[str, Optional[float]]
 
@@ -74,7 +75,14 @@ class TrainingLoop:
         and the progress line's)."""
         self._config, self._run, self._iterate, self._save = config, run, iterate, save_checkpoint
         self._env_step, self._reached_stop_return = env_step, reached_stop_return
+        if config.stop_at_train_return and scores is None:
+            raise UserError(
+                "config.stop_at_train_return needs the training games in the learner's process; "
+                "with --role=train they are played by the collectors"
+            )
         self._scores = scores
+        # The training game that met config.stop_at_train_return, once one has.
+        self._stopping_game: Optional[float] = None
         self._extra_summaries, self._extra_figures = extra_summaries, extra_figures
         self._stop_rule = evaluation.make_stop_rule(config, eval_policy, run)
         self._evaluations = evaluation.Evaluations(
@@ -109,6 +117,8 @@ class TrainingLoop:
                 if iteration.warming_up:
                     self._bar.update(step, self._figures())  # Atari's warm-up takes minutes
                     continue
+                if self._train_return_reached():  # before a summary drains the games
+                    self._reached_stop_return.assign(True)
                 evaluate = config.eval_interval and step >= next_eval
                 if step >= next_summary:
                     self._write_summaries(step)
@@ -135,11 +145,15 @@ class TrainingLoop:
             self._write_summaries(step)  # the run's end, unless it was just summarized
         self._save_checkpoint()
         if self.reached_stop_return and step > self.resumed_from:
-            assert self.last_eval is not None  # the evaluation that reached it
-            print(
-                f"{self._stop_rule.describe(self.last_eval)}: stopped at {step:,} env steps",
-                flush=True,
-            )
+            if self._stopping_game is not None:
+                why = (
+                    f"a training game scored {self._stopping_game:g} >= "
+                    f"config.stop_at_train_return={config.stop_at_train_return:g}"
+                )
+            else:
+                assert self.last_eval is not None  # the evaluation that reached it
+                why = self._stop_rule.describe(self.last_eval)
+            print(f"{why}: stopped at {step:,} env steps", flush=True)
         if config.eval_interval and self._evaluations.last_step != step:
             self._evaluations.run(step)  # the final weights, unless they were just evaluated
         self._summaries.flush()
@@ -181,6 +195,17 @@ class TrainingLoop:
     def last_eval(self) -> Optional[Dict[str, float]]:
         """The latest evaluation (mean, std, min, max, episodes, mean_length), or None."""
         return self._evaluations.last
+
+    def _train_return_reached(self) -> bool:
+        """Whether a training game finished since the last summary (which drains them) met
+        stop_at_train_return."""
+        threshold = self._config.stop_at_train_return
+        if not threshold or not self._scores.scores:
+            return False
+        best = max(self._scores.scores)
+        if best >= threshold:
+            self._stopping_game = best
+        return best >= threshold
 
     def _save_checkpoint(self) -> None:
         step = int(self._env_step.numpy())

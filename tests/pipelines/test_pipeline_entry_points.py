@@ -1,6 +1,7 @@
 """Each entry point, end to end for a few hundred env steps: what a finished run leaves behind."""
 
 import os
+import re
 
 import pipeline_cli
 import pytest
@@ -99,6 +100,26 @@ def test_double_dueling_variant_runs_and_exports(finished_run):
     assert sorted(os.listdir(os.path.join(run.root_dir, "videos"))) == sorted(
         f"{step}.mp4" for step in eval_steps
     )
+
+
+def test_a_training_game_at_stop_at_train_return_stops_training(tmp_path):
+    """The lab report's rule: the first training game (random play in the warm-up included) that
+    lasts 30 steps ends the run, and the final evaluation scores those weights."""
+    root = str(tmp_path / "run")
+    overrides = dict(pipeline_cli.CLASSIC, num_env_steps=3000, stop_at_train_return=30)
+    result = pipeline_cli.run("cartpole_dqn", root, overrides)
+    assert result.returncode == 0, result.stderr
+    found = re.search(
+        r"a training game scored (\d+) >= config.stop_at_train_return=30: stopped at ([\d,]+)",
+        result.stdout,
+    )
+    assert found, result.stdout
+    assert int(found.group(1)) >= 30
+    summary = pipeline_cli.read_json(os.path.join(root, "summary.json"))
+    assert summary["reached_stop_return"] is True
+    assert summary["env_steps"] == int(found.group(2).replace(",", "")) < 3000
+    evaluations = pipeline_cli.scalar_events(os.path.join(root, "eval"))["Metrics/AverageReturn"]
+    assert evaluations[-1][0] == summary["env_steps"]
 
 
 def test_a_confirmed_evaluation_stops_training(tmp_path):
