@@ -100,6 +100,7 @@ def run_recipe(pipeline: str, preset: str) -> Dict:
         "std_return": round(result["std"], 1),
         "episodes": result["episodes"],
         "machine": report.machine(),
+        "commit": report.commit(),
     }
 
 
@@ -126,7 +127,8 @@ def page(records: List[Dict]) -> str:
                 f"{record['mean_return']:.1f} ± {record['std_return']:.1f} over "
                 f"{record['episodes']} episodes, after {record['env_steps']:,} env steps{cut} in "
                 f"{record['wall_seconds'] / 60:.1f} min{part} ({record['machine']['cpu']}, "
-                f"{record['machine']['cores']} cores, load {record['machine']['load_average']})"
+                f"{record['machine']['cores']} cores, load {record['machine']['load_average']}"
+                f"{', commit ' + record['commit'] if record.get('commit') else ''})"
             )
         rows.append(f"| `{pipeline} --preset={preset}` | {source} | {figure} | {ours} |")
     return "\n".join([
@@ -170,11 +172,13 @@ MAPPING = [
     "  clipping, no episode end at a lost life, 10M env steps; greedy evaluation as the book's",
     "  `agent.policy`.",
     "- `--preset=lab_report` (CartPole, LunarLander): the lab report's network and optimizer",
-    "  (32-32, Adam 2e-4, batch 128) on this package's `fast` preset for the game. The report's",
-    "  figures come from a different selection rule: its CartPole run stopped as soon as a",
-    "  training episode reached 500 (~53k env steps) and evaluated those weights over 20",
-    "  episodes; here the run goes to the preset's own stop rule or budget and the last weights",
-    "  are scored over 100 fresh episodes, which the small network does not hold at 483.",
+    "  (32-32, Adam 2e-4, batch 128) on this package's `fast` preset for the game. On CartPole",
+    "  also the report's selection rule (`stop_at_train_return=500`): training stops as soon as",
+    "  one training episode reaches 500, and those weights are exported. The report reached it",
+    "  at ~53k env steps in one environment and scored 483 over 20 episodes; here, with the fast",
+    "  preset's 8 environments and schedule, it comes later, and the same rule picks weights that",
+    "  do not hold 483 over 100 fresh episodes: one ε-greedy episode at 500 says little about",
+    "  the greedy policy. LunarLander keeps the fast preset's rule (the report states none).",
     "- `lunarlander_dqn --preset=blog`: 150-120, Huber, Adam 1e-3, batch 64, γ 0.99, ε 1 to 0.1",
     "  over 100k env steps, a train step every 4 env steps, a target update every 10k env steps, a",
     "  100k replay, 500k env steps, one environment: the blog's settings as stated.",
