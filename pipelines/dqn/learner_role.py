@@ -1,9 +1,10 @@
 """--role=train: the learner of a scaled-out run.
 
 It trains on batches from the replay server as fast as the server's rate limiter allows, pushes
-its weights and counters to the variables table, counts the env steps the collectors report, and
-checkpoints, evaluates and exports as a single-process run does. It finishes once the collectors
-have reported num_env_steps env steps in total, and tells them so through the variables table.
+its weights and counters to the variables table, reads the env steps the server counted, and
+checkpoints, evaluates and exports as a single-process run does. It finishes once the server has
+counted num_env_steps env steps from the collectors' reports (pipelines.dqn.step_reports), and
+tells them so through the variables table.
 """
 
 import time
@@ -88,12 +89,17 @@ class _Learner:
         )
         self.shared.push()
 
-    def count_reports(self) -> int:
-        """Adds the collectors' step reports to the counters; returns the replay's size."""
-        for task, steps in step_reports.drain_step_reports(self.client):
-            if 0 <= task < scale_out.MAX_COLLECTORS:
-                self.collector_steps[task].assign(self.collector_steps[task] + steps)
-                self.env_step.assign_add(steps)
+    def read_counts(self) -> int:
+        """The server's env-step counts into the counters (or, while it has none, this learner's
+        to the server); returns the replay's size."""
+        counts = step_reports.read_counts(self.client)
+        if counts is None:
+            step_reports.write_counts(
+                self.client, (int(self.env_step.numpy()), self.collector_steps.numpy())
+            )
+        else:
+            self.env_step.assign(counts[0])
+            self.collector_steps.assign(counts[1])
         return self.client.server_info()[replay.TABLE].current_size
 
     def train(self) -> float:
@@ -162,7 +168,7 @@ def learn(
         before = int(state.env_step.numpy())
         while True:
             try:
-                replay_size = state.count_reports()
+                replay_size = state.read_counts()
                 if replay_size < max(config.initial_collect_steps, config.batch_size):
                     time.sleep(_IDLE_SECONDS)  # warm-up: the collectors fill the replay
                     return training_loop.Iteration(

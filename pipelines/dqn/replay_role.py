@@ -1,7 +1,8 @@
 """--role=replay: the Reverb server of a scaled-out run.
 
 It holds the experience table (rate-limited to the run's samples-per-insert ratio), the variables
-table the learner pushes weights to, and the collectors' step-report queue. It saves all three into
+table the learner pushes weights to, the collectors' step-report queue and the env-step counts it
+keeps from those reports (pipelines.dqn.step_reports). It saves all four into
 root_dir/replay_server/ every checkpoint_interval inserted transitions and when stopped, and
 restores them when restarted on the same directory.
 """
@@ -19,7 +20,8 @@ from pipelines.dqn.agent import build_agent
 from pipelines.dqn.config import DqnConfig, samples_per_insert
 
 FOLDER = "replay_server"
-_POLL_SECONDS = 2.0
+# How often the server counts the collectors' step reports and looks for its checkpoint's turn.
+_POLL_SECONDS = 0.5
 
 
 def make_tables(config: DqnConfig, environment):
@@ -45,7 +47,12 @@ def make_tables(config: DqnConfig, environment):
         replay.window_length(frame_stack, config.n_step),
         rate_limiter,
     )
-    tables = [experience, scale_out.variables_table(variables), step_reports.steps_queue()]
+    tables = [
+        experience,
+        scale_out.variables_table(variables),
+        step_reports.steps_queue(),
+        step_reports.counts_table(),
+    ]
     return tables, variables
 
 
@@ -82,10 +89,11 @@ def serve(
     scale_out.reset_shared_variables(
         address, variables, restored=bool(info[scale_out.VARIABLES_TABLE].current_size)
     )
+    counter = step_reports.ServerCounter(client)
     restored = info[replay.TABLE].current_size
     print(
-        f"replay server on port {server.port} ({restored:,} transitions restored); "
-        f"samples per insert {samples_per_insert(config):g}",
+        f"replay server on port {server.port} ({restored:,} transitions restored, "
+        f"{counter.describe()}); samples per insert {samples_per_insert(config):g}",
         flush=True,
     )
 
@@ -98,12 +106,16 @@ def serve(
         while not (finish and finish.due()):
             time.sleep(_POLL_SECONDS)
             stop_request.check()
+            counter.drain()
             if checkpoint_dir and inserted() >= next_checkpoint:
                 reverb_server.checkpoint(client, replay.TABLE)
                 next_checkpoint = inserted() + config.checkpoint_interval
     except KeyboardInterrupt:
         pass
+    counter.drain()  # the last reports, counted in the checkpoint that follows
     if checkpoint_dir:
         path = reverb_server.checkpoint(client, replay.TABLE)
-        print(f"replay server stopped; checkpoint {path}", flush=True)
+        print(f"replay server stopped ({counter.describe()}); checkpoint {path}", flush=True)
+    else:
+        print(f"replay server stopped ({counter.describe()})", flush=True)
     server.stop()
