@@ -85,7 +85,7 @@ def cpu_model() -> str:
 
 def milestones(root_dir: str, thresholds) -> Dict[str, Optional[int]]:
     """Env steps of the first in-training evaluation at or above each threshold (None: never)."""
-    from pipelines.common import curves
+    from pipelines.tools import curves
 
     steps, values = curves.read_run(root_dir, "run").eval_return
     return {
@@ -116,7 +116,7 @@ TRAIN_TAG = "Metrics/EnvStepsPerSecond"
 def summaries_span(root_dir: str) -> float:
     """Seconds from a run's first train summary to its last evaluation: the wall time of a run
     that was stopped and resumed (pauses included), whose summary.json times its last part."""
-    from pipelines.common import curves
+    from pipelines.tools import curves
 
     train = curves.wall_times(os.path.join(root_dir, "train"), TRAIN_TAG).values()
     evals = curves.wall_times(os.path.join(root_dir, "eval"), "Metrics/AverageReturn").values()
@@ -127,7 +127,7 @@ def evaluation_seconds(root_dir: str) -> float:
     """Seconds the run spent in its in-training evaluations (and stop-rule confirmations): each
     one's summary time minus that of the train summary written just before it (every evaluation
     step is also a summary step)."""
-    from pipelines.common import curves
+    from pipelines.tools import curves
 
     train = sorted(curves.wall_times(os.path.join(root_dir, "train"), TRAIN_TAG).items())
     seconds = 0.0

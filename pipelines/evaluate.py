@@ -25,7 +25,8 @@ import numpy as np
 from absl import flags
 
 from envs import registry
-from pipelines.common import cli, video
+from pipelines.common import cli
+from pipelines.tools import video
 
 POLICY_DIR = flags.DEFINE_string(
     "policy_dir",
@@ -191,7 +192,7 @@ def main(_argv) -> None:
     os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
     os.environ.setdefault("SDL_NO_SIGNAL_HANDLERS", "1")
     # TensorFlow loads only now, so that a bad flag is answered at once.
-    from pipelines.common import play
+    from pipelines.tools import play
 
     policy_dir = POLICY_DIR.value
     env_id = ENV.value or metadata["env_id"]

@@ -12,7 +12,8 @@ import tempfile
 
 from absl import flags
 
-from pipelines.common import cli, curves, run_dir
+from pipelines.common import cli, run_dir
+from pipelines.tools import curves
 
 ROOT_DIRS = flags.DEFINE_multi_string(
     "root_dir", None, "A run directory; repeat the flag to overlay several runs."

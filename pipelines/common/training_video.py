@@ -9,7 +9,8 @@ import numpy as np
 from tf_agents.environments import batched_py_environment
 
 import envs
-from pipelines.common import environments, play, stop_request, video
+from pipelines.common import environments, stop_request
+from pipelines.tools import play, video
 
 
 class TrainingVideos:

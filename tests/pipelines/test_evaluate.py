@@ -18,10 +18,11 @@ import tensorflow as tf
 
 import envs
 from pipelines import evaluate as evaluate_command
-from pipelines.common import cli, environments, export, play
+from pipelines.common import cli, environments, export
 from pipelines.dqn import presets as dqn_presets
 from pipelines.dqn.agent import make_agent
 from pipelines.dqn.networks import make_q_network
+from pipelines.tools import play
 
 pytestmark = pytest.mark.filterwarnings("ignore:Encoding a StructuredValue")  # export
 FIRE = 1  # Space Invaders' action set: NOOP, FIRE, RIGHT, LEFT, RIGHTFIRE, LEFTFIRE

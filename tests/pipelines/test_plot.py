@@ -9,7 +9,7 @@ import pytest
 import tensorflow as tf
 from PIL import Image
 
-from pipelines.common import curves
+from pipelines.tools import curves
 
 
 def write_run(root_dir: str, eval_points=(), loss_points=(), score_points=()) -> str:

@@ -60,17 +60,23 @@ def test_the_readme_lists_every_entry_point_and_no_other():
     assert listed == set(registry.PIPELINES)
 
 
+# Below every algorithm: what they share (common/) and the after-run tools (tools/: play, video,
+# curves), which training also uses for its evaluation videos.
+SHARED_PACKAGES = ["common", "tools"]
+
+
 def test_no_algorithm_package_imports_another():
-    """pipelines/<algorithm>/ may import pipelines/common, pipelines.registry and itself, never
-    another algorithm's package: what two algorithms share lives below them, in common/."""
+    """pipelines/<algorithm>/ may import the shared packages, pipelines.registry and itself,
+    never another algorithm's package: what two algorithms share lives below them."""
     packages = sorted(
         name
         for name in os.listdir(PIPELINES_DIR)
-        if os.path.isfile(os.path.join(PIPELINES_DIR, name, "__init__.py")) and name != "common"
+        if os.path.isfile(os.path.join(PIPELINES_DIR, name, "__init__.py"))
+        and name not in SHARED_PACKAGES
     )
     assert {"dqn", "ppo", "impala", "reinforce", "tabular"} <= set(packages)
     crossing = []
-    for package in packages + ["common"]:
+    for package in packages + SHARED_PACKAGES:
         for path in glob.glob(os.path.join(PIPELINES_DIR, package, "*.py")):
             with open(path) as f:
                 source = f.read()

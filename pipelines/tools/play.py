@@ -10,8 +10,9 @@ import tensorflow as tf
 import tensorflow_probability  # noqa: F401  registers the distribution specs the SavedModel names
 
 import envs
-from pipelines.common import export, video
+from pipelines.common import export
 from pipelines.common.cli import UserError
+from pipelines.tools import video
 
 
 @dataclasses.dataclass
