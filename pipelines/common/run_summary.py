@@ -66,7 +66,7 @@ def already_finished(
     score = format(final["mean"], ".1f") if "mean" in final else "off"
     # A run its stop rule ended stays ended, whatever the budget: only a new run trains further.
     further = (
-        "it met config.stop_at_eval_return: train a new --root_dir to go further"
+        "it met its stop rule: train a new --root_dir to go further"
         if stopped_by_rule
         else "raise --config.num_env_steps to train on"
     )

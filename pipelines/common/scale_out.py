@@ -54,8 +54,14 @@ def shared_variables(
 def variables_table(variables: Dict) -> reverb.Table:
     """A one-item table for `variables` (what ReverbVariableContainer expects: max_size 1)."""
     signature = tf.nest.map_structure(lambda v: tf.TensorSpec(v.shape, v.dtype), variables)
+    return one_item_table(VARIABLES_TABLE, signature)
+
+
+def one_item_table(name: str, signature) -> reverb.Table:
+    """A table holding one item, its latest value: each insert replaces it, and sampling reads
+    it without removing it (readers wait until the first insert)."""
     return reverb.Table(
-        VARIABLES_TABLE,
+        name,
         sampler=reverb.selectors.Uniform(),
         remover=reverb.selectors.Fifo(),
         max_size=1,

@@ -17,6 +17,7 @@ import numpy as np
 import reverb
 import tensorflow as tf
 
+from pipelines.common import scale_out
 from pipelines.common.scale_out import MAX_COLLECTORS
 
 STEPS_QUEUE = "collector_steps"
@@ -35,20 +36,12 @@ def steps_queue() -> reverb.Table:
 
 
 def counts_table() -> reverb.Table:
-    """A one-item table: the latest counts, rewritten whole (never sampled away)."""
+    """A one-item table: the latest counts, rewritten whole."""
     signature = {
         "env_steps": tf.TensorSpec((), tf.int64),
         "per_collector": tf.TensorSpec((MAX_COLLECTORS,), tf.int64),
     }
-    return reverb.Table(
-        COUNTS_TABLE,
-        sampler=reverb.selectors.Uniform(),
-        remover=reverb.selectors.Fifo(),
-        max_size=1,
-        max_times_sampled=0,
-        rate_limiter=reverb.rate_limiters.MinSize(1),
-        signature=signature,
-    )
+    return scale_out.one_item_table(COUNTS_TABLE, signature)
 
 
 def report_steps(client: reverb.Client, task: int, env_steps: int) -> None:
