@@ -118,8 +118,10 @@ training games in ale-py's C++ vector env; their evaluations and exports play th
   250k); each game is cut at 27,000 agent steps (108k frames, the usual Atari limit). The 10
   games run as one batch; the table gives the share of each run's wall time its evaluations
   took.
-- **Stopping**: training stops once an evaluation and a confirming one over 10 other games both
-  reach the preset's threshold (Pong +19, Breakout 35), or at the preset's budget.
+- **Stopping**: training stops once an evaluation and a confirming one over other games (DQN
+  10, played at ε 0.005; the greedy actor-critic policies 30) both reach the preset's threshold
+  (Pong +19, Breakout 35), or at the preset's budget. Each record was made under the stop rule
+  of its commit.
 - **Milestones** below are the env steps of the first in-training evaluation at or above each
   score. Env steps do not depend on the machine; wall time depends on the CPU and on what else
   it runs.
