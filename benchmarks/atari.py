@@ -273,11 +273,21 @@ def train(pipeline: str, root_dir: str, seed: int) -> float:
     command = [sys.executable] + command_line(pipeline, root_dir).split()[1:]
     command.append(f"--config.seed={seed}")
     started = time.monotonic()
-    with open(f"{root_dir}.log", "a") as log:
-        subprocess.run(
-            command, cwd=processes.REPO, check=True, stdout=log, stderr=subprocess.STDOUT
-        )
+    log_path = f"{root_dir}.log"
+    with open(log_path, "a") as log:
+        code = subprocess.run(
+            command, cwd=processes.REPO, stdout=log, stderr=subprocess.STDOUT
+        ).returncode
+    if code != 0:
+        sys.exit(f"error: the run exited {code}: {last_line(log_path)} (all of it: {log_path})")
     return time.monotonic() - started
+
+
+def last_line(path: str) -> str:
+    """The last non-empty line of a log (an entry point's one-line error, if it failed on one)."""
+    with open(path, errors="replace") as f:
+        lines = [line.strip() for line in f if line.strip()]
+    return lines[-1] if lines else "(no output)"
 
 
 def main(_argv) -> None:

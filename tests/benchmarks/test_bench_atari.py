@@ -53,6 +53,24 @@ def test_a_finished_pong_run_is_scored_recorded_and_reported(tmp_path):
     assert "| Pong | DQN | `python -m pipelines.pong_dqn" in page
 
 
+def test_a_run_that_refuses_to_start_ends_the_benchmark_in_one_line(tmp_path):
+    """The entry point's own one-line error, not a traceback, and nothing recorded."""
+    (tmp_path / "pong_dqn-default-seed0").write_text("a file where the run's folder would go")
+    out = tmp_path / "results.jsonl"
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.atari", f"--work_dir={tmp_path}", f"--out={out}"],
+        cwd=processes.REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode != 0
+    assert "Traceback" not in done.stderr
+    [line] = done.stderr.strip().splitlines()
+    assert line.startswith("error: the run exited 2: error: ") and "root_dir" in line, line
+    assert not out.exists()
+
+
 def test_random_play_is_recorded_and_set_beside_each_run(tmp_path):
     out = tmp_path / "results.jsonl"
     _benchmark("--pipeline=pong_a2c", "--random", "--games=2", f"--out={out}")
