@@ -25,8 +25,7 @@ import numpy as np
 from absl import flags
 
 from envs import registry
-from pipelines.common import cli
-from pipelines.tools import video
+from pipelines.common import cli, video
 
 POLICY_DIR = flags.DEFINE_string(
     "policy_dir",
@@ -232,7 +231,7 @@ def main(_argv) -> None:
     recording = None
     if VIDEO.value:
         recording = video.VideoWriter(
-            VIDEO.value, FPS.value or play.real_time_fps(env_id, options, env)
+            VIDEO.value, FPS.value or video.real_time_fps(env_id, options, env)
         )
     started = time.monotonic()
     episodes = []

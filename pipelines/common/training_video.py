@@ -9,8 +9,7 @@ import numpy as np
 from tf_agents.environments import batched_py_environment
 
 import envs
-from pipelines.common import environments, stop_request
-from pipelines.tools import play, video
+from pipelines.common import environments, stop_request, video
 
 
 class TrainingVideos:
@@ -44,7 +43,7 @@ class TrainingVideos:
         )
         os.makedirs(self._directory, exist_ok=True)
         path = os.path.join(self._directory, f"{step}.mp4")
-        writer = video.VideoWriter(path, play.real_time_fps(config.env_id, options, env))
+        writer = video.VideoWriter(path, video.real_time_fps(config.env_id, options, env))
         try:
             self._play(policy, env, writer, step)
             writer.close()

@@ -10,9 +10,8 @@ import tensorflow as tf
 import tensorflow_probability  # noqa: F401  registers the distribution specs the SavedModel names
 
 import envs
-from pipelines.common import export
+from pipelines.common import export, video
 from pipelines.common.cli import UserError
-from pipelines.tools import video
 
 
 @dataclasses.dataclass
@@ -169,14 +168,6 @@ def env_settings(
             if key in saved
         }
     return options, max_episode_steps or limit
-
-
-def real_time_fps(env_id: str, options: Dict[str, Any], env) -> float:
-    """Video frames per second at the game's real speed: one frame per agent step, so 60 Hz
-    over the frame skip on Atari; the env's render_fps elsewhere."""
-    if envs.is_atari(env_id):
-        return 60.0 / envs.atari_options_for(env_id, **options)["frame_skip"]
-    return float(env.gym_env.metadata.get("render_fps") or 30)
 
 
 def make_env(

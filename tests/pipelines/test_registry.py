@@ -88,6 +88,18 @@ def test_no_algorithm_package_imports_another():
     assert not crossing
 
 
+def test_the_shared_packages_are_layered():
+    """common/ is the bottom layer: the after-run tools (tools/) build on it, never the reverse,
+    so a training run imports none of them."""
+    upward = []
+    for path in glob.glob(os.path.join(PIPELINES_DIR, "common", "*.py")):
+        with open(path) as f:
+            source = f.read()
+        if "pipelines.tools" in source or "from pipelines import tools" in source:
+            upward.append(os.path.relpath(path, PIPELINES_DIR))
+    assert not upward
+
+
 def test_root_dir_is_defined_once():
     """Every entry point's --root_dir is pipelines/common/root_dir_flag.py's, one help text."""
     defining = []

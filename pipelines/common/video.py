@@ -1,14 +1,16 @@
-"""Evaluation videos: the game's own RGB frames, optionally beside what the network sees, with a
-caption line, written as MP4 (imageio-ffmpeg's bundled ffmpeg) or GIF (Pillow)."""
+"""Videos of an agent playing (pipelines.evaluate's, and training's every video_interval): the
+game's own RGB frames, optionally beside what the network sees, with a caption line, written as
+MP4 (imageio-ffmpeg's bundled ffmpeg) or GIF (Pillow)."""
 
 import os
 import tempfile
-from typing import List, Optional
+from typing import Any, Dict, List, Optional
 
 import imageio.v2 as imageio
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+import envs
 from pipelines.common import cli, run_dir
 
 FORMATS = (".mp4", ".gif")
@@ -139,3 +141,11 @@ class VideoWriter:
             self._gif_frames = []
             if os.path.exists(self._staging):
                 os.remove(self._staging)
+
+
+def real_time_fps(env_id: str, options: Dict[str, Any], env) -> float:
+    """Video frames per second at the game's real speed: one frame per agent step, so 60 Hz
+    over the frame skip on Atari; the env's render_fps elsewhere."""
+    if envs.is_atari(env_id):
+        return 60.0 / envs.atari_options_for(env_id, **options)["frame_skip"]
+    return float(env.gym_env.metadata.get("render_fps") or 30)
