@@ -9,14 +9,14 @@ import re
 import shlex
 import shutil
 import subprocess
+import sys
 import zipfile
 from typing import List, Tuple
 
-import pipeline_cli
 import pytest
 import yaml
 
-REPO = pipeline_cli.REPO
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DOCKERFILES = {"gpu": "docker/Dockerfile", "cpu": "docker/Dockerfile.cpu"}
 BASES = {"gpu": "tensorflow/tensorflow:2.15.0-gpu", "cpu": "python:3.11-slim"}
 
@@ -178,7 +178,7 @@ def test_the_copied_files_build_the_package_with_the_default_command(tmp_path):
             shutil.copyfile(origin, context / source)
     done = subprocess.run(
         [
-            pipeline_cli.PYTHON,
+            sys.executable,
             "-m",
             "pip",
             "wheel",
