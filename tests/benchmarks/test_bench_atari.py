@@ -15,15 +15,20 @@ sys.path.insert(0, os.path.join(processes.REPO, "tests", "pipelines"))
 import pipeline_cli  # noqa: E402
 
 
-def _benchmark(*args: str) -> subprocess.CompletedProcess:
-    """python -m benchmarks.atari with args, run to its end (it must succeed)."""
-    done = subprocess.run(
+def _run_benchmark(*args: str) -> subprocess.CompletedProcess:
+    """python -m benchmarks.atari with args, run to its end."""
+    return subprocess.run(
         [sys.executable, "-m", "benchmarks.atari", *args],
         cwd=processes.REPO,
         capture_output=True,
         text=True,
         timeout=300,
     )
+
+
+def _benchmark(*args: str) -> subprocess.CompletedProcess:
+    """_run_benchmark, which must succeed."""
+    done = _run_benchmark(*args)
     assert done.returncode == 0, done.stderr
     return done
 
@@ -57,13 +62,7 @@ def test_a_run_that_refuses_to_start_ends_the_benchmark_in_one_line(tmp_path):
     """The entry point's own one-line error, not a traceback, and nothing recorded."""
     (tmp_path / "pong_dqn-default-seed0").write_text("a file where the run's folder would go")
     out = tmp_path / "results.jsonl"
-    done = subprocess.run(
-        [sys.executable, "-m", "benchmarks.atari", f"--work_dir={tmp_path}", f"--out={out}"],
-        cwd=processes.REPO,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    done = _run_benchmark(f"--work_dir={tmp_path}", f"--out={out}")
     assert done.returncode != 0
     assert "Traceback" not in done.stderr
     [line] = done.stderr.strip().splitlines()
