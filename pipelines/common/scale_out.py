@@ -17,7 +17,7 @@ import reverb
 import tensorflow as tf
 from tf_agents.experimental.distributed import reverb_variable_container
 
-from pipelines.common import reverb_server, stop_request
+from pipelines.common import environments, reverb_server, run_dir, stop_request
 from pipelines.common.cli import UserError
 
 VARIABLES_TABLE = reverb_variable_container.DEFAULT_TABLE
@@ -37,6 +37,27 @@ SERVER_ERRORS = (
     RuntimeError,
     ConnectionError,
 )
+
+
+def server_environment(config, root_dir: str, folder: str):
+    """The replay server's run folder under root_dir (checked against config as any run's is) and
+    one environment, for the specs its tables are built from."""
+    if not root_dir:
+        raise UserError("--root_dir is required")
+    try:
+        environment = environments.make_environments(config, 1, config.seed, training=True)[0]
+    except ValueError as error:  # e.g. an unknown env id
+        raise UserError(str(error)) from None
+    return environment, run_dir.RunDir(os.path.join(root_dir, folder), config)
+
+
+def start_server(tables, port: int, **kwargs) -> reverb.Server:
+    """reverb_server.start_server on `port` (0: any free one); a port it cannot take is a
+    UserError."""
+    try:
+        return reverb_server.start_server(tables, port=port or None, **kwargs)
+    except RuntimeError as error:  # e.g. the port is taken
+        raise UserError(f"cannot start the replay server on port {port}: {error}") from None
 
 
 def shared_variables(

@@ -7,14 +7,12 @@ root_dir/replay_server/ every checkpoint_interval inserted transitions and when 
 restores them when restarted on the same directory.
 """
 
-import os
 import time
 
 import tensorflow as tf
 
 import envs
-from pipelines.common import environments, reverb_server, run_dir, scale_out, stop_request
-from pipelines.common.cli import UserError
+from pipelines.common import reverb_server, scale_out, stop_request
 from pipelines.dqn import replay, step_reports
 from pipelines.dqn.agent import build_agent
 from pipelines.dqn.config import DqnConfig, samples_per_insert
@@ -65,24 +63,12 @@ def serve(
 ) -> None:
     """Runs the server until SIGINT or SIGTERM (or, with exit_when_finished, until the learner has
     finished); checkpoints as it goes and on the way out."""
-    try:
-        environment = environments.make_environments(config, 1, config.seed, training=True)[0]
-    except ValueError as error:
-        raise UserError(str(error)) from None
-    if not root_dir:
-        raise UserError("--root_dir is required")
-    run = run_dir.RunDir(os.path.join(root_dir, FOLDER), config)
+    environment, run = scale_out.server_environment(config, root_dir, FOLDER)
     tables, variables = make_tables(config, environment)
     checkpoint_dir = run.join("checkpoint") if config.checkpoint_replay else None
-    try:
-        server = reverb_server.start_server(
-            tables,
-            port=port or None,
-            checkpoint_dir=checkpoint_dir,
-            discard_damaged=discard_damaged_replay,
-        )
-    except RuntimeError as error:  # e.g. the port is taken
-        raise UserError(f"cannot start the replay server on port {port}: {error}") from None
+    server = scale_out.start_server(
+        tables, port, checkpoint_dir=checkpoint_dir, discard_damaged=discard_damaged_replay
+    )
     client = server.localhost_client()
     address = f"localhost:{server.port}"
     info = client.server_info()

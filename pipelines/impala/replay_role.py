@@ -6,13 +6,11 @@ restarted server is refilled by the actors within seconds; the learner pushes it
 when it reconnects.
 """
 
-import os
 import time
 
 import tensorflow as tf
 
-from pipelines.common import environments, reverb_server, run_dir, scale_out, stop_request
-from pipelines.common.cli import UserError
+from pipelines.common import scale_out, stop_request
 from pipelines.impala import rollout_queue
 from pipelines.impala.agent import make_agent
 from pipelines.impala.config import ImpalaConfig
@@ -24,13 +22,7 @@ _POLL_SECONDS = 1.0
 def serve(config: ImpalaConfig, root_dir: str, port: int, exit_when_finished: bool = False) -> None:
     """Runs the server until SIGINT or SIGTERM (or, with exit_when_finished, until the learner has
     finished)."""
-    try:
-        environment = environments.make_environments(config, 1, config.seed, training=True)[0]
-    except ValueError as error:
-        raise UserError(str(error)) from None
-    if not root_dir:
-        raise UserError("--root_dir is required")
-    run_dir.RunDir(os.path.join(root_dir, FOLDER), config)
+    environment, _ = scale_out.server_environment(config, root_dir, FOLDER)
     agent = make_agent(
         config,
         environment.time_step_spec(),
@@ -51,10 +43,7 @@ def serve(config: ImpalaConfig, root_dir: str, port: int, exit_when_finished: bo
         ),
         scale_out.variables_table(variables),
     ]
-    try:
-        server = reverb_server.start_server(tables, port=port or None)
-    except RuntimeError as error:  # e.g. the port is taken
-        raise UserError(f"cannot start the replay server on port {port}: {error}") from None
+    server = scale_out.start_server(tables, port)
     address = f"localhost:{server.port}"
     scale_out.SharedVariables(address, variables).push()
     print(
