@@ -3,7 +3,7 @@ whether it scales out.
 
 An entry point is the module pipelines/<name>.py, a few lines that hand its name to its
 package's main; everything else about it is here. Its presets are presets(<name>) of its
-presets module (pipelines/<package>/config.py, or for A2C pipelines/ppo/a2c.py), the default
+presets module (pipelines/<package>/presets.py, or for A2C pipelines/ppo/a2c.py), the default
 first. Importing this module loads nothing heavy.
 """
 
