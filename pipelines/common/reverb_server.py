@@ -6,17 +6,19 @@ rollouts in Reverb (DQN, IMPALA) starts and reaches its server here.
 
 import json
 import os
-from typing import Optional, Sequence, Tuple
+from typing import List, Optional, Sequence, Tuple
 
 import reverb
 
 from pipelines.common import loopback, run_dir
 from pipelines.common.cli import UserError
 
-# Beside each checkpoint: the table it counts and how many items it held, which is what a
-# damaged one loses.
+# Beside each checkpoint: the table it counts, how many items it held (what a damaged one
+# loses) and its sequence number (which checkpoint is newest, whatever the clock said).
 _SIZE_FILE = "transitions.json"
 _DONE_FILE = "DONE"  # Reverb's mark of a complete checkpoint
+# Where checkpoints that would shadow the newest one are moved, beside the checkpoint folder.
+_SUPERSEDED = "_superseded"
 
 
 def connect(address: str, timeout_seconds: float = 30.0) -> reverb.Client:
@@ -43,6 +45,8 @@ def start_server(
     discard_damaged moved aside, to `<checkpoint_dir>_damaged/`, never deleted, and the next
     newest is tried: the server may start empty, and the run then refills its replay.
     """
+    if checkpoint_dir:
+        _unshadow(checkpoint_dir)
     while True:
         checkpointer = (
             reverb.checkpointers.DefaultCheckpointer(checkpoint_dir) if checkpoint_dir else None
@@ -109,28 +113,74 @@ def _short_restore(
     return f"it gave back {size:,} of the {noted:,} transitions noted beside it"
 
 
-def checkpoint(client: reverb.Client, table: str) -> str:
-    """Checkpoints the server's tables; notes beside them how many items `table` held."""
+def checkpoint(client: reverb.Client, table: str, checkpoint_dir: str) -> str:
+    """Checkpoints the server's tables into checkpoint_dir (the folder its server was started
+    with); notes beside them how many items `table` held and the checkpoint's sequence number."""
     # Read before: collectors may insert while the checkpoint is written, and the note must not
     # count more than the checkpoint holds (a restore is checked against it).
     transitions = int(client.server_info()[table].current_size)
+    # Read before too: Reverb deletes the older checkpoints as it saves.
+    sequence = max((_sequence_of(p) for p in _complete(checkpoint_dir)), default=0) + 1
     path = client.checkpoint()
+    if not os.path.isdir(path):
+        # Reverb names a checkpoint by the clock and keeps only the last name: with the clock
+        # behind an existing checkpoint's name, it deleted the new one at once.
+        _set_aside(checkpoint_dir, os.listdir(checkpoint_dir), "named after the clock's now")
+        path = client.checkpoint()
     # Atomic: a kill while it is written leaves no note, never half of one.
-    note = {"table": table, "transitions": transitions}
+    note = {"table": table, "transitions": transitions, "sequence": sequence}
     run_dir.write_json_atomically(os.path.join(path, _SIZE_FILE), note)
     return path
 
 
-def _newest_checkpoint(checkpoint_dir: str) -> Optional[str]:
-    """The checkpoint Reverb restores: the newest folder with its DONE mark."""
+def _complete(checkpoint_dir: str) -> List[str]:
+    """The checkpoints in checkpoint_dir that carry Reverb's DONE mark, in name order."""
     if not os.path.isdir(checkpoint_dir):
-        return None
-    complete = [
-        name
-        for name in os.listdir(checkpoint_dir)
+        return []
+    return [
+        os.path.join(checkpoint_dir, name)
+        for name in sorted(os.listdir(checkpoint_dir))
         if os.path.exists(os.path.join(checkpoint_dir, name, _DONE_FILE))
     ]
-    return os.path.join(checkpoint_dir, max(complete)) if complete else None
+
+
+def _sequence_of(path: str) -> int:
+    """The sequence number noted beside a checkpoint; 0 without one (a note from before they
+    were kept, or a kill before the note was written)."""
+    try:
+        with open(os.path.join(path, _SIZE_FILE)) as f:
+            return int(json.load(f).get("sequence", 0))
+    except (OSError, ValueError, TypeError, AttributeError):
+        return 0
+
+
+def _newest_checkpoint(checkpoint_dir: str) -> Optional[str]:
+    """The newest complete checkpoint: the highest sequence number, then the last name."""
+    complete = _complete(checkpoint_dir)
+    return max(complete, key=lambda path: (_sequence_of(path), path)) if complete else None
+
+
+def _unshadow(checkpoint_dir: str) -> None:
+    """Reverb restores the complete checkpoint with the last name; sets aside any named after
+    the newest one (written before a clock was set back), so that the newest is restored."""
+    newest = _newest_checkpoint(checkpoint_dir)
+    if newest is None:
+        return
+    later = [os.path.basename(p) for p in _complete(checkpoint_dir) if p > newest]
+    if later:
+        _set_aside(checkpoint_dir, later, f"older than {os.path.basename(newest)}")
+
+
+def _set_aside(checkpoint_dir: str, names: List[str], why: str) -> None:
+    aside = checkpoint_dir.rstrip("/") + _SUPERSEDED
+    os.makedirs(aside, exist_ok=True)
+    for name in names:
+        os.rename(os.path.join(checkpoint_dir, name), os.path.join(aside, name))
+    print(
+        f"replay checkpoints {', '.join(sorted(names))} ({why}) moved to {aside}, so that "
+        "Reverb keeps and restores the newest",
+        flush=True,
+    )
 
 
 def _note_of(path: str) -> Optional[Tuple[str, int]]:

@@ -94,13 +94,13 @@ def serve(
             stop_request.check()
             counter.drain()
             if checkpoint_dir and inserted() >= next_checkpoint:
-                reverb_server.checkpoint(client, replay.TABLE)
+                reverb_server.checkpoint(client, replay.TABLE, checkpoint_dir)
                 next_checkpoint = inserted() + config.checkpoint_interval
     except KeyboardInterrupt:
         pass
     counter.drain()  # the last reports, counted in the checkpoint that follows
     if checkpoint_dir:
-        path = reverb_server.checkpoint(client, replay.TABLE)
+        path = reverb_server.checkpoint(client, replay.TABLE, checkpoint_dir)
         print(f"replay server stopped ({counter.describe()}); checkpoint {path}", flush=True)
     else:
         print(f"replay server stopped ({counter.describe()})", flush=True)

@@ -169,7 +169,7 @@ def train(
         experience.writer.flush()
         if experience.server is not None and config.checkpoint_replay:
             # The replay first: a kill between the two saves is harmless.
-            reverb_server.checkpoint(experience.client, replay.TABLE)
+            reverb_server.checkpoint(experience.client, replay.TABLE, run.join("replay"))
         checkpointer.save(global_step=step)
 
     loop = training_loop.TrainingLoop(
