@@ -6,10 +6,12 @@ moments of every process, and a soak of the launcher, each tried as a user would
     python -m benchmarks.faults --report_only      # docs/reliability.md from the results
 
 Every case runs the real entry points on a tiny CartPole DQN run and prints one JSON line: the
-case, the outcome it must have (`recovered`: the run goes on to its budget with nothing lost;
-`refused`: one `error:` line, exit status not 0, nothing changed), the outcome it had, whether a
-traceback appeared and whether anything of the previous run was lost. The lines are appended to
---out and docs/reliability.md is rewritten from that file (benchmarks/faults_page.py).
+case, the outcome it must have (`recovered`: the run goes on to its budget with nothing lost and
+a new export; `refused`: one `error:` line, exit status not 0, nothing changed), the outcome it
+had, whether any process crashed (a traceback, a C++ abort or check failure, a fatal signal, in
+the output of every process of the case, the killed ones included), whether anything of the
+previous run was lost, and the commit. The lines are appended to --out and
+docs/reliability.md is rewritten from that file (benchmarks/faults_page.py).
 """
 
 import glob
@@ -17,6 +19,7 @@ import hashlib
 import json
 import os
 import random
+import re
 import shutil
 import signal
 import subprocess
@@ -43,6 +46,21 @@ REPORT_ONLY = flags.DEFINE_boolean("report_only", False, "Only rewrite the page 
 
 PYTHON = sys.executable
 MACHINE: Dict = {}
+COMMIT: List[str] = []
+# What a crash leaves in a process's output: Python's, the C++ runtime's (absl's CHECK, an
+# uncaught exception, a fatal signal's handler), and the launcher's note of a role that died
+# of a signal other than the suite's own kill -9.
+_CRASH_MARKERS = (
+    "Traceback (most recent call last)",
+    "Fatal Python error",
+    "Check failed",
+    "terminate called",
+    "*** SIG",
+    "Segmentation fault",
+)
+_DIED_OF_A_SIGNAL = re.compile(r"exited with -(\d+)")
+# A process of the soak whose resident memory grows faster than this over its lifetime leaks.
+LEAK_MB_PER_MINUTE = 2.0
 # A few hundred env steps: two checkpoints, evaluations, a replay checkpoint and an export.
 TINY = {
     "num_env_steps": 600,
@@ -88,8 +106,8 @@ class Done:
         self.seconds = time.monotonic() - started
 
     @property
-    def traceback(self) -> bool:
-        return "Traceback (most recent call last)" in self.stdout + self.stderr
+    def crashed(self) -> bool:
+        return bool(crashes(self.stdout + self.stderr))
 
     @property
     def error_lines(self) -> List[str]:
@@ -97,8 +115,8 @@ class Done:
 
     @property
     def refused(self) -> bool:
-        """One `error:` line, a non-zero exit, no traceback."""
-        return self.code not in (0, None) and len(self.error_lines) == 1 and not self.traceback
+        """One `error:` line, a non-zero exit, no crash."""
+        return self.code not in (0, None) and len(self.error_lines) == 1 and not self.crashed
 
     def tail(self) -> str:
         if self.error_lines:
@@ -110,6 +128,13 @@ class Done:
         ]
         done = [line for line in lines if "done: " in line]  # the run's own last word
         return (done or lines or [""])[-1]
+
+
+def crashes(output: str) -> List[str]:
+    """The crash markers in a process's output (see _CRASH_MARKERS)."""
+    found = [marker for marker in _CRASH_MARKERS if marker in output]
+    signals = {int(n) for n in _DIED_OF_A_SIGNAL.findall(output)} - {signal.SIGKILL}
+    return found + [f"exited with -{n}" for n in sorted(signals)]
 
 
 def _text(data) -> str:
@@ -161,27 +186,52 @@ def checkpoint_steps(root_dir: str) -> List[int]:
     return sorted(int(name.rsplit("ckpt-", 1)[1].split(".")[0]) for name in names)
 
 
+def _policy(root_dir: str) -> str:
+    return os.path.join(root_dir, "policies", "greedy_policy")
+
+
 def export_loads(root_dir: str) -> bool:
     """The export plays a game through pipelines.evaluate."""
-    policy = os.path.join(root_dir, "policies", "greedy_policy")
+    policy = _policy(root_dir)
     done = Done([PYTHON, "-m", "pipelines.evaluate", f"--policy_dir={policy}", "--num_episodes=1"])
     return done.code == 0
 
 
-def record(case: str, expected: str, outcome: str, done: Optional[Done], lost: bool, **detail):
+def export_written_since(root_dir: str, moment: float) -> bool:
+    """Whether the export was (re)written after `moment` (time.time())."""
+    try:
+        return os.path.getmtime(os.path.join(_policy(root_dir), "saved_model.pb")) > moment
+    except OSError:
+        return False
+
+
+def record(
+    case: str,
+    expected: str,
+    outcome: str,
+    done: Optional[Done],
+    lost: bool,
+    logs: str = "",
+    **detail,
+):
+    """One case's JSON line, on stdout and appended to --out. `logs`: the output of the case's
+    other processes (a killed launcher's, its roles'), scanned for crashes with done's."""
+    found = crashes(logs + (done.stdout + done.stderr if done else ""))
     line = {
         "case": case,
         "expected": expected,
         "outcome": outcome,
         "as_expected": outcome == expected,
         "exit_code": done.code if done else None,
-        "traceback": bool(done and done.traceback),
+        "crashed": bool(found),
+        "crashes": found,
         "lost": lost,
         "seconds": round(done.seconds, 1) if done else None,
         "message": (done.tail() if done else "")[:300],
     }
     line.update(detail)
     line["machine"] = MACHINE
+    line["commit"] = COMMIT[0] if COMMIT else None
     print(json.dumps(line), flush=True)
     with open(OUT.value, "a") as f:
         f.write(json.dumps(line) + "\n")
@@ -191,19 +241,33 @@ def record(case: str, expected: str, outcome: str, done: Optional[Done], lost: b
 def refusal(case: str, done: Done, before: Dict[str, str], root_dir: str, **detail) -> Dict:
     """A case that must be refused: one line, nothing in KEPT changed."""
     lost = fingerprint(root_dir) != before
-    outcome = "refused" if done.refused else ("traceback" if done.traceback else "ran")
-    return record(case, "refused", outcome, done, lost, **detail)
+    return record(case, "refused", _refusal_outcome(done), done, lost, **detail)
 
 
-def resumed(case: str, done: Done, root_dir: str, floor: int, budget: int, **detail) -> Dict:
+def _refusal_outcome(done: Done) -> str:
+    return "refused" if done.refused else ("crashed" if done.crashed else "ran")
+
+
+def resumed(
+    case: str, done: Done, root_dir: str, floor: int, budget: int, since: float, **detail
+) -> Dict:
     """A case that must recover: the run reaches its budget from a checkpoint no older than
-    `floor` (the newest intact one), with an export that loads."""
+    `floor` (the newest intact one), with an export written after the fault (`since`,
+    time.time()) that plays a game."""
     result = summary(root_dir)
     start = result.get("resumed_from_env_step", 0) if done.code == 0 else None
     lost = done.code == 0 and (start is None or start < floor)
-    ok = done.code == 0 and result.get("env_steps", 0) >= budget and export_loads(root_dir)
-    outcome = "recovered" if ok and not lost else ("traceback" if done.traceback else "failed")
-    return record(case, "recovered", outcome, done, lost, resumed_from=start, **detail)
+    new_export = export_written_since(root_dir, since)
+    ok = (
+        done.code == 0
+        and result.get("env_steps", 0) >= budget
+        and new_export
+        and export_loads(root_dir)
+    )
+    outcome = "recovered" if ok and not lost else ("crashed" if done.crashed else "failed")
+    return record(
+        case, "recovered", outcome, done, lost, resumed_from=start, new_export=new_export, **detail
+    )
 
 
 class Suite:
@@ -233,10 +297,11 @@ class Suite:
         steps = checkpoint_steps(root)
         floor = damage(root, steps)
         before = fingerprint(root)
+        since = time.time()
         done = Done(command(root, dict(TINY, num_env_steps=900), *extra))
         if floor is None:
             return refusal(case, done, before, root)
-        return resumed(case, done, root, floor, 900)
+        return resumed(case, done, root, floor, 900, since)
 
     def disk_full(self) -> List[Dict]:
         mount = self.fresh("disk")
@@ -273,8 +338,9 @@ class Suite:
                 leftovers=[os.path.basename(p) for p in leftovers],
             )
             os.remove(filler)
+            since = time.time()
             again = Done(command(root, bigger))
-            second = resumed("disk_full_then_freed", again, root, steps[-1], 1500)
+            second = resumed("disk_full_then_freed", again, root, steps[-1], 1500, since)
             return [first, second]
         finally:
             subprocess.run(["umount", "-l", mount])
@@ -282,18 +348,17 @@ class Suite:
     def bad_value_then_corrected(self) -> List[Dict]:
         root = self.fresh("nan_value")
         done = Done(command(root, dict(TINY, optimizer_epsilon=float("nan"))))
-        outcome = "refused" if done.refused else ("traceback" if done.traceback else "ran")
-        first = record("nan_value", "refused", outcome, done, False)
+        first = record("nan_value", "refused", _refusal_outcome(done), done, False)
+        since = time.time()
         again = Done(command(root, TINY))
-        second = resumed("nan_value_then_corrected", again, root, 0, TINY["num_env_steps"])
+        second = resumed("nan_value_then_corrected", again, root, 0, TINY["num_env_steps"], since)
         return [first, second]
 
     def refused_at_start(self, case: str, overrides: Dict, *extra, pipeline="cartpole_dqn"):
         """A bad value on a new run: refused before anything heavy loads."""
         root = self.fresh(case)
         done = Done(command(root, dict(TINY, **overrides), *extra, pipeline=pipeline))
-        outcome = "refused" if done.refused else ("traceback" if done.traceback else "ran")
-        return record(case, "refused", outcome, done, False)
+        return record(case, "refused", _refusal_outcome(done), done, False)
 
     def busy_root_dir(self) -> Dict:
         root = self.base_copy("busy")
@@ -323,7 +388,7 @@ class Suite:
         root = self.base_copy("rerun_finished")
         before = fingerprint(root)
         done = Done(command(root, TINY))
-        outcome = "recovered" if done.code == 0 and not done.traceback else "failed"
+        outcome = "recovered" if done.code == 0 and not done.crashed else "failed"
         return record("rerun_finished", "recovered", outcome, done, fingerprint(root) != before)
 
     def unwritable_outputs(self) -> List[Dict]:
@@ -337,31 +402,34 @@ class Suite:
         plot = Done([PYTHON, "-m", "pipelines.plot", f"--root_dir={root}", "--out=/proc/x.png"])
         home = dict(os.environ, HOME="/proc/no-home")
         shim_root = self.fresh("read_only_home")
+        since = time.time()
         shim = Done(command(shim_root, TINY), env=home)
         return [
             refusal("video_unwritable", video, before, root),
             refusal("plot_unwritable", plot, before, root),
-            resumed("home_unwritable", shim, shim_root, 0, TINY["num_env_steps"]),
+            resumed("home_unwritable", shim, shim_root, 0, TINY["num_env_steps"], since),
         ]
 
     # kill -9 at a random moment, then the same command to the budget.
     def kill_single_process(self, trial: int, rng: random.Random) -> Dict:
         root = self.fresh(f"kill9_single_{trial}")
         args = command(root, KILLABLE)
-        process = subprocess.Popen(
-            args, cwd=processes.REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
-        moment = rng.uniform(8.0, 45.0)  # from TensorFlow's start-up to late in training
-        died_by_itself = _sleep_unless_done(process, moment)
-        process.kill()
-        process.wait()
+        log_path = os.path.join(self.work_dir, f"kill9_single_{trial}.log")
+        with open(log_path, "w") as log:
+            process = subprocess.Popen(args, cwd=processes.REPO, stdout=log, stderr=log)
+            started = time.time()
+            moment = rng.uniform(8.0, 45.0)  # from TensorFlow's start-up to late in training
+            died_by_itself = _sleep_unless_done(process, moment)
+            process.kill()
+            process.wait()
         steps = checkpoint_steps(root)
         done = Done(args)
         return resumed(
             f"kill9_single_process_{trial}", done, root,
             0 if died_by_itself or not steps else steps[-1],
-            KILLABLE["num_env_steps"], killed_at_seconds=round(moment, 1),
-            finished_before_kill=died_by_itself, checkpoint_before=steps[-1] if steps else None,
+            KILLABLE["num_env_steps"], started + moment, logs=_read(log_path),
+            killed_at_seconds=round(moment, 1), finished_before_kill=died_by_itself,
+            checkpoint_before=steps[-1] if steps else None,
         )  # fmt: skip
 
     def kill_role(self, role: str, trial: int, rng: random.Random) -> Dict:
@@ -372,8 +440,10 @@ class Suite:
         args += [
             f"--config.{k}={_flag(v)}" for k, v in dict(KILLABLE, num_env_steps=budget).items()
         ]
-        log = open(os.path.join(self.work_dir, f"kill9_{role}_{trial}.log"), "w")
+        log_path = os.path.join(self.work_dir, f"kill9_{role}_{trial}.log")
+        log = open(log_path, "w")
         launcher = subprocess.Popen(args, cwd=processes.REPO, stdout=log, stderr=log)
+        started = time.time()
         moment = rng.uniform(20.0, 60.0)  # the roles start in ~15 s
         finished_early = _sleep_unless_done(launcher, moment)
         victim = None if finished_early else _role_pid(root, role)
@@ -390,6 +460,7 @@ class Suite:
         floor = steps[-1] if steps and first_code != 0 else 0  # 0: the run finished anyway
         return resumed(
             f"kill9_{role}_{trial}", done, root, floor, budget,
+            started + moment if victim else started, logs=_read(log_path),
             killed_at_seconds=round(moment, 1), killed=bool(victim),
             launcher_exit_after_kill=first_code,
         )  # fmt: skip
@@ -397,7 +468,8 @@ class Suite:
     def soak(self, minutes: float, rng: random.Random) -> Dict:
         """The launcher with two collectors: a random collector killed every minute, the learner
         once at the midpoint (then the same command resumes it with a budget that ends near the
-        soak's end); resident memory of every process sampled all along."""
+        soak's end); resident memory of every process sampled all along, and each process's
+        growth fitted over its own lifetime (a fit across restarts would hide a leak)."""
         import psutil
 
         root = self.fresh("soak")
@@ -411,7 +483,9 @@ class Suite:
         end = started + minutes * 60
         budget = 10_000_000  # until the learner is killed; then set from the measured rate
         kills = {"collector": 0, "learner": 0}
-        samples: List[tuple] = []
+        samples: List[tuple] = []  # (seconds, resident bytes of the whole run)
+        lifetimes: Dict[int, List[tuple]] = {}  # pid -> [(seconds, resident bytes)]
+        names: Dict[int, str] = {}
         log = open(os.path.join(self.work_dir, "soak.log"), "w")
         codes = []
         while True:
@@ -422,7 +496,7 @@ class Suite:
             while launcher.poll() is None:
                 time.sleep(5)
                 now = time.monotonic()
-                samples.append((now - started, _tree_rss(psutil, launcher.pid)))
+                samples.append((now - started, _tree_rss(psutil, launcher.pid, lifetimes, names)))
                 if now >= next_kill:
                     next_kill = now + 60
                     victim = _role_pid(root, rng.choice(["collector-0", "collector-1"]))
@@ -447,15 +521,23 @@ class Suite:
         counted = sum(per_collector.values()) if isinstance(per_collector, dict) else None
         later = [(t / 60, rss / 2**20) for t, rss in samples if t > 120 and rss]
         slope = _slope(later)
+        growth = _growth_per_process(lifetimes, names)
+        worst = max(growth, key=lambda g: g["mb_per_minute"], default=None)
+        leak = worst is not None and worst["mb_per_minute"] > LEAK_MB_PER_MINUTE
+        found = crashes(_read(os.path.join(self.work_dir, "soak.log")))
         ok = (
             codes[-1] == 0
             and result.get("env_steps", 0) >= budget
-            and counted == result.get("env_steps")
+            and not leak
+            and not found
             and export_loads(root)
         )
         line = {
             "case": "soak", "expected": "recovered", "outcome": "recovered" if ok else "failed",
-            "as_expected": ok, "exit_code": codes[-1], "traceback": False, "lost": False,
+            "as_expected": ok, "exit_code": codes[-1], "crashed": bool(found), "crashes": found,
+            # Env-step accounting through kills is checked exactly by
+            # tests/pipelines/dqn/test_scale_out.py, not here.
+            "lost": None,
             "seconds": round(time.monotonic() - started, 1), "message": "",
             "minutes": minutes, "collector_kills": kills["collector"],
             "learner_kills": kills["learner"], "launcher_exits": codes,
@@ -464,14 +546,18 @@ class Suite:
             "rss_mb_first": round(later[0][1]) if later else None,
             "rss_mb_last": round(later[-1][1]) if later else None,
             "rss_mb_per_minute": round(slope, 2) if slope is not None else None,
-            "machine": MACHINE,
+            "growth_per_process": growth, "leak_bound_mb_per_minute": LEAK_MB_PER_MINUTE,
+            "machine": MACHINE, "commit": COMMIT[0] if COMMIT else None,
         }  # fmt: skip
-        with open(os.path.join(self.work_dir, "soak.log")) as f:
-            line["traceback"] = "Traceback (most recent call last)" in f.read()
         print(json.dumps(line), flush=True)
         with open(OUT.value, "a") as f:
             f.write(json.dumps(line) + "\n")
         return line
+
+
+def _read(path: str) -> str:
+    with open(path, errors="replace") as f:
+        return f.read()
 
 
 def _temporaries(root: str) -> List[str]:
@@ -525,12 +611,53 @@ def _role_pid(root: str, role: str) -> Optional[int]:
     return None
 
 
-def _tree_rss(psutil, pid: int) -> int:
+def _tree_rss(psutil, pid: int, lifetimes: Dict[int, List[tuple]], names: Dict[int, str]) -> int:
+    """Resident bytes of `pid` and its descendants; each one's also appended to lifetimes."""
+    now = time.monotonic()
+    total = 0
     try:
         parent = psutil.Process(pid)
-        return sum(p.memory_info().rss for p in [parent] + parent.children(recursive=True))
+        family = [parent] + parent.children(recursive=True)
     except psutil.Error:
         return 0
+    for process in family:
+        try:
+            rss = process.memory_info().rss
+            if process.pid not in names:
+                names[process.pid] = _role_name(process.cmdline())
+        except psutil.Error:
+            continue
+        total += rss
+        lifetimes.setdefault(process.pid, []).append((now, rss))
+    return total
+
+
+def _role_name(args: List[str]) -> str:
+    roles = [a.split("=", 1)[1] for a in args if a.startswith("--role=")]
+    tasks = [a.split("=", 1)[1] for a in args if a.startswith("--task=")]
+    if roles:
+        return roles[0] + (f"-{tasks[0]}" if tasks else "")
+    return "launcher" if "pipelines.launch" in args else os.path.basename(args[0] if args else "?")
+
+
+def _growth_per_process(lifetimes: Dict[int, List[tuple]], names: Dict[int, str]) -> List[Dict]:
+    """Each process that lived 5 minutes or more: its resident memory's least-squares growth
+    over its life, its first 2 minutes (start-up, replay filling) left out."""
+    growth = []
+    for pid, points in lifetimes.items():
+        born = points[0][0]
+        settled = [((t - born) / 60, rss / 2**20) for t, rss in points if t - born >= 120]
+        if not settled or settled[-1][0] - settled[0][0] < 3:
+            continue
+        slope = _slope(settled)
+        if slope is None:
+            continue
+        growth.append({
+            "process": names.get(pid, "?"), "minutes": round(settled[-1][0], 1),
+            "mb_first": round(settled[0][1]), "mb_last": round(settled[-1][1]),
+            "mb_per_minute": round(slope, 2),
+        })  # fmt: skip
+    return sorted(growth, key=lambda g: -g["mb_per_minute"])
 
 
 def _slope(points: List[tuple]) -> Optional[float]:
@@ -646,6 +773,7 @@ def main(argv):
         if unknown:
             sys.exit(f"error: unknown case(s) {', '.join(unknown)}; the cases: {', '.join(table)}")
         MACHINE.update(report.machine())
+        COMMIT.append(report.commit())
         for name, run_case in table.items():
             if not ONLY.value or name in ONLY.value:
                 run_case()

@@ -17,11 +17,14 @@ python -m benchmarks.faults --only=disk_full  # one case (the disk cases need ro
 ```
 
 A case is **recovered** when the same command (or the corrected one) goes on to the run's budget
-from its newest intact checkpoint and the export plays a game; **refused** when the command
-prints one `error:` line, exits non-zero and leaves the run's checkpoints, replay, export,
-`config.json` and `summary.json` as they were. **Lost** means something of the previous run was
-lost: a resume from an older checkpoint than the newest intact one, or a refused command that
-changed the run. This page is made from `benchmarks/faults_results.jsonl`, the suite's output.
+from its newest intact checkpoint and writes a new export (newer than the fault) that plays a
+game; **refused** when the command prints one `error:` line, exits non-zero and leaves the run's
+checkpoints, replay, export, `config.json` and `summary.json` as they were. **Lost** means
+something of the previous run was lost: a resume from an older checkpoint than the newest
+intact one, or a refused command that changed the run. **Crashed** means a traceback, a C++
+check failure or abort, or a process dead of a signal other than the suite's own `kill -9`, in
+the output of any process of the case, the killed ones included. This page is made from
+`benchmarks/faults_results.jsonl`, the suite's output.
 """
 
 
@@ -40,8 +43,8 @@ def _tally(records: List[Dict]) -> str:
         ("cases tried", len(records)),
         ("recovered", outcome.count("recovered")),
         ("clean refusals", outcome.count("refused")),
-        ("tracebacks (goal 0)", sum(r["traceback"] for r in records)),
-        ("silent losses (goal 0)", sum(r["lost"] for r in records)),
+        ("crashes (goal 0)", sum(bool(r["crashed"]) for r in records)),
+        ("silent losses (goal 0)", sum(bool(r["lost"]) for r in records)),
         ("not the expected outcome (goal 0)", sum(not r["as_expected"] for r in records)),
     ]
     return "\n".join(["| | cases |", "| --- | --- |"] + [f"| {a} | {b} |" for a, b in rows])
@@ -53,17 +56,21 @@ def _cell(text: str) -> str:
 
 def _table(records: List[Dict]) -> str:
     lines = [
-        "| case | expected | outcome | traceback | lost | seconds | what happened | last line |",
+        "| case | expected | outcome | crashed | lost | seconds | what happened | last line |",
         "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for r in records:
         seconds = "" if r.get("seconds") is None else f"{r['seconds']:.1f}"
         lines.append(
             f"| {r['case']} | {r['expected']} | {r['outcome']} | "
-            f"{'yes' if r['traceback'] else 'no'} | {'yes' if r['lost'] else 'no'} | "
+            f"{_crashed(r)} | {'yes' if r['lost'] else 'no'} | "
             f"{seconds} | {_what_happened(r)} | {_cell(r.get('message', ''))} |"
         )
     return "\n".join(lines)
+
+
+def _crashed(record: Dict) -> str:
+    return f"yes: {', '.join(record.get('crashes') or [])}" if record["crashed"] else "no"
 
 
 def _what_happened(record: Dict) -> str:
@@ -78,6 +85,8 @@ def _what_happened(record: Dict) -> str:
         )
     if record.get("resumed_from"):
         parts.append(f"resumed from env step {record['resumed_from']:,}")
+    if record.get("new_export") is False:
+        parts.append("no new export")
     return "; ".join(parts)
 
 
@@ -102,7 +111,30 @@ def _soak(record: Dict) -> str:
         f"| resident memory, every process of the run | {record.get('rss_mb_first')} MB after "
         f"2 minutes, {record.get('rss_mb_last')} MB at the end |",
         f"| its slope (least squares) | {record.get('rss_mb_per_minute')} MB per minute |",
-    ])  # fmt: skip
+    ] + _growth(record))  # fmt: skip
+
+
+def _growth(record: Dict) -> List[str]:
+    """Each long-lived process's own memory growth, against the suite's leak bound."""
+    growth = record.get("growth_per_process")
+    if growth is None:
+        return []
+    bound = record.get("leak_bound_mb_per_minute")
+    lines = [
+        "",
+        f"Each process that lived 5 minutes or more, its resident memory fitted over its own "
+        f"life after its first 2 minutes (the soak fails above {bound:g} MB per minute; "
+        "collectors rarely live that long, being killed every minute):",
+        "",
+        "| process | minutes | MB after 2 minutes | MB at the end | MB per minute |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    lines += [
+        f"| {g['process']} | {g['minutes']:g} | {g['mb_first']} | {g['mb_last']} | "
+        f"{g['mb_per_minute']:g} |"
+        for g in growth
+    ]
+    return lines
 
 
 def page(records: List[Dict]) -> str:
@@ -110,9 +142,10 @@ def page(records: List[Dict]) -> str:
     cases = [r for r in latest if r["case"] != "soak"]
     soak = [r for r in latest if r["case"] == "soak"]
     machine = next((r["machine"] for r in reversed(latest) if r.get("machine")), None)
+    commits = sorted({str(r.get("commit")) for r in latest})
     where = (
         f"\nLast run on {machine['cpu']} ({machine['cores']} cores), load {machine['load_average']}"
-        " at its start.\n"
+        f" at its start, at commit {', '.join(commits)}.\n"
         if machine
         else ""
     )

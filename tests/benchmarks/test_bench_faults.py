@@ -1,28 +1,31 @@
-"""benchmarks.faults_page: each case's latest record, tallied by outcome, and the soak's figures."""
+"""benchmarks.faults_page: each case's latest record, tallied by outcome, and the soak's figures;
+benchmarks.faults' crash scan and per-process memory growth."""
 
-from benchmarks import faults_page
+from benchmarks import faults, faults_page
 
 MACHINE = {"cpu": "Some CPU", "cores": 2, "load_average": 0.5}
 
 
-def _case(case, expected, outcome, traceback=False, lost=False, message=""):
+def _case(case, expected, outcome, crashes=(), lost=False, message=""):
     return {
         "case": case,
         "expected": expected,
         "outcome": outcome,
         "as_expected": outcome == expected,
         "exit_code": 0 if outcome == "recovered" else 2,
-        "traceback": traceback,
+        "crashed": bool(crashes),
+        "crashes": list(crashes),
         "lost": lost,
         "seconds": 12.34,
         "message": message,
         "machine": MACHINE,
+        "commit": "abc1234",
     }
 
 
 def test_the_page_tallies_each_cases_latest_outcome():
     records = [
-        _case("nan_value", "refused", "traceback", traceback=True),
+        _case("nan_value", "refused", "crashed", crashes=["Traceback (most recent call last)"]),
         _case("nan_value", "refused", "refused", message="error: config.x | nan"),  # the rerun
         _case("state_file_deleted", "recovered", "recovered"),
         _case("replay_truncated", "refused", "ran", lost=True),
@@ -31,11 +34,11 @@ def test_the_page_tallies_each_cases_latest_outcome():
     assert "| cases tried | 3 |" in text
     assert "| recovered | 1 |" in text
     assert "| clean refusals | 1 |" in text
-    assert "| tracebacks (goal 0) | 0 |" in text
+    assert "| crashes (goal 0) | 0 |" in text
     assert "| silent losses (goal 0) | 1 |" in text
     assert "| not the expected outcome (goal 0) | 1 |" in text
     assert "| nan_value | refused | refused | no | no | 12.3 |  | error: config.x \\| nan |" in text
-    assert "Last run on Some CPU (2 cores), load 0.5" in text
+    assert "Last run on Some CPU (2 cores), load 0.5 at its start, at commit abc1234." in text
     assert "## Soak" not in text
 
 
@@ -74,3 +77,49 @@ def test_the_soak_gets_its_own_figures():
     assert "| env steps (learner) | 300,120 of a budget of 300,000 |" in text
     assert "| its slope (least squares) | 0.3 MB per minute |" in text
     assert "| cases tried | 1 |" in text
+
+
+def test_a_crash_is_found_in_any_process_output_but_the_suite_s_own_kill_is_not():
+    assert faults.crashes("[launch] collector 0 exited with -9; restarting it") == []
+    assert faults.crashes("[launch] collector 1 exited with -6; restarting it") == [
+        "exited with -6"
+    ]
+    assert faults.crashes("[learner] F1205 12:00:00 table.cc:10] Check failed: ok") == [
+        "Check failed"
+    ]
+    assert faults.crashes("Traceback (most recent call last):\n  File ...") == [
+        "Traceback (most recent call last)"
+    ]
+    assert faults.crashes("error: config.x must be positive") == []
+
+
+def test_memory_growth_is_fitted_per_process_lifetime():
+    minute = 60.0
+    # A learner that grows 4 MB a minute after start-up; a collector restarted (a new pid) at
+    # a lower size each time, which a fit across restarts would read as shrinking.
+    lifetimes = {
+        1: [(t * minute, (1000 + 4 * t) * 2**20) for t in range(0, 11)],
+        2: [(t * minute, 500 * 2**20) for t in range(0, 6)],
+        3: [(t * minute, 400 * 2**20) for t in range(0, 3)],  # lived 2 minutes: no fit
+    }
+    names = {1: "train", 2: "collect-0", 3: "collect-1"}
+    growth = faults._growth_per_process(lifetimes, names)
+    assert [g["process"] for g in growth] == ["train", "collect-0"]
+    assert growth[0]["mb_per_minute"] == 4.0 > faults.LEAK_MB_PER_MINUTE
+    assert growth[0]["mb_first"] == 1008 and growth[0]["minutes"] == 10
+    assert growth[1]["mb_per_minute"] == 0.0
+
+
+def test_the_soak_shows_each_process_s_growth_against_the_bound():
+    soak = dict(
+        _case("soak", "recovered", "recovered"),
+        minutes=30, collector_kills=29, learner_kills=1, launcher_exits=[0], budget=10,
+        env_steps=10, rss_mb_first=2100, rss_mb_last=2110, rss_mb_per_minute=0.3,
+        growth_per_process=[dict(process="train", minutes=28.0, mb_first=900, mb_last=910,
+                                 mb_per_minute=0.36)],
+        leak_bound_mb_per_minute=2.0, lost=None,
+    )  # fmt: skip
+    text = faults_page.page([soak])
+    assert "(the soak fails above 2 MB per minute;" in text
+    assert "| train | 28 | 900 | 910 | 0.36 |" in text
+    assert "| silent losses (goal 0) | 0 |" in text
