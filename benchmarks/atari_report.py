@@ -2,17 +2,19 @@
 
     python -m benchmarks.atari_report [--results=benchmarks/atari_results.jsonl] \\
         [--profiles=benchmarks/profile_results.jsonl] \\
-        [--peers=benchmarks/ppo_peer_results.jsonl] [--page=docs/atari.md]
+        [--peers=benchmarks/ppo_peer_results.jsonl] \\
+        [--train_steps=benchmarks/train_step_results.jsonl] [--page=docs/atari.md]
 
 Every figure in the page comes from a record of those files (benchmarks.atari: trained runs and
 random play; benchmarks.profile --pipeline: where a run's time goes; benchmarks.ppo_peer: PPO
-beside CleanRL's); the prose around the tables is fixed here.
+beside CleanRL's; benchmarks.train_step --out: DQN's train step against the CPU's peak, float32
+and bfloat16); the prose around the tables is fixed here.
 """
 
 import json
 import os
 import shlex
-from typing import Dict, List
+from typing import Dict, List, Sequence
 
 from absl import app, flags
 
@@ -30,6 +32,11 @@ PEERS = flags.DEFINE_string(
     "peers",
     os.path.join("benchmarks", "ppo_peer_results.jsonl"),
     "benchmarks.ppo_peer's JSON-lines output.",
+)
+TRAIN_STEPS = flags.DEFINE_string(
+    "train_steps",
+    os.path.join("benchmarks", "train_step_results.jsonl"),
+    "benchmarks.train_step --out's JSON-lines output.",
 )
 PAGE = flags.DEFINE_string("page", os.path.join("docs", "atari.md"), "The page to write.")
 CURVES = flags.DEFINE_bool(
@@ -256,6 +263,46 @@ def peer_section(peers: List[Dict]) -> str:
     return text
 
 
+def _arithmetic_row(figures: Dict, record: Dict) -> str:
+    return (
+        f"| `{record['pipeline']}` {figures['preset']} | {figures['compute_dtype']} | "
+        f"{figures['gflop_per_train_step']:.2f} | {figures['train_steps_per_second']:.1f} | "
+        f"{figures['gflops']:.0f} | {figures['share_of_peak']:.0%} | "
+        f"{record['cpu']} ({record['cores']}), {figures['peak_gflops_assumed']:.0f} GFLOP/s: "
+        f"{figures['peak_basis']} | {record['commit']} |"
+    )
+
+
+def arithmetic_section(records: List[Dict]) -> str:
+    """DQN's train step alone against the CPU's float32 peak, bfloat16 beside float32."""
+    if not records:
+        return ""
+    text = (
+        "\n## DQN's train step against the CPU's peak\n\n"
+        "`python -m benchmarks.train_step --pipeline=pong_dqn --config.compute_dtype=bfloat16 "
+        "--baseline=fast --seconds=60 --out=benchmarks/train_step_results.jsonl` times the "
+        "compiled train step alone (no environment, no replay) in alternating rounds, bfloat16 "
+        "then float32, and counts its floating-point operations with TensorFlow's profiler. "
+        "A run does one train step every `update_period` env steps. The peak is the float32 FMA "
+        "peak the benchmark works out from /proc/cpuinfo; a CPU with native bfloat16 "
+        "(avx512_bf16 or amx_bf16 in `lscpu`) has twice that for bfloat16. Runs keep float32 "
+        "unless `--config.compute_dtype=bfloat16` is given.\n\n"
+        "| preset | compute | GFLOP per train step | train steps/s | GFLOP/s | of peak | "
+        "CPU, peak assumed | commit |\n| --- | --- | --- | --- | --- | --- | --- | --- |\n"
+    )
+    ratios = ""
+    for record in records:
+        text += _arithmetic_row(record, record) + "\n"
+        if record.get("baseline"):
+            text += _arithmetic_row(record["baseline"], record) + "\n"
+            ratios += (
+                f"\n`{record['pipeline']}`: {record['compute_dtype']} ran at "
+                f"**{record['ratio']:.2f}×** the speed of {record['baseline']['compute_dtype']} "
+                f"(round by round: {', '.join(f'{r:.2f}' for r in record['round_ratios'])}).\n"
+            )
+    return text + ratios
+
+
 def curve_title(record: Dict) -> str:
     """Game, algorithm, preset and seed (and the collectors of a scaled-out run)."""
     title = f"{GAMES[_game(record['pipeline'])]}, {_algorithm(record['pipeline'])}"
@@ -331,7 +378,9 @@ def randoms_of(records: List[Dict]) -> Dict[str, Dict]:
     return {r["name"].rsplit("_", 1)[0]: r for r in records if r.get("algorithm") == "random"}
 
 
-def page(records: List[Dict], profiles: List[Dict], peers: List[Dict]) -> str:
+def page(
+    records: List[Dict], profiles: List[Dict], peers: List[Dict], train_steps: Sequence[Dict] = ()
+) -> str:
     """The whole page."""
     randoms = randoms_of(records)
     trained = [r for r in records if r.get("algorithm") != "random"]
@@ -357,7 +406,11 @@ def page(records: List[Dict], profiles: List[Dict], peers: List[Dict]) -> str:
         + ".\n"
     )
     return (
-        text + profile_section(profiles) + peer_section(peers) + curves_section(finished, randoms)
+        text
+        + profile_section(profiles)
+        + arithmetic_section(list(train_steps))
+        + peer_section(peers)
+        + curves_section(finished, randoms)
     )
 
 
@@ -377,7 +430,7 @@ def main(_argv) -> None:
         )
     os.makedirs(os.path.dirname(os.path.abspath(PAGE.value)), exist_ok=True)
     with open(PAGE.value, "w") as f:
-        f.write(page(records, _read(PROFILES.value), _read(PEERS.value)))
+        f.write(page(records, _read(PROFILES.value), _read(PEERS.value), _read(TRAIN_STEPS.value)))
     print(f"wrote {PAGE.value} ({len(records)} records)")
 
 

@@ -12,7 +12,19 @@ the run's env steps/s on this machine, whatever collection costs. Prints one JSO
 --preset and --config.<field>=value choose the measured config as they do for the entry point.
 --baseline=NAME also builds that preset of the same pipeline, as it stands (no overrides), and
 times the two in alternating rounds, so a load that drifts during the run (another process on
-the same cores) hits both alike: only their ratio is comparable between runs.
+the same cores) hits both alike: only their ratio is comparable between runs. bfloat16 against
+float32, side by side:
+
+    python -m benchmarks.train_step --pipeline=pong_dqn --config.compute_dtype=bfloat16 \
+        --baseline=fast --seconds=60
+
+Each config's figures include the floating-point operations of one train step (TensorFlow's
+profiler, over the compiled step's graph: forward, backward and the target network's pass) and
+the share of the CPU's peak they reach. The peak assumed is the float32 FMA peak: cores x clock
+(/proc/cpuinfo's "cpu MHz") x FLOPs per cycle per core, 32 with AVX2 and FMA (two 8-lane FMA
+pipes, as on AMD EPYC and Intel Xeon without AVX-512) or 64 with AVX-512 (two 16-lane pipes).
+Native bfloat16 (AVX512_BF16) doubles that peak for bfloat16 products; the share is given
+against float32's either way.
 """
 
 import json
@@ -37,6 +49,9 @@ BASELINE = flags.DEFINE_string(
 )
 SECONDS = flags.DEFINE_float(
     "seconds", 30.0, "Measured seconds per config, after 20 warm-up steps each."
+)
+OUT = flags.DEFINE_string(
+    "out", "", "Also append the JSON line, with the CPU and the commit, to this file."
 )
 ROUNDS = flags.DEFINE_integer(
     "rounds",
@@ -98,6 +113,7 @@ class _TrainStep:
             agent.collect_data_spec, config.batch_size, config.n_step + 1
         )
         self._train = common.function(agent.train)
+        self.flops = _flops(self._train.get_concrete_function(self._experience).graph)
         self.steps, self.seconds = 0, 0.0
         for _ in range(20):  # traces and compiles
             self._train(self._experience)
@@ -114,10 +130,18 @@ class _TrainStep:
 
     def figures(self) -> dict:
         config, per_second = self.config, self.steps / self.seconds
+        peak, basis = peak_gflops()
+        achieved = per_second * self.flops / 1e9
         return {
             "preset": config.preset,
             "train_steps_per_second": round(per_second, 1),
             "env_steps_per_second_ceiling": round(per_second * config.update_period, 1),
+            "gflop_per_train_step": round(self.flops / 1e9, 3),
+            "gflops": round(achieved, 1),
+            "share_of_peak": round(achieved / peak, 3) if peak else None,
+            "peak_gflops_assumed": round(peak, 1) if peak else None,
+            "peak_basis": basis,
+            "compute_dtype": config.compute_dtype,
             "optimizer": config.optimizer,
             "double_dqn": config.double_dqn,
             "n_step": config.n_step,
@@ -126,6 +150,43 @@ class _TrainStep:
             "space_to_depth": config.space_to_depth,
             "steps": self.steps,
         }
+
+
+def _flops(graph) -> int:
+    """Floating-point operations of one run of `graph`, by TensorFlow's profiler."""
+    from tensorflow.python.profiler import model_analyzer, option_builder
+
+    options = option_builder.ProfileOptionBuilder.float_operation()
+    options["output"] = "none"
+    return int(model_analyzer.profile(graph, options=options).total_float_ops)
+
+
+def peak_gflops():
+    """(The CPU's float32 FMA peak in GFLOP/s, how it was worked out); (None, why) when
+    /proc/cpuinfo does not say enough."""
+    import os
+
+    mhz, flags = None, set()
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("cpu MHz") and mhz is None:
+                    mhz = float(line.split(":", 1)[1])
+                elif line.startswith("flags") and not flags:
+                    flags = set(line.split(":", 1)[1].split())
+    except (OSError, ValueError):
+        pass
+    cores = len(os.sched_getaffinity(0))
+    if not mhz:
+        return None, "unknown: /proc/cpuinfo gives no clock"
+    if "avx512f" in flags:
+        per_cycle, why = 64, "AVX-512: two 16-lane FMA pipes"
+    elif "fma" in flags and "avx2" in flags:
+        per_cycle, why = 32, "AVX2+FMA: two 8-lane FMA pipes"
+    else:
+        per_cycle, why = 8, "SSE: two 4-lane pipes, no FMA"
+    peak = cores * mhz / 1000 * per_cycle
+    return peak, f"{cores} cores x {mhz / 1000:.2f} GHz x {per_cycle} FLOP/cycle ({why})"
 
 
 def main(_):
@@ -161,6 +222,13 @@ def main(_):
             "round_ratios": round_ratios,
         }
     record["overrides"] = config_flags.get_override_values(flags.FLAGS["config"])
+    if OUT.value:
+        from benchmarks import report
+
+        machine = report.machine()
+        record.update(cpu=machine["cpu"], cores=machine["cores"], commit=report.commit())
+        with open(OUT.value, "a") as f:
+            f.write(json.dumps(record) + "\n")
     print(json.dumps(record))
 
 

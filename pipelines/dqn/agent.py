@@ -5,7 +5,7 @@ from tf_agents.agents.dqn import dqn_agent
 from tf_agents.utils import common
 
 from pipelines.dqn.config import DqnConfig
-from pipelines.dqn.networks import make_q_network
+from pipelines.dqn.networks import compute_path, make_q_network
 
 
 def epsilon_schedule(config: DqnConfig, env_step: tf.Variable):
@@ -85,6 +85,9 @@ def build_agent(
         config.dueling,
         config.space_to_depth,
         config.activation,
+        config.compute_dtype,
     )
+    if config.compute_dtype != "float32":  # float32, the default, goes without saying
+        print(compute_path(config.compute_dtype), flush=True)
     epsilon = epsilon_schedule(config, env_step)
     return make_agent(config, time_step_spec, action_spec, q_network, train_step, epsilon), epsilon

@@ -83,6 +83,11 @@ class DqnConfig(RunConfig):
     """Run the first conv layer as space-to-depth then a stride-1 conv: the same function and
     weights as the plain strided conv, computed in a shape some CPUs run faster (measure yours:
     benchmarks.train_step --config.space_to_depth=true --baseline=PRESET)."""
+    compute_dtype: str = "float32"
+    """'float32' or 'bfloat16': the Q network's convolutions and matrix products in bfloat16
+    (Keras mixed precision; its weights, Q values and loss stay float32). Faster only on a CPU
+    with native bfloat16 (avx512_bf16 or amx_bf16 in lscpu), slower elsewhere (measure yours:
+    benchmarks.train_step --config.compute_dtype=bfloat16 --baseline=PRESET)."""
 
     # Environment options (Atari only; the game's own needs, auto-fire and skip-start, come from
     # envs.GAME_OPTIONS).
@@ -108,10 +113,18 @@ def samples_per_insert(config: DqnConfig) -> float:
 MAX_PARALLEL_ENVS = 10_000
 
 
+COMPUTE_DTYPES = ("float32", "bfloat16")
+
+
 def validate(config: DqnConfig) -> None:
     """Raises ValueError (one line, user language) for values no run can use."""
     run_config.check(config)
     config_checks.check_activation(config)
+    if config.compute_dtype not in COMPUTE_DTYPES:
+        raise ValueError(
+            f"config.compute_dtype must be one of {', '.join(COMPUTE_DTYPES)}, "
+            f"got '{config.compute_dtype}'"
+        )
     positive = [
         "update_period",
         "target_update_period",

@@ -95,6 +95,28 @@ def _preprocessing(
     return layers[0] if layers else None
 
 
+def native_bfloat16() -> bool:
+    """Whether this CPU computes bfloat16 natively (its flags, as lscpu shows them)."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            flags = next((line.split() for line in f if line.startswith("flags")), [])
+    except OSError:
+        return False
+    return "avx512_bf16" in flags or "amx_bf16" in flags
+
+
+def compute_path(compute_dtype: str) -> str:
+    """One line saying in what precision the Q network computes, and whether natively."""
+    if compute_dtype == "float32":
+        return "Q network computes in float32"
+    if native_bfloat16():
+        return "Q network computes in bfloat16 (native on this CPU: avx512_bf16 or amx_bf16)"
+    return (
+        "Q network computes in bfloat16, emulated: this CPU has no avx512_bf16 or amx_bf16, "
+        "so expect it slower than float32"
+    )
+
+
 def make_q_network(
     observation_spec,
     action_spec,
@@ -103,10 +125,16 @@ def make_q_network(
     dueling: bool,
     space_to_depth: bool = False,
     activation: str = "relu",
+    compute_dtype: str = "float32",
 ) -> network.Network:
     """The Q network of a DQN agent: one output per action; `activation` (a Keras name) after
     each hidden layer. With `space_to_depth`, the first conv layer is a SpaceToDepthConv2D (the
-    same function computed differently); the network still takes the plain observation."""
+    same function computed differently); the network still takes the plain observation. With
+    compute_dtype 'bfloat16', its conv and dense layers compute in bfloat16 on float32 weights,
+    and its Q values come out as float32, as the agent's loss expects."""
+    dtype = tf.float32
+    if compute_dtype != "float32":
+        dtype = tf.keras.mixed_precision.Policy("mixed_bfloat16")
     conv = [tuple(layer) for layer in conv_layer_params]
     if space_to_depth and not conv:
         raise ValueError("space_to_depth needs conv layers (config.conv_layer_params)")
@@ -120,15 +148,26 @@ def make_q_network(
             conv_layer_params=tuple(conv) or None,
             fc_layer_params=tuple(fc_layer_params),
             activation=activation,
+            dtype=dtype,
         )
-    return q_network.QNetwork(
+    network_class = q_network.QNetwork if compute_dtype == "float32" else Float32QNetwork
+    return network_class(
         observation_spec,
         action_spec,
         preprocessing_layers=preprocessing,
         conv_layer_params=tuple(conv) or None,
         fc_layer_params=tuple(fc_layer_params),
         activation_fn=tf.keras.activations.get(activation),
+        dtype=dtype,
     )
+
+
+class Float32QNetwork(q_network.QNetwork):
+    """TF-Agents' QNetwork whose Q values come out as float32 whatever its layers compute in."""
+
+    def call(self, observation, step_type=None, network_state=(), training=False):
+        q_values, network_state = super().call(observation, step_type, network_state, training)
+        return tf.cast(q_values, tf.float32), network_state
 
 
 class DuelingQNetwork(network.Network):
@@ -145,6 +184,7 @@ class DuelingQNetwork(network.Network):
         conv_layer_params=None,
         fc_layer_params=(64, 64),
         activation="relu",
+        dtype=tf.float32,
         name="DuelingQNetwork",
     ):
         super().__init__(input_tensor_spec, state_spec=(), name=name)
@@ -155,15 +195,19 @@ class DuelingQNetwork(network.Network):
             conv_layer_params=conv_layer_params,
             fc_layer_params=fc_layer_params[:-1],
             activation_fn=tf.keras.activations.get(activation),
+            dtype=dtype,
         )
         stream = fc_layer_params[-1]
         self._value = tf.keras.Sequential(
-            [tf.keras.layers.Dense(stream, activation=activation), tf.keras.layers.Dense(1)]
+            [
+                tf.keras.layers.Dense(stream, activation=activation, dtype=dtype),
+                tf.keras.layers.Dense(1, dtype=dtype),
+            ]
         )
         self._advantage = tf.keras.Sequential(
             [
-                tf.keras.layers.Dense(stream, activation=activation),
-                tf.keras.layers.Dense(num_actions),
+                tf.keras.layers.Dense(stream, activation=activation, dtype=dtype),
+                tf.keras.layers.Dense(num_actions, dtype=dtype),
             ]
         )
 
@@ -171,6 +215,6 @@ class DuelingQNetwork(network.Network):
         features, network_state = self._encoder(
             observation, step_type=step_type, network_state=network_state, training=training
         )
-        value = self._value(features, training=training)
-        advantage = self._advantage(features, training=training)
+        value = tf.cast(self._value(features, training=training), tf.float32)
+        advantage = tf.cast(self._advantage(features, training=training), tf.float32)
         return value + advantage - tf.reduce_mean(advantage, axis=-1, keepdims=True), network_state

@@ -121,3 +121,23 @@ def test_a_curve_is_titled_and_drawn_with_the_target_and_random_play():
     assert "--title=Breakout, IMPALA, preset fast, seed 1, 2 collectors" in words
     assert "--reference=30:target" in words and "--reference=1.25:random play" in words
     assert f"--root_dir={record['root_dir']}" in words
+
+
+def test_the_train_step_arithmetic_sets_bfloat16_beside_float32():
+    def figures(dtype, per_second):
+        return {
+            "preset": "fast", "compute_dtype": dtype, "gflop_per_train_step": 3.27,
+            "train_steps_per_second": per_second, "gflops": 3.27 * per_second,
+            "share_of_peak": 3.27 * per_second / 156.5, "peak_gflops_assumed": 156.5,
+            "peak_basis": "2 cores x 2.45 GHz x 32 FLOP/cycle (AVX2+FMA: two 8-lane FMA pipes)",
+        }  # fmt: skip
+
+    record = dict(
+        figures("bfloat16", 1.4), pipeline="pong_dqn", baseline=figures("float32", 6.4),
+        ratio=0.219, round_ratios=[0.22, 0.218], cpu="AMD EPYC", cores=2, commit="abc1234",
+    )  # fmt: skip
+    text = atari_report.page([], [], [], [record])
+    assert "## DQN's train step against the CPU's peak" in text
+    assert "| `pong_dqn` fast | float32 | 3.27 | 6.4 | 21 | 13% | AMD EPYC (2), 156 GFLOP/s" in text
+    assert "| `pong_dqn` fast | bfloat16 | 3.27 | 1.4 | 5 | 3% |" in text
+    assert "bfloat16 ran at **0.22×** the speed of float32 (round by round: 0.22, 0.22)" in text

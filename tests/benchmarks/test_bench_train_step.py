@@ -20,7 +20,15 @@ FIGURES = {
     "update_period",
     "space_to_depth",
     "steps",
+    "gflop_per_train_step",
+    "gflops",
+    "share_of_peak",
+    "peak_gflops_assumed",
+    "peak_basis",
+    "compute_dtype",
 }
+# The cartpole preset's Q network, 4 -> 120 -> 84 -> 2: multiply-adds per observation, x2.
+CARTPOLE_FORWARD_FLOP = 2 * (4 * 120 + 120 * 84 + 84 * 2)
 
 
 def train_step(*args: str) -> subprocess.CompletedProcess:
@@ -45,6 +53,29 @@ def test_train_step_ceiling_is_update_period_times_the_train_step_rate():
         record["train_steps_per_second"] * record["update_period"], abs=1.0
     )
     assert record["overrides"] == {}
+    # A double-DQN step: the online network on both ends of the batch, the target network on the
+    # last, and the backward pass (about twice a forward one) on the first.
+    flop = record["gflop_per_train_step"] * 1e9
+    assert 3 * 128 * CARTPOLE_FORWARD_FLOP <= flop <= 8 * 128 * CARTPOLE_FORWARD_FLOP
+    assert 0 < record["share_of_peak"] < 1 and "FLOP/cycle" in record["peak_basis"]
+    assert record["gflops"] == pytest.approx(
+        record["train_steps_per_second"] * record["gflop_per_train_step"], rel=0.05
+    )
+
+
+def test_bfloat16_is_timed_beside_float32():
+    done = train_step(
+        "--pipeline=cartpole_dqn",
+        "--config.compute_dtype=bfloat16",
+        "--baseline=fast",
+        "--seconds=1",
+        "--rounds=1",
+    )
+    assert done.returncode == 0, done.stderr
+    record = json.loads(done.stdout.strip().splitlines()[-1])
+    assert record["compute_dtype"] == "bfloat16"
+    assert record["baseline"]["compute_dtype"] == "float32"
+    assert record["steps"] > 0 and record["baseline"]["steps"] > 0
 
 
 def test_baseline_is_the_preset_as_it_stands_and_the_ratio_compares_the_two():

@@ -1,5 +1,6 @@
 """Space-to-depth first conv: the same function and weights as the plain strided conv, in a layer,
-in whole Q networks (plain and dueling), and in an exported policy that takes plain frames."""
+in whole Q networks (plain and dueling), and in an exported policy that takes plain frames. The
+bfloat16 compute path: the same Q values to bfloat16's precision, as float32."""
 
 import dataclasses
 
@@ -52,6 +53,29 @@ def test_q_network_with_space_to_depth_gives_the_same_q_values(dueling):
     fast_q, _ = fast(observation)
     assert fast_q.shape == (5, 4)
     np.testing.assert_allclose(fast_q, plain_q, atol=1e-5, rtol=1e-5)
+
+
+@pytest.mark.parametrize("dueling", [False, True], ids=["plain", "dueling"])
+def test_a_bfloat16_q_network_computes_in_bfloat16_and_gives_float32_q_values(dueling):
+    exact = make_q_network(FRAMES, ACTIONS, NATURE_CNN, (512,), dueling)
+    half = make_q_network(FRAMES, ACTIONS, NATURE_CNN, (512,), dueling, compute_dtype="bfloat16")
+    observation = _frames(5)
+    exact_q, _ = exact(observation)
+    half(observation)
+    convs = [layer for layer in half.submodules if isinstance(layer, tf.keras.layers.Conv2D)]
+    assert len(convs) == 3 and all(layer.compute_dtype == "bfloat16" for layer in convs)
+    assert all(v.dtype == tf.float32 for v in half.trainable_variables)
+    for source, target in zip(exact.trainable_variables, half.trainable_variables):
+        target.assign(source)
+    half_q, _ = half(observation)
+    assert half_q.dtype == tf.float32
+    # bfloat16 keeps 8 bits of mantissa: ~0.4% per product, averaged over long sums.
+    scale = float(tf.reduce_max(tf.abs(exact_q)))
+    np.testing.assert_allclose(half_q, exact_q, atol=0.05 * scale)
+    assert not np.allclose(half_q, exact_q, atol=1e-7, rtol=0)  # really computed in bfloat16
+    target = half.copy(name="target")
+    target.create_variables()
+    assert {id(v) for v in target.variables}.isdisjoint({id(v) for v in half.variables})
 
 
 def test_space_to_depth_refuses_a_kernel_or_an_input_the_stride_does_not_divide():
