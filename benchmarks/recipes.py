@@ -88,6 +88,7 @@ def run_recipe(pipeline: str, preset: str) -> Dict:
     with open(os.path.join(root_dir, "summary.json")) as f:
         summary = json.load(f)
     result = score(os.path.join(root_dir, "policies", "greedy_policy"), EPISODES.value)
+    best_step, best = best_evaluation(root_dir)
     return {
         "pipeline": pipeline,
         "preset": preset,
@@ -99,9 +100,22 @@ def run_recipe(pipeline: str, preset: str) -> Dict:
         "mean_return": round(result["mean"], 1),
         "std_return": round(result["std"], 1),
         "episodes": result["episodes"],
+        "best_eval": best,
+        "best_eval_env_step": best_step,
         "machine": report.machine(),
         "commit": report.commit(),
     }
+
+
+def best_evaluation(root_dir: str):
+    """(env step, mean) of the run's best in-training evaluation; (None, None) without one."""
+    from pipelines.tools import curves
+
+    steps, values = curves.read_run(root_dir, "run").eval_return
+    if not len(values):
+        return None, None
+    best = int(max(range(len(values)), key=lambda i: values[i]))
+    return int(steps[best]), round(float(values[best]), 1)
 
 
 def _recipe_budget(pipeline: str, preset: str) -> int:
@@ -130,6 +144,11 @@ def page(records: List[Dict]) -> str:
                 f"{record['machine']['cores']} cores, load {record['machine']['load_average']}"
                 f"{', commit ' + record['commit'] if record.get('commit') else ''})"
             )
+            if record.get("best_eval") is not None:
+                ours += (
+                    f"; its best in-training evaluation: {record['best_eval']:.1f} at env step "
+                    f"{record['best_eval_env_step']:,}"
+                )
         rows.append(f"| `{pipeline} --preset={preset}` | {source} | {figure} | {ours} |")
     return "\n".join([
         "# The course books' recipes",
