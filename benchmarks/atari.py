@@ -4,6 +4,8 @@
         [--work_dir=runs/atari_bench] [--out=benchmarks/atari_results.jsonl]
     python -m benchmarks.atari --pipeline=breakout_impala --collectors=2 --seeds=0   # scaled out
     python -m benchmarks.atari --pipeline=pong_dqn --from_run=runs/pong_dqn   # a finished run
+    python -m benchmarks.atari --pipeline=pong_dqn --seeds=0,1 \
+        --overrides=epsilon_decay_steps=250000        # a lever: --config changes, reported apart
 
 Each seed runs `python -m pipelines.<pipeline> --root_dir=... --config.seed=N` in a subprocess
 (with --collectors, `python -m pipelines.launch --pipeline=<pipeline> --collectors=N ...`: a
@@ -54,6 +56,13 @@ COLLECTORS = flags.DEFINE_integer(
     lower_bound=0,
 )
 PRESET = flags.DEFINE_string("preset", None, "--preset of the entry point (default: its own).")
+OVERRIDES = flags.DEFINE_list(
+    "overrides",
+    [],
+    "A lever to measure against the default command: config fields as field=value, each "
+    "passed on as --config.field=value. The record names them, and the page reports such runs "
+    "apart from the default commands'.",
+)
 SEEDS = flags.DEFINE_list("seeds", ["0"], "Seeds to train, one run each.")
 GAMES = flags.DEFINE_integer(
     "games", 10, "Fresh whole games the export is scored on.", lower_bound=1
@@ -158,6 +167,31 @@ def preset_of(pipeline: str, config: Dict) -> str:
     return "custom"
 
 
+def overrides_of(pipeline: str, config: Dict) -> Dict[str, str]:
+    """The --config changes a run's config.json holds against its own preset (seed and budget
+    aside), as the command-line values that make them."""
+    table = presets_of(pipeline)
+    name = config.get("preset")
+    if name not in table:
+        return {}
+    preset = json.loads(json.dumps(dataclasses.asdict(config_flag.choose_preset(table, name))))
+    return {
+        field: _flag_value(value)
+        for field, value in sorted(config.items())
+        if field not in ("seed", "preset", "num_env_steps")
+        and field in preset
+        and preset[field] != value
+    }
+
+
+def _flag_value(value) -> str:
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, (list, dict)):
+        return json.dumps(value).replace(" ", "")
+    return str(value)
+
+
 def algorithm_of(pipeline: str) -> str:
     return ALGORITHMS[registry.get(pipeline).algorithm]
 
@@ -234,9 +268,10 @@ def record(pipeline: str, root_dir: str, seed: int, wall_seconds: float) -> Dict
         "pipeline": pipeline,
         "algorithm": algorithm_of(pipeline),
         "collectors": COLLECTORS.value,
-        "command": command_line(pipeline, "runs/" + pipeline),
+        "command": command_line(pipeline, "runs/" + pipeline, overrides_of(pipeline, config)),
         "root_dir": root_dir,
         "preset": preset_of(pipeline, config),
+        "overrides": overrides_of(pipeline, config),
         "seed": seed,
         "env_steps": summary["env_steps"],
         "wall_seconds": round(wall_seconds, 1),
@@ -255,7 +290,7 @@ def record(pipeline: str, root_dir: str, seed: int, wall_seconds: float) -> Dict
     }
 
 
-def command_line(pipeline: str, root_dir: str) -> str:
+def command_line(pipeline: str, root_dir: str, overrides: Dict[str, str]) -> str:
     """The user's command this benchmark runs (seed aside)."""
     if COLLECTORS.value:
         words = ["python -m pipelines.launch", f"--pipeline={pipeline}"]
@@ -265,12 +300,25 @@ def command_line(pipeline: str, root_dir: str) -> str:
     words.append(f"--root_dir={root_dir}")
     if PRESET.value:
         words.append(f"--preset={PRESET.value}")
+    words += [f"--config.{field}={value}" for field, value in overrides.items()]
     return " ".join(words)
 
 
-def train(pipeline: str, root_dir: str, seed: int) -> float:
-    """Runs the default command (plus --preset, seed) to its end; returns its wall seconds."""
-    command = [sys.executable] + command_line(pipeline, root_dir).split()[1:]
+def parse_overrides(items: List[str]) -> Dict[str, str]:
+    """--overrides' field=value items; exits in one line on one without '='."""
+    overrides = {}
+    for item in items:
+        field, equals, value = item.partition("=")
+        if not equals or not field:
+            sys.exit(f"error: --overrides takes field=value items, got '{item}'")
+        overrides[field.strip()] = value.strip()
+    return overrides
+
+
+def train(pipeline: str, root_dir: str, seed: int, overrides: Dict[str, str]) -> float:
+    """Runs the default command (plus --preset, the overrides, seed) to its end; returns its
+    wall seconds."""
+    command = [sys.executable] + command_line(pipeline, root_dir, overrides).split()[1:]
     command.append(f"--config.seed={seed}")
     started = time.monotonic()
     log_path = f"{root_dir}.log"
@@ -306,16 +354,17 @@ def main(_argv) -> None:
         )
         results.append(record(PIPELINE.value, FROM_RUN.value, seed, wall))
     else:
+        overrides = parse_overrides(OVERRIDES.value)
         os.makedirs(WORK_DIR.value, exist_ok=True)
         for seed in (int(s) for s in SEEDS.value):
             scaled = f"-x{COLLECTORS.value}" if COLLECTORS.value else ""
+            lever = "".join(f"-{field}={value}" for field, value in overrides.items())
             root_dir = os.path.join(
                 WORK_DIR.value,
-                f"{PIPELINE.value}{scaled}-{PRESET.value or 'default'}-seed{seed}",
+                f"{PIPELINE.value}{scaled}-{PRESET.value or 'default'}{lever}-seed{seed}",
             )
-            results.append(
-                record(PIPELINE.value, root_dir, seed, train(PIPELINE.value, root_dir, seed))
-            )
+            wall = train(PIPELINE.value, root_dir, seed, overrides)
+            results.append(record(PIPELINE.value, root_dir, seed, wall))
     with open(OUT.value, "a") as out:
         for result in results:
             line = json.dumps(result)

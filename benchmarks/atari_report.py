@@ -263,6 +263,35 @@ def peer_section(peers: List[Dict]) -> str:
     return text
 
 
+def lever_section(levers: List[Dict], defaults: List[Dict]) -> str:
+    """Runs of an entry point with --config changes (benchmarks.atari --overrides), beside the
+    same entry point's default-command runs."""
+    if not levers:
+        return ""
+    text = (
+        "\n## Levers\n\n"
+        "`python -m benchmarks.atari --pipeline=<entry point> --seeds=N "
+        "--overrides=field=value,...` trains the default command with those config changes; "
+        "each lever's runs are set beside the default command's runs of the same entry point. "
+        "Env steps to a score do not depend on the machine; wall times and env steps/s do.\n\n"
+        "| entry point | lever | seed | env steps (ended by) | wall time | env steps/s | "
+        "env steps to a first evaluation ≥ score | score over 10 games | CPU (cores) | "
+        "commit |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n"
+    )
+    pipelines = sorted({r["pipeline"] for r in levers})
+    for record in [r for r in defaults if r["pipeline"] in pipelines] + levers:
+        changes = record.get("overrides") or {}
+        lever = " ".join(f"`{k}={v}`" for k, v in changes.items()) or "none (default command)"
+        text += (
+            f"| `{record['pipeline']}` | {lever} | {record['seed']} | "
+            f"{record['env_steps'] / 1e6:.2f}M ({record['ended_by']}) | "
+            f"{_wall(record['wall_seconds'])} | {record['env_steps_per_second']:,.0f} | "
+            f"{_milestones(record)} | {record['score_mean']:.1f} ± {record['score_std']:.1f} | "
+            f"{record['cpu']} ({record['cores']}) | {record.get('commit', 'not recorded')} |\n"
+        )
+    return text
+
+
 def _arithmetic_row(figures: Dict, record: Dict) -> str:
     return (
         f"| `{record['pipeline']}` {figures['preset']} | {figures['compute_dtype']} | "
@@ -383,7 +412,9 @@ def page(
 ) -> str:
     """The whole page."""
     randoms = randoms_of(records)
-    trained = [r for r in records if r.get("algorithm") != "random"]
+    runs = [r for r in records if r.get("algorithm") != "random"]
+    levers = [r for r in runs if r.get("overrides")]
+    trained = [r for r in runs if not r.get("overrides")]
     finished = [r for r in trained if r["ended_by"] != "stopped by hand"]
     partial = [r for r in trained if r["ended_by"] == "stopped by hand"]
     order = {name: i for i, name in enumerate(ALGORITHMS)}
@@ -407,6 +438,7 @@ def page(
     )
     return (
         text
+        + lever_section(levers, finished)
         + profile_section(profiles)
         + arithmetic_section(list(train_steps))
         + peer_section(peers)
@@ -424,7 +456,7 @@ def _read(path: str) -> List[Dict]:
 def main(_argv) -> None:
     records = _read(RESULTS.value)
     if CURVES.value:
-        finished = [r for r in records if r.get("algorithm") != "random"]
+        finished = [r for r in records if r.get("algorithm") != "random" and not r.get("overrides")]
         draw_curves(
             [r for r in finished if r["ended_by"] != "stopped by hand"], randoms_of(records)
         )

@@ -53,9 +53,48 @@ def test_a_finished_pong_run_is_scored_recorded_and_reported(tmp_path):
     assert 0 < record["evaluation_seconds"] < record["wall_seconds"]
 
     assert record["algorithm"] == "DQN" and record["commit"]
+    # The tiny run's --config changes are a lever: named, in the command, and reported apart.
+    assert record["overrides"] and set(record["overrides"]) <= set(pipeline_cli.ATARI)
+    assert record["command"].startswith(
+        "python -m pipelines.pong_dqn --root_dir=runs/pong_dqn --config."
+    )
     page = atari_report.page([record], [], [])
-    assert atari_report.row(record, {}) in page
+    assert "## Levers" in page and atari_report.row(record, {}) not in page
+    plain = dict(record, overrides={})
+    page = atari_report.page([plain], [], [])
+    assert atari_report.row(plain, {}) in page and "## Levers" not in page
     assert "| Pong | DQN | `python -m pipelines.pong_dqn" in page
+
+
+def test_a_lever_is_the_config_a_run_changed_against_its_preset():
+    preset = config_flag.choose_preset(dqn_presets.presets("pong_dqn"), "fast")
+    config = json.loads(json.dumps(dataclasses.asdict(preset)))  # as config.json holds it
+    config.update(seed=3, num_env_steps=2_000_000, epsilon_decay_steps=250_000, dueling=True)
+    assert atari.overrides_of("pong_dqn", config) == {
+        "dueling": "true",
+        "epsilon_decay_steps": "250000",
+    }
+    assert atari.parse_overrides(["epsilon_decay_steps=250000", "n_step = 1"]) == {
+        "epsilon_decay_steps": "250000",
+        "n_step": "1",
+    }
+
+
+def test_a_lever_is_reported_beside_the_default_command_s_runs():
+    def run(seed, overrides, milestones):
+        return {
+            "pipeline": "pong_dqn", "seed": seed, "overrides": overrides, "env_steps": 950_000,
+            "ended_by": "stop rule", "wall_seconds": 3300.0, "env_steps_per_second": 287.9,
+            "milestones": milestones, "score_mean": 19.9, "score_std": 0.3, "cpu": "AMD EPYC",
+            "cores": 2, "commit": "abc1234",
+        }  # fmt: skip
+
+    default = run(1, {}, {"0": 800_030, "18": 900_024})
+    lever = run(0, {"epsilon_decay_steps": "250000"}, {"0": 400_000, "18": 500_000})
+    text = atari_report.lever_section([lever], [default])
+    assert "| `pong_dqn` | none (default command) | 1 | 0.95M (stop rule) | 0 h 55 min |" in text
+    assert "| `pong_dqn` | `epsilon_decay_steps=250000` | 0 |" in text
+    assert "0: 0.40M, 18: 0.50M | 19.9 ± 0.3 | AMD EPYC (2) | abc1234 |" in text
 
 
 def test_a_run_that_refuses_to_start_ends_the_benchmark_in_one_line(tmp_path):
