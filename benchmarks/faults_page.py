@@ -43,7 +43,7 @@ def _tally(records: List[Dict]) -> str:
         ("cases tried", len(records)),
         ("recovered", outcome.count("recovered")),
         ("clean refusals", outcome.count("refused")),
-        ("crashes (goal 0)", sum(bool(r["crashed"]) for r in records)),
+        ("crashes (goal 0)", sum(bool(_crash_of(r)) for r in records)),
         ("silent losses (goal 0)", sum(bool(r["lost"]) for r in records)),
         ("not the expected outcome (goal 0)", sum(not r["as_expected"] for r in records)),
     ]
@@ -69,8 +69,15 @@ def _table(records: List[Dict]) -> str:
     return "\n".join(lines)
 
 
+def _crash_of(record: Dict) -> bool:
+    """Whether the case crashed; records from before the crash scan only saw tracebacks."""
+    return bool(record.get("crashed", record.get("traceback")))
+
+
 def _crashed(record: Dict) -> str:
-    return f"yes: {', '.join(record.get('crashes') or [])}" if record["crashed"] else "no"
+    if not _crash_of(record):
+        return "no"
+    return f"yes: {', '.join(record.get('crashes') or ['Traceback (most recent call last)'])}"
 
 
 def _what_happened(record: Dict) -> str:
@@ -142,7 +149,7 @@ def page(records: List[Dict]) -> str:
     cases = [r for r in latest if r["case"] != "soak"]
     soak = [r for r in latest if r["case"] == "soak"]
     machine = next((r["machine"] for r in reversed(latest) if r.get("machine")), None)
-    commits = sorted({str(r.get("commit")) for r in latest})
+    commits = sorted({str(r.get("commit") or "not recorded") for r in latest})
     where = (
         f"\nLast run on {machine['cpu']} ({machine['cores']} cores), load {machine['load_average']}"
         f" at its start, at commit {', '.join(commits)}.\n"
