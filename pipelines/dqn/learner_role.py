@@ -98,6 +98,15 @@ class _Learner:
                 self.client, (int(self.env_step.numpy()), self.collector_steps.numpy())
             )
         else:
+            lost = int(self.env_step.numpy()) - counts[0]
+            if lost > 0:
+                # A server killed and restored: its replay and counts went back together.
+                print(
+                    f"learner: the replay server came back from its checkpoint with "
+                    f"{counts[0]:,} env steps counted; the {lost:,} counted since were lost with "
+                    "it, their transitions too, and the collectors make them up",
+                    flush=True,
+                )
             self.env_step.assign(counts[0])
             self.collector_steps.assign(counts[1])
         return self.client.server_info()[replay.TABLE].current_size

@@ -3,6 +3,7 @@ on loopback, with the faults a scaled-out run must survive."""
 
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -14,7 +15,7 @@ import pytest
 import reverb
 
 from pipelines.common import scale_out
-from pipelines.dqn import collect_role
+from pipelines.dqn import collect_role, step_reports
 
 # Tiny CartPole sizes: a few hundred train steps, checkpoints every 500 env steps.
 # update_period is pinned: the fault tests need a learner that trains often enough (~1,350 train
@@ -209,6 +210,54 @@ def test_a_restarted_server_is_rejoined(roles, tmp_path):
         re.search(r"wrote ([\d,]+) env steps", collector.output()).group(1).replace(",", "")
     )
     assert written > steps_before + 500
+
+
+def test_a_server_restored_to_an_older_checkpoint_makes_the_learner_say_what_was_lost(
+    roles, tmp_path
+):
+    """A replay server killed and restored from a checkpoint older than what the learner had
+    counted: the replay and the counts went back together, and the learner says by how much
+    instead of letting its env steps go back without a word."""
+    longer = "--config.num_env_steps=10000"  # still running when the server goes back
+    server = roles("replay", "--role=replay", longer)
+    port = int(server.wait_for(r"replay server on port (\d+)", 120).group(1))
+    address = f"--replay_server=localhost:{port}"
+    collector = roles("collector0", "--role=collect", address, "--task=0", longer)
+    learner = roles("learner", "--role=train", address, longer)
+    wait_for_checkpoint(learner, str(tmp_path / "run"))
+    server.kill(signal.SIGTERM)  # a checkpoint at its stop: the one restored below
+    assert server.exit_code(60) == 0, server.output()
+    replay = tmp_path / "run" / "replay_server" / "checkpoint"
+    kept = tmp_path / "kept"
+    shutil.copytree(replay, kept)
+    server = roles("replay-2", "--role=replay", f"--port={port}", longer)
+    counted = int(server.wait_for(r"([\d,]+) env steps counted", 120).group(1).replace(",", ""))
+    # The run goes on until the server has counted well past the kept checkpoint, and the
+    # learner has read its counts since.
+    client = reverb.Client(f"localhost:{port}")
+    deadline = time.monotonic() + 180
+    while (step_reports.read_counts(client) or (0,))[0] <= counted + 500:
+        assert time.monotonic() < deadline and learner.process.poll() is None, learner.output()
+        time.sleep(0.5)
+    time.sleep(2)
+    server.kill()
+    shutil.rmtree(replay)
+    shutil.copytree(kept, replay)
+    server = roles("replay-3", "--role=replay", f"--port={port}", longer)
+    assert server.wait_for(r"([\d,]+) env steps counted", 120).group(1).replace(",", "") == str(
+        counted
+    )
+    assert learner.exit_code(300) == 0, learner.output()
+    assert collector.exit_code(60) == 0, collector.output()
+    said = re.search(
+        r"learner: the replay server came back from its checkpoint with ([\d,]+) env steps "
+        r"counted; the ([\d,]+) counted since were lost with it",
+        learner.output(),
+    )
+    assert said, learner.output()
+    assert (
+        int(said.group(1).replace(",", "")) >= counted and int(said.group(2).replace(",", "")) > 0
+    )
 
 
 def _own_steps(collector_output: str) -> int:
