@@ -19,7 +19,6 @@ import hashlib
 import json
 import os
 import random
-import re
 import shutil
 import signal
 import subprocess
@@ -30,6 +29,7 @@ from typing import Callable, Dict, List, Optional
 from absl import app, flags
 
 from benchmarks import faults_page, processes, report
+from benchmarks.fault_checks import LEAK_MB_PER_MINUTE, crashes, growth_per_process, slope
 
 WORK_DIR = flags.DEFINE_string("work_dir", "runs/faults", "Where the runs go (emptied first).")
 OUT = flags.DEFINE_string(
@@ -47,20 +47,6 @@ REPORT_ONLY = flags.DEFINE_boolean("report_only", False, "Only rewrite the page 
 PYTHON = sys.executable
 MACHINE: Dict = {}
 COMMIT: List[str] = []
-# What a crash leaves in a process's output: Python's, the C++ runtime's (absl's CHECK, an
-# uncaught exception, a fatal signal's handler), and the launcher's note of a role that died
-# of a signal other than the suite's own kill -9.
-_CRASH_MARKERS = (
-    "Traceback (most recent call last)",
-    "Fatal Python error",
-    "Check failed",
-    "terminate called",
-    "*** SIG",
-    "Segmentation fault",
-)
-_DIED_OF_A_SIGNAL = re.compile(r"exited with -(\d+)")
-# A process of the soak whose resident memory grows faster than this over its lifetime leaks.
-LEAK_MB_PER_MINUTE = 2.0
 # A few hundred env steps: two checkpoints, evaluations, a replay checkpoint and an export.
 TINY = {
     "num_env_steps": 600,
@@ -128,13 +114,6 @@ class Done:
         ]
         done = [line for line in lines if "done: " in line]  # the run's own last word
         return (done or lines or [""])[-1]
-
-
-def crashes(output: str) -> List[str]:
-    """The crash markers in a process's output (see _CRASH_MARKERS)."""
-    found = [marker for marker in _CRASH_MARKERS if marker in output]
-    signals = {int(n) for n in _DIED_OF_A_SIGNAL.findall(output)} - {signal.SIGKILL}
-    return found + [f"exited with -{n}" for n in sorted(signals)]
 
 
 def _text(data) -> str:
@@ -520,8 +499,8 @@ class Suite:
         per_collector = result.get("env_steps_per_collector", {})
         counted = sum(per_collector.values()) if isinstance(per_collector, dict) else None
         later = [(t / 60, rss / 2**20) for t, rss in samples if t > 120 and rss]
-        slope = _slope(later)
-        growth = _growth_per_process(lifetimes, names)
+        tree_slope = slope(later)
+        growth = growth_per_process(lifetimes, names)
         worst = max(growth, key=lambda g: g["mb_per_minute"], default=None)
         leak = worst is not None and worst["mb_per_minute"] > LEAK_MB_PER_MINUTE
         found = crashes(_read(os.path.join(self.work_dir, "soak.log")))
@@ -545,7 +524,7 @@ class Suite:
             "env_steps_per_collector": per_collector, "env_steps_counted": counted,
             "rss_mb_first": round(later[0][1]) if later else None,
             "rss_mb_last": round(later[-1][1]) if later else None,
-            "rss_mb_per_minute": round(slope, 2) if slope is not None else None,
+            "rss_mb_per_minute": round(tree_slope, 2) if tree_slope is not None else None,
             "growth_per_process": growth, "leak_bound_mb_per_minute": LEAK_MB_PER_MINUTE,
             "machine": MACHINE, "commit": COMMIT[0] if COMMIT else None,
         }  # fmt: skip
@@ -638,36 +617,6 @@ def _role_name(args: List[str]) -> str:
     if roles:
         return roles[0] + (f"-{tasks[0]}" if tasks else "")
     return "launcher" if "pipelines.launch" in args else os.path.basename(args[0] if args else "?")
-
-
-def _growth_per_process(lifetimes: Dict[int, List[tuple]], names: Dict[int, str]) -> List[Dict]:
-    """Each process that lived 5 minutes or more: its resident memory's least-squares growth
-    over its life, its first 2 minutes (start-up, replay filling) left out."""
-    growth = []
-    for pid, points in lifetimes.items():
-        born = points[0][0]
-        settled = [((t - born) / 60, rss / 2**20) for t, rss in points if t - born >= 120]
-        if not settled or settled[-1][0] - settled[0][0] < 3:
-            continue
-        slope = _slope(settled)
-        if slope is None:
-            continue
-        growth.append({
-            "process": names.get(pid, "?"), "minutes": round(settled[-1][0], 1),
-            "mb_first": round(settled[0][1]), "mb_last": round(settled[-1][1]),
-            "mb_per_minute": round(slope, 2),
-        })  # fmt: skip
-    return sorted(growth, key=lambda g: -g["mb_per_minute"])
-
-
-def _slope(points: List[tuple]) -> Optional[float]:
-    if len(points) < 2:
-        return None
-    n = len(points)
-    mean_x = sum(x for x, _ in points) / n
-    mean_y = sum(y for _, y in points) / n
-    var = sum((x - mean_x) ** 2 for x, _ in points)
-    return sum((x - mean_x) * (y - mean_y) for x, y in points) / var if var else None
 
 
 def _truncate(path: str) -> None:

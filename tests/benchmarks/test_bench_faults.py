@@ -1,7 +1,7 @@
 """benchmarks.faults_page: each case's latest record, tallied by outcome, and the soak's figures;
-benchmarks.faults' crash scan and per-process memory growth."""
+benchmarks.fault_checks: the crash scan and per-process memory growth."""
 
-from benchmarks import faults, faults_page
+from benchmarks import fault_checks, faults_page
 
 MACHINE = {"cpu": "Some CPU", "cores": 2, "load_average": 0.5}
 
@@ -80,17 +80,17 @@ def test_the_soak_gets_its_own_figures():
 
 
 def test_a_crash_is_found_in_any_process_output_but_the_suite_s_own_kill_is_not():
-    assert faults.crashes("[launch] collector 0 exited with -9; restarting it") == []
-    assert faults.crashes("[launch] collector 1 exited with -6; restarting it") == [
+    assert fault_checks.crashes("[launch] collector 0 exited with -9; restarting it") == []
+    assert fault_checks.crashes("[launch] collector 1 exited with -6; restarting it") == [
         "exited with -6"
     ]
-    assert faults.crashes("[learner] F1205 12:00:00 table.cc:10] Check failed: ok") == [
+    assert fault_checks.crashes("[learner] F1205 12:00:00 table.cc:10] Check failed: ok") == [
         "Check failed"
     ]
-    assert faults.crashes("Traceback (most recent call last):\n  File ...") == [
+    assert fault_checks.crashes("Traceback (most recent call last):\n  File ...") == [
         "Traceback (most recent call last)"
     ]
-    assert faults.crashes("error: config.x must be positive") == []
+    assert fault_checks.crashes("error: config.x must be positive") == []
 
 
 def test_memory_growth_is_fitted_per_process_lifetime():
@@ -103,9 +103,9 @@ def test_memory_growth_is_fitted_per_process_lifetime():
         3: [(t * minute, 400 * 2**20) for t in range(0, 3)],  # lived 2 minutes: no fit
     }
     names = {1: "train", 2: "collect-0", 3: "collect-1"}
-    growth = faults._growth_per_process(lifetimes, names)
+    growth = fault_checks.growth_per_process(lifetimes, names)
     assert [g["process"] for g in growth] == ["train", "collect-0"]
-    assert growth[0]["mb_per_minute"] == 4.0 > faults.LEAK_MB_PER_MINUTE
+    assert growth[0]["mb_per_minute"] == 4.0 > fault_checks.LEAK_MB_PER_MINUTE
     assert growth[0]["mb_first"] == 1008 and growth[0]["minutes"] == 10
     assert growth[1]["mb_per_minute"] == 0.0
 

@@ -3,7 +3,7 @@ export's score, and the page shows both."""
 
 import tensorflow as tf
 
-from benchmarks import recipes
+from benchmarks import recipes_page
 from pipelines.tools import curves
 
 
@@ -14,8 +14,8 @@ def test_the_best_in_training_evaluation_is_read_from_the_run(tmp_path):
         for step, value in [(100_000, -120.0), (200_000, 131.5), (300_000, -34.0)]:
             tf.summary.scalar(tag, value, step=step)
     writer.flush()
-    assert recipes.best_evaluation(str(tmp_path)) == (200_000, 131.5)
-    assert recipes.best_evaluation(str(tmp_path / "none")) == (None, None)
+    assert recipes_page.best_evaluation(str(tmp_path)) == (200_000, 131.5)
+    assert recipes_page.best_evaluation(str(tmp_path / "none")) == (None, None)
 
 
 def test_the_page_sets_the_best_evaluation_beside_the_export_s_score():
@@ -25,7 +25,7 @@ def test_the_page_sets_the_best_evaluation_beside_the_export_s_score():
         "best_eval": 131.5, "best_eval_env_step": 200_000, "commit": "abc1234",
         "machine": {"cpu": "AMD EPYC", "cores": 2, "load_average": 1.0},
     }  # fmt: skip
-    text = recipes.page([record])
+    text = recipes_page.page([record])
     assert (
         "-34.8 ± 47.6 over 100 episodes, after 600,023 env steps in 17.1 min (AMD EPYC, 2 cores, "
         "load 1.0, commit abc1234); its best in-training evaluation: 131.5 at env step 200,000"
