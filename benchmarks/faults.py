@@ -601,6 +601,8 @@ def _tree_rss(psutil, pid: int, lifetimes: Dict[int, List[tuple]], names: Dict[i
         return 0
     for process in family:
         try:
+            if process.status() == psutil.STATUS_ZOMBIE:
+                continue  # exited, not yet reaped: no memory of its own left to sample
             rss = process.memory_info().rss
             if process.pid not in names:
                 names[process.pid] = _role_name(process.cmdline())
