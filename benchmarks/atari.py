@@ -149,20 +149,26 @@ def evaluation_seconds(root_dir: str) -> float:
     return seconds
 
 
+def _changed(table: Dict, name: str, config: Dict) -> Dict:
+    """The fields of a run's config.json that differ from preset `name`, seed and budget aside
+    (the budget may change on resume; a run's own env steps say how far it went). Fields newer
+    than the run count at their preset value."""
+    preset = json.loads(json.dumps(dataclasses.asdict(config_flag.choose_preset(table, name))))
+    return {
+        field: value
+        for field, value in sorted(config.items())
+        if field not in ("seed", "preset", "num_env_steps")
+        and field in preset
+        and preset[field] != value
+    }
+
+
 def preset_of(pipeline: str, config: Dict) -> str:
     """The preset whose settings a run's config.json holds, seed aside ('custom' when --config
-    changed any): the table reports presets as users run them. Fields newer than the run
-    count at their preset value."""
-
+    changed any): the table reports presets as users run them."""
     table = presets_of(pipeline)
     for name in table:
-        preset = json.loads(json.dumps(dataclasses.asdict(config_flag.choose_preset(table, name))))
-        # The budget may change on resume; a run's own env steps say how far it went.
-        if config.get("preset", name) == name and all(
-            preset[field] == value
-            for field, value in config.items()
-            if field not in ("seed", "preset", "num_env_steps") and field in preset
-        ):
+        if config.get("preset", name) == name and not _changed(table, name, config):
             return name
     return "custom"
 
@@ -174,14 +180,7 @@ def overrides_of(pipeline: str, config: Dict) -> Dict[str, str]:
     name = config.get("preset")
     if name not in table:
         return {}
-    preset = json.loads(json.dumps(dataclasses.asdict(config_flag.choose_preset(table, name))))
-    return {
-        field: _flag_value(value)
-        for field, value in sorted(config.items())
-        if field not in ("seed", "preset", "num_env_steps")
-        and field in preset
-        and preset[field] != value
-    }
+    return {field: _flag_value(value) for field, value in _changed(table, name, config).items()}
 
 
 def _flag_value(value) -> str:
