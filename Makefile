@@ -8,7 +8,7 @@ ARGS ?=
 # in this process.
 TEST_WORKERS ?= 2
 
-.PHONY: train test lint install bench
+.PHONY: train test lint install bench docker-check docker-gpu
 install: $(VENV)/.installed
 
 # TensorFlow 2.15 and Reverb 0.14 ship wheels for Python 3.11 and no newer one.
@@ -54,3 +54,12 @@ $(BENCH_VENV)/.installed: benchmarks/constraints-bench.txt
 
 bench: install $(BENCH_VENV)/.installed
 	$(BIN)/python -m benchmarks.run $(ARGS)
+
+# The images built and run with podman (root; installs podman from Debian's packages if missing):
+# docker-check builds the CPU image, trains CartPole to its stop rule in it and evaluates the
+# export on the host (CI runs it); docker-gpu builds the GPU image and checks its TensorFlow.
+docker-check: install
+	sh docker/test-images.sh cpu
+
+docker-gpu:
+	sh docker/test-images.sh gpu

@@ -6,8 +6,8 @@
 #   sudo docker/local-base.sh [ROOTFS_DIR]      # then:
 #   BASE_IMAGE=localhost/python:3.11-slim-bookworm-local docker/check.sh
 #
-# It trusts the host's extra CA certificates (/usr/local/share/ca-certificates), which a
-# TLS-inspecting proxy needs for pip to reach PyPI.
+# The host's CA certificates stay out of the image: docker/check.sh mounts the host's pip CA
+# bundle read-only for the build alone.
 set -eu
 ROOTFS=${1:-/var/tmp/python-3.11-bookworm-rootfs}
 IMAGE=localhost/python:3.11-slim-bookworm-local
@@ -18,9 +18,6 @@ if [ ! -x "$ROOTFS/opt/python/bin/python" ]; then
         >"$ROOTFS/etc/apt/sources.list"
     echo 'deb http://deb.debian.org/debian-security bookworm-security main' \
         >>"$ROOTFS/etc/apt/sources.list"
-    cp /usr/local/share/ca-certificates/*.crt "$ROOTFS/usr/local/share/ca-certificates/" \
-        2>/dev/null || true
-    chroot "$ROOTFS" update-ca-certificates
     chroot "$ROOTFS" python3 -m venv /opt/python
     rm -rf "$ROOTFS"/var/lib/apt/lists/* "$ROOTFS"/var/cache/apt/*.bin \
         "$ROOTFS"/var/cache/apt/archives/*.deb
@@ -28,7 +25,6 @@ fi
 tar --numeric-owner -C "$ROOTFS" -c . | podman import \
     --change 'ENV PATH=/opt/python/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
     --change 'ENV LANG=C.UTF-8' \
-    --change 'ENV PIP_CERT=/etc/ssl/certs/ca-certificates.crt' \
     --change 'CMD ["python3"]' \
     - "$IMAGE"
 echo "$IMAGE"
