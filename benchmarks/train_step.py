@@ -36,6 +36,7 @@ from absl import flags
 
 from pipelines.common import cli, config_flag
 from pipelines.dqn import config as dqn_config
+from pipelines.dqn import networks
 from pipelines.dqn import presets as dqn_presets
 
 PIPELINES = ("breakout_dqn", "pong_dqn", "spaceinvaders_dqn", "cartpole_dqn", "lunarlander_dqn")
@@ -142,7 +143,7 @@ class _TrainStep:
             "share_of_peak": round(achieved / peak, 3) if peak else None,
             "peak_gflops_assumed": round(peak, 1) if peak else None,
             "peak_basis": basis,
-            "compute_dtype": config.compute_dtype,
+            "compute_dtype": networks.resolve_compute_dtype(config.compute_dtype),
             "optimizer": config.optimizer,
             "double_dqn": config.double_dqn,
             "n_step": config.n_step,

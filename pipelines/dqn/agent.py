@@ -87,7 +87,7 @@ def build_agent(
         config.activation,
         config.compute_dtype,
     )
-    if config.compute_dtype != "float32":  # float32, the default, goes without saying
+    if config.compute_dtype != "float32":  # float32 goes without saying
         print(compute_path(config.compute_dtype), flush=True)
     epsilon = epsilon_schedule(config, env_step)
     return make_agent(config, time_step_spec, action_spec, q_network, train_step, epsilon), epsilon

@@ -84,9 +84,10 @@ class DqnConfig(RunConfig):
     weights as the plain strided conv, computed in a shape some CPUs run faster (measure yours:
     benchmarks.train_step --config.space_to_depth=true --baseline=PRESET)."""
     compute_dtype: str = "float32"
-    """'float32' or 'bfloat16': the Q network's convolutions and matrix products in bfloat16
-    (Keras mixed precision; its weights, Q values and loss stay float32). Faster only on a CPU
-    with native bfloat16 (avx512_bf16 or amx_bf16 in lscpu), slower elsewhere (measure yours:
+    """'float32', 'bfloat16', or 'auto' (bfloat16 where this CPU has it natively, else
+    float32): the Q network's convolutions and matrix products in bfloat16 (Keras mixed
+    precision; its weights, Q values and loss stay float32). Faster only on a CPU with native
+    bfloat16 (avx512_bf16 or amx_bf16 in lscpu), slower elsewhere (measure yours:
     benchmarks.train_step --config.compute_dtype=bfloat16 --baseline=PRESET)."""
 
     # Environment options (Atari only; the game's own needs, auto-fire and skip-start, come from
@@ -113,7 +114,7 @@ def samples_per_insert(config: DqnConfig) -> float:
 MAX_PARALLEL_ENVS = 10_000
 
 
-COMPUTE_DTYPES = ("float32", "bfloat16")
+COMPUTE_DTYPES = ("float32", "bfloat16", "auto")
 
 
 def validate(config: DqnConfig) -> None:

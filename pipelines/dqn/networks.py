@@ -105,8 +105,17 @@ def native_bfloat16() -> bool:
     return "avx512_bf16" in flags or "amx_bf16" in flags
 
 
+def resolve_compute_dtype(compute_dtype: str) -> str:
+    """config.compute_dtype as the network takes it: 'auto' is bfloat16 where native."""
+    if compute_dtype == "auto":
+        return "bfloat16" if native_bfloat16() else "float32"
+    return compute_dtype
+
+
 def compute_path(compute_dtype: str) -> str:
     """One line saying in what precision the Q network computes, and whether natively."""
+    if compute_dtype == "auto":
+        return f"{compute_path(resolve_compute_dtype(compute_dtype))} (compute_dtype=auto)"
     if compute_dtype == "float32":
         return "Q network computes in float32"
     if native_bfloat16():
@@ -131,7 +140,9 @@ def make_q_network(
     each hidden layer. With `space_to_depth`, the first conv layer is a SpaceToDepthConv2D (the
     same function computed differently); the network still takes the plain observation. With
     compute_dtype 'bfloat16', its conv and dense layers compute in bfloat16 on float32 weights,
-    and its Q values come out as float32, as the agent's loss expects."""
+    and its Q values come out as float32, as the agent's loss expects; 'auto' is bfloat16 where
+    the CPU has it natively."""
+    compute_dtype = resolve_compute_dtype(compute_dtype)
     dtype = tf.float32
     if compute_dtype != "float32":
         dtype = tf.keras.mixed_precision.Policy("mixed_bfloat16")

@@ -11,6 +11,7 @@ from tf_agents.specs import tensor_spec
 from tf_agents.trajectories import time_step as ts
 
 from pipelines.common import environments, export
+from pipelines.dqn import networks
 from pipelines.dqn import presets as dqn_presets
 from pipelines.dqn.agent import build_agent
 from pipelines.dqn.networks import SpaceToDepthConv2D, make_q_network
@@ -106,3 +107,18 @@ def test_exported_space_to_depth_policy_takes_plain_frames(tmp_path):
     loaded = tf.saved_model.load(str(tmp_path / "policy"))
     np.testing.assert_allclose(loaded.q_values(time_step), expected, atol=1e-5, rtol=1e-5)
     np.testing.assert_array_equal(loaded.action(time_step).action, tf.argmax(expected, axis=-1))
+
+
+@pytest.mark.parametrize("native", [False, True], ids=["no_bf16", "native_bf16"])
+def test_auto_computes_in_bfloat16_only_where_the_cpu_has_it_natively(monkeypatch, native):
+    monkeypatch.setattr(networks, "native_bfloat16", lambda: native)
+    expected = "bfloat16" if native else "float32"
+    assert networks.resolve_compute_dtype("auto") == expected
+    assert networks.resolve_compute_dtype("float32") == "float32"
+    assert networks.resolve_compute_dtype("bfloat16") == "bfloat16"
+    net = make_q_network(FRAMES, ACTIONS, NATURE_CNN, (512,), False, compute_dtype="auto")
+    net(_frames(2))
+    convs = [layer for layer in net.submodules if isinstance(layer, tf.keras.layers.Conv2D)]
+    assert all(layer.compute_dtype == expected for layer in convs)
+    assert networks.compute_path("auto").endswith("(compute_dtype=auto)")
+    assert ("bfloat16" in networks.compute_path("auto")) == native
