@@ -7,7 +7,9 @@
 #
 # Installs podman, runc and debootstrap from Debian's packages if they are missing, points podman
 # at docker/podman/ (vfs storage, runc, cgroupfs, no default ulimits, chroot builds), and makes
-# the Debian base image the Dockerfiles' FROM stands for (docker/local-base.sh).
+# the Debian base image the Dockerfiles' FROM stands for (docker/local-base.sh). Builds keep no
+# intermediate layers: vfs stores each one as a full copy of the image so far, and the GPU
+# image's steps would take some 40 GB of disk.
 set -eu
 cd "$(dirname "$0")/.."
 if ! command -v podman >/dev/null || ! command -v runc >/dev/null \
@@ -18,7 +20,8 @@ fi
 CONTAINERS_CONF=$PWD/docker/podman/containers.conf
 CONTAINERS_STORAGE_CONF=$PWD/docker/podman/storage.conf
 BUILDAH_ISOLATION=chroot
-export CONTAINERS_CONF CONTAINERS_STORAGE_CONF BUILDAH_ISOLATION
+BUILDAH_LAYERS=false
+export CONTAINERS_CONF CONTAINERS_STORAGE_CONF BUILDAH_ISOLATION BUILDAH_LAYERS
 BASE_IMAGE=$(sh docker/local-base.sh | tail -n 1)
 export BASE_IMAGE
 if [ "${1:-cpu}" = cpu ]; then
