@@ -222,6 +222,7 @@ def random_play(pipeline: str, games: int) -> Dict:
         "games": score["episodes"],
         "mean_length": round(score["mean_length"], 1),
         "cpu": cpu_model(),
+        "cpu_features": report.cpu_features(),
         "cores": os.cpu_count(),
         "commit": report.commit(),
     }
@@ -284,6 +285,7 @@ def record(pipeline: str, root_dir: str, seed: int, wall_seconds: float) -> Dict
         "games": score["episodes"],
         "eval_epsilon": score["epsilon"],
         "cpu": cpu_model(),
+        "cpu_features": report.cpu_features(),
         "cores": os.cpu_count(),
         "commit": report.commit(),
     }

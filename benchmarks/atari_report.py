@@ -18,6 +18,8 @@ from typing import Dict, List, Sequence
 
 from absl import app, flags
 
+from benchmarks import report
+
 RESULTS = flags.DEFINE_string(
     "results",
     os.path.join("benchmarks", "atari_results.jsonl"),
@@ -187,7 +189,7 @@ def row(record: Dict, randoms: Dict[str, Dict]) -> str:
         f"{record['env_steps'] / 1e6:.2f}M ({record['ended_by']})",
         f"{_wall(record['wall_seconds'])} "
         f"({record['evaluation_seconds'] / record['wall_seconds']:.0%})",
-        f"{record['cpu']} ({record['cores']})",
+        f"{report.cpu_label(record)}",
         f"{record['env_steps_per_second']:,.0f}",
         _milestones(record),
         f"{record['score_mean']:.1f} ± {record['score_std']:.1f}",
@@ -258,7 +260,7 @@ def peer_section(peers: List[Dict]) -> str:
             f"| {record['name'].rsplit('_', 1)[1].title()} | {record['env_steps']:,} | "
             f"{medians['ours_ale_vector']:,.0f} | {medians['ours_python']:,.0f} | "
             f"{medians['cleanrl']:,.0f} | {record['ours_vs_cleanrl']:.2f}× | "
-            f"{record['cpu']} ({record['cores']}) | {record['commit']} |\n"
+            f"{report.cpu_label(record)} | {record['commit']} |\n"
         )
     return text
 
@@ -287,7 +289,7 @@ def lever_section(levers: List[Dict], defaults: List[Dict]) -> str:
             f"{record['env_steps'] / 1e6:.2f}M ({record['ended_by']}) | "
             f"{_wall(record['wall_seconds'])} | {record['env_steps_per_second']:,.0f} | "
             f"{_milestones(record)} | {record['score_mean']:.1f} ± {record['score_std']:.1f} | "
-            f"{record['cpu']} ({record['cores']}) | {record.get('commit', 'not recorded')} |\n"
+            f"{report.cpu_label(record)} | {record.get('commit', 'not recorded')} |\n"
         )
     return text
 
@@ -297,7 +299,7 @@ def _arithmetic_row(figures: Dict, record: Dict) -> str:
         f"| `{record['pipeline']}` {figures['preset']} | {figures['compute_dtype']} | "
         f"{figures['gflop_per_train_step']:.2f} | {figures['train_steps_per_second']:.1f} | "
         f"{figures['gflops']:.0f} | {figures['share_of_peak']:.0%} | "
-        f"{record['cpu']} ({record['cores']}), {figures['peak_gflops_assumed']:.0f} GFLOP/s: "
+        f"{report.cpu_label(record)}, {figures['peak_gflops_assumed']:.0f} GFLOP/s: "
         f"{figures['peak_basis']} | {record['commit']} |"
     )
 
@@ -325,7 +327,8 @@ def arithmetic_section(records: List[Dict]) -> str:
         if record.get("baseline"):
             text += _arithmetic_row(record["baseline"], record) + "\n"
             ratios += (
-                f"\n`{record['pipeline']}`: {record['compute_dtype']} ran at "
+                f"\n`{record['pipeline']}` on {report.cpu_label(record)}: "
+                f"{record['compute_dtype']} ran at "
                 f"**{record['ratio']:.2f}×** the speed of {record['baseline']['compute_dtype']} "
                 f"(round by round: {', '.join(f'{r:.2f}' for r in record['round_ratios'])}).\n"
             )

@@ -115,6 +115,34 @@ def commit() -> str:
     return head + ("+" if changed else "")
 
 
+# The vector-unit flags that set a CPU's arithmetic speed (lscpu's names).
+NOTABLE_CPU_FLAGS = ("avx2", "fma", "avx512f", "avx512_bf16", "amx_bf16")
+
+
+def cpu_features() -> List[str]:
+    """Which of NOTABLE_CPU_FLAGS this CPU has: two CPUs of one model name can differ in them."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            flags = next((set(line.split()) for line in f if line.startswith("flags")), set())
+    except OSError:
+        return []
+    return [flag for flag in NOTABLE_CPU_FLAGS if flag in flags]
+
+
+def cpu_label(record: Dict) -> str:
+    """A record's CPU as the pages name it: model, vector units where recorded, cores."""
+    features = record.get("cpu_features")
+    units = ""
+    if features is not None:
+        if "avx512_bf16" in features or "amx_bf16" in features:
+            units = ", AVX-512 + BF16"
+        elif "avx512f" in features:
+            units = ", AVX-512"
+        elif "avx2" in features:
+            units = ", AVX2"
+    return f"{record['cpu']}{units} ({record['cores']})"
+
+
 def machine() -> Dict:
     """CPU model and core count from /proc/cpuinfo, the OS, Python, and the 1-minute load
     average now (other jobs on a shared machine: absolute figures drift with it)."""
@@ -129,6 +157,7 @@ def machine() -> Dict:
         pass
     return {
         "cpu": model,
+        "cpu_features": cpu_features(),
         "cores": os.cpu_count(),
         "python": platform.python_version(),
         "system": f"{platform.system()} {platform.release()}",

@@ -236,7 +236,12 @@ def main(_):
         from benchmarks import report
 
         machine = report.machine()
-        record.update(cpu=machine["cpu"], cores=machine["cores"], commit=report.commit())
+        record.update(
+            cpu=machine["cpu"],
+            cpu_features=machine["cpu_features"],
+            cores=machine["cores"],
+            commit=report.commit(),
+        )
         with open(OUT.value, "a") as f:
             f.write(json.dumps(record) + "\n")
     print(json.dumps(record))
