@@ -136,3 +136,13 @@ def test_a_side_without_a_figure_has_no_ratio_and_shows_a_dash():
         "| cartpole_solve_worst_seconds | – | sb3_rl_zoo: 141 | – | s |"
         in report.markdown_table([record])
     )
+
+
+def test_a_cpu_is_named_with_the_vector_units_its_record_lists():
+    record = {"cpu": "AMD EPYC", "cores": 2}
+    assert report.cpu_label(record) == "AMD EPYC (2)"  # a record from before cpu_features
+    assert report.cpu_label({**record, "cpu_features": ["avx2", "fma"]}) == "AMD EPYC, AVX2 (2)"
+    native = {**record, "cpu_features": ["avx2", "fma", "avx512f", "avx512_bf16"]}
+    assert report.cpu_label(native) == "AMD EPYC, AVX-512 + BF16 (2)"
+    assert set(report.cpu_features()) <= set(report.NOTABLE_CPU_FLAGS)
+    assert report.machine()["cpu_features"] == report.cpu_features()
