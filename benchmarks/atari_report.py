@@ -251,14 +251,14 @@ def peer_section(peers: List[Dict]) -> str:
         "(after the first 16 iterations). Ours runs twice: its default command (ale-py's C++ "
         "vector env) and with `--config.env_backend=python` (a gymnasium wrapper stack per "
         "game stepped in turn, as CleanRL's `SyncVectorEnv`).\n\n"
-        "| game | env steps | ours (vector env) | ours (python envs) | CleanRL | ours / CleanRL | "
-        "CPU | commit |\n| --- | --- | --- | --- | --- | --- | --- | --- |\n"
+        "| game | env steps | rounds | ours (vector env) | ours (python envs) | CleanRL | "
+        "ours / CleanRL | CPU | commit |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n"
     )
     for record in peers:
         medians = record["median_env_steps_per_second"]
         text += (
             f"| {record['name'].rsplit('_', 1)[1].title()} | {record['env_steps']:,} | "
-            f"{medians['ours_ale_vector']:,.0f} | {medians['ours_python']:,.0f} | "
+            f"{len(record['rounds']['cleanrl'])} | {medians['ours_ale_vector']:,.0f} | {medians['ours_python']:,.0f} | "
             f"{medians['cleanrl']:,.0f} | {record['ours_vs_cleanrl']:.2f}× | "
             f"{report.cpu_label(record)} | {record['commit']} |\n"
         )

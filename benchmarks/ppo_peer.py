@@ -49,6 +49,7 @@ def main(_argv) -> None:
         "ours_vs_cleanrl": round(medians["ours_ale_vector"] / medians["cleanrl"], 2),
         "ours_python_backend_vs_cleanrl": round(medians["ours_python"] / medians["cleanrl"], 2),
         "cpu": report.machine()["cpu"],
+        "cpu_features": report.cpu_features(),
         "cores": os.cpu_count(),
         "commit": report.commit(),
     }

@@ -136,6 +136,7 @@ def main(_):
             "seconds": SECONDS.value,
             "shares": shares(raw),
             "cpu": report.machine()["cpu"],
+            "cpu_features": report.cpu_features(),
             "commit": report.commit(),
         }
     )
