@@ -15,8 +15,10 @@ from pipelines.common.cli import UserError
 CONFIG_FILE = "config.json"
 # Run controls that may change between a run and its resume; everything else is a hyperparameter.
 # num_env_steps may change too: a larger budget trains on, one the run has already spent ends it
-# (final evaluation, export, summary.json) without training.
+# (final evaluation, export, summary.json) without training. compute_dtype may change: weights and
+# optimizer slots are float32 in either precision.
 RESUMABLE_CHANGES = {
+    "compute_dtype",
     "eval_interval",
     "eval_episodes",
     "checkpoint_interval",

@@ -56,6 +56,14 @@ def test_a_run_that_trained_still_refuses_a_changed_setting(tmp_path):
         run_dir.RunDir(str(root), _config(learning_rate=1e-3))
 
 
+def test_a_run_may_resume_in_another_compute_precision(tmp_path):
+    root = tmp_path / "run"
+    run_dir.RunDir(str(root), _config(compute_dtype="float32"))
+    (root / "checkpoints").mkdir()
+    (root / "checkpoints" / "ckpt-300.index").write_bytes(b"")
+    assert run_dir.RunDir(str(root), _config(compute_dtype="auto")).resuming
+
+
 def test_json_files_get_the_mode_of_any_new_file(tmp_path):
     old_mask = os.umask(0o022)
     try:

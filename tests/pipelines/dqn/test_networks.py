@@ -122,3 +122,31 @@ def test_auto_computes_in_bfloat16_only_where_the_cpu_has_it_natively(monkeypatc
     assert all(layer.compute_dtype == expected for layer in convs)
     assert networks.compute_path("auto").endswith("(compute_dtype=auto)")
     assert ("bfloat16" in networks.compute_path("auto")) == native
+
+
+def test_a_float32_checkpoint_restores_into_a_bfloat16_agent(tmp_path):
+    """Weights and optimizer slots are float32 whatever the compute precision, so a run may
+    resume with another compute_dtype (run_dir.RESUMABLE_CHANGES)."""
+    fast = dqn_presets.presets("pong_dqn")["fast"]()
+    env = environments.make_environments(fast, 1, seed=0, training=False)[0]
+    observation = tf.constant(_frames(2, seed=2))
+
+    def agent_of(compute_dtype):
+        config = dataclasses.replace(fast, compute_dtype=compute_dtype)
+        train_step = tf.Variable(0, dtype=tf.int64)
+        agent, _ = build_agent(
+            config, env.time_step_spec(), env.action_spec(), train_step, tf.Variable(0, tf.int64)
+        )
+        agent._q_network(observation)
+        agent._target_q_network(observation)
+        return agent
+
+    exact = agent_of("float32")
+    path = tf.train.Checkpoint(agent=exact).save(str(tmp_path / "ckpt"))
+    half = agent_of("bfloat16")
+    tf.train.Checkpoint(agent=half).restore(path).assert_existing_objects_matched()
+    for source, restored in zip(exact._q_network.variables, half._q_network.variables):
+        np.testing.assert_array_equal(source.numpy(), restored.numpy())
+    exact_q, _ = exact._q_network(observation)
+    half_q, _ = half._q_network(observation)
+    np.testing.assert_allclose(half_q, exact_q, atol=0.05 * float(tf.reduce_max(tf.abs(exact_q))))
