@@ -189,7 +189,7 @@ def row(record: Dict, randoms: Dict[str, Dict]) -> str:
         f"{record['env_steps'] / 1e6:.2f}M ({record['ended_by']})",
         f"{_wall(record['wall_seconds'])} "
         f"({record['evaluation_seconds'] / record['wall_seconds']:.0%})",
-        f"{report.cpu_label(record)}",
+        report.cpu_label(record),
         f"{record['env_steps_per_second']:,.0f}",
         _milestones(record),
         f"{record['score_mean']:.1f} ± {record['score_std']:.1f}",
@@ -258,8 +258,8 @@ def peer_section(peers: List[Dict]) -> str:
         medians = record["median_env_steps_per_second"]
         text += (
             f"| {record['name'].rsplit('_', 1)[1].title()} | {record['env_steps']:,} | "
-            f"{len(record['rounds']['cleanrl'])} | {medians['ours_ale_vector']:,.0f} | {medians['ours_python']:,.0f} | "
-            f"{medians['cleanrl']:,.0f} | {record['ours_vs_cleanrl']:.2f}× | "
+            f"{len(record['rounds']['cleanrl'])} | {medians['ours_ale_vector']:,.0f} | "
+            f"{medians['ours_python']:,.0f} | {medians['cleanrl']:,.0f} | {record['ours_vs_cleanrl']:.2f}× | "
             f"{report.cpu_label(record)} | {record['commit']} |\n"
         )
     return text

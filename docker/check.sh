@@ -1,9 +1,10 @@
 #!/bin/sh
 # Builds the CPU image, then: trains CartPole DQN in it to its stop rule, with the run directory
 # on a mounted volume; evaluates that export from the host (the host's .venv, else the image);
-# makes an Atari env in the image. Prints "check OK: ..." or one "check FAILED: ..." line (exit 1).
+# makes an Atari env in the image. With `gpu`: builds the GPU image and imports TensorFlow in it
+# (no GPU is needed or used). Prints "check OK: ..." or one "check FAILED: ..." line (exit 1).
 #
-#   docker/check.sh
+#   docker/check.sh [cpu|gpu]
 #   BASE_IMAGE=localhost/python:3.11-local docker/check.sh   # a base other than python:3.11-slim
 #
 # Uses docker if its engine answers, else podman. BASE_IMAGE replaces the Dockerfile's FROM
@@ -12,7 +13,15 @@
 # mounts it read-only for the build's pip alone; it is never copied into the image.
 set -u
 cd "$(dirname "$0")/.."
-TAG=${TAG:-atari-rl-pipelines:cpu}
+case "${1:-cpu}" in
+cpu) DOCKERFILE=docker/Dockerfile.cpu ;;
+gpu) DOCKERFILE=docker/Dockerfile ;;
+*)
+    echo "check FAILED: no image '$1': cpu or gpu"
+    exit 2
+    ;;
+esac
+TAG=${TAG:-atari-rl-pipelines:${1:-cpu}}
 HOST_PYTHON=${HOST_PYTHON:-.venv/bin/python}
 LOG=$(mktemp /tmp/atari-rl-docker-check.XXXXXX)
 RUNS=$(mktemp -d /tmp/atari-rl-docker-runs.XXXXXX)
@@ -44,10 +53,23 @@ if [ "$ENGINE" = podman ] && [ -n "$CERT" ] && [ -f "$CERT" ]; then
     set -- "$@" -v "$CERT:/run/host-pip-cert.pem:ro" --build-arg PIP_CERT=/run/host-pip-cert.pem
 fi
 START=$(date +%s)
-$ENGINE build "$@" -f docker/Dockerfile.cpu -t "$TAG" . >>"$LOG" 2>&1 \
-    || fail "$ENGINE build -f docker/Dockerfile.cpu"
+$ENGINE build "$@" -f "$DOCKERFILE" -t "$TAG" . >>"$LOG" 2>&1 \
+    || fail "$ENGINE build -f $DOCKERFILE"
 BUILD_SECONDS=$(($(date +%s) - START))
 SIZE=$($ENGINE image inspect --format '{{.Size}}' "$TAG" 2>>"$LOG" || echo 0)
+BUILT="$ENGINE built $TAG in ${BUILD_SECONDS}s ($((SIZE / 1000000)) MB)"
+
+if [ "$DOCKERFILE" = docker/Dockerfile ]; then
+    TF=$($ENGINE run --rm "$TAG" python -c "import tensorflow as tf
+info = tf.sysconfig.get_build_info()
+print(f\"TensorFlow {tf.__version__} built for CUDA {info['cuda_version']}, cuDNN\",
+      f\"{info['cudnn_version']}; GPUs visible here: {len(tf.config.list_physical_devices('GPU'))}\")
+" 2>>"$LOG" | tail -n 1)
+    [ -n "$TF" ] || fail "TensorFlow does not import in the GPU image"
+    rm -rf "$RUNS" "$LOG"
+    echo "check OK: $BUILT; $TF"
+    exit 0
+fi
 
 # The run directory belongs to whoever runs this script; the container runs as that user.
 set -- --rm --user "$(id -u):$(id -g)" -v "$RUNS:/runs"
@@ -79,6 +101,6 @@ gymnasium.make('ALE/Pong-v5').reset(seed=0)" >>"$LOG" 2>&1 \
     || fail "making ALE/Pong-v5 in the image"
 
 rm -rf "$RUNS" "$LOG"
-echo "check OK: $ENGINE built $TAG in ${BUILD_SECONDS}s ($((SIZE / 1000000)) MB); CartPole" \
+echo "check OK: $BUILT; CartPole" \
     "trained to its stop rule in ${TRAIN_SECONDS}s, its export scored $SCORE over 5 games" \
     "$WHERE; ALE/Pong-v5 made"
