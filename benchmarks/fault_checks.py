@@ -1,9 +1,12 @@
-"""The fault suite's checks of what its processes left: crash markers in their output, and
-each process's memory growth over its lifetime. No flags: tests import it."""
+"""The fault suite's checks of what its processes left: crash markers in their output, the
+replay server's env-step accounting, and each process's memory growth over its lifetime. No
+flags: tests import it."""
 
 import re
 import signal
 from typing import Dict, List, Optional
+
+from pipelines.dqn.collect_role import REPORT_ROUNDS
 
 # What a crash leaves in a process's output: Python's, the C++ runtime's (absl's CHECK, an
 # uncaught exception, a fatal signal's handler), and the launcher's note of a role that died
@@ -19,6 +22,43 @@ _CRASH_MARKERS = (
 _DIED_OF_A_SIGNAL = re.compile(r"exited with -(\d+)")
 # A process of the soak whose resident memory grows faster than this over its lifetime leaks.
 LEAK_MB_PER_MINUTE = 2.0
+
+
+_INSERTED = re.compile(
+    r"Reverb counts ([\d,]+) transitions inserted in this run, the reports ([\d,]+) env steps"
+)
+_LOST = re.compile(r"replay server: ([\d,]+) env steps collector \d+ wrote after")
+
+
+def _number(text: str) -> int:
+    return int(text.replace(",", ""))
+
+
+def insert_slack(collector_processes: int, num_parallel_envs: int) -> int:
+    """How far Reverb's count of inserted items may stand from the env steps reported: each
+    environment's episode in progress has up to n_step steps without an item yet, and a
+    collector's last batch (REPORT_ROUNDS rounds, n_step <= REPORT_ROUNDS) may be written but
+    never reported when it is killed or sees the learner finish."""
+    return collector_processes * REPORT_ROUNDS * num_parallel_envs
+
+
+def accounting(output: str, collector_processes: int, num_parallel_envs: int) -> Dict:
+    """From a scaled-out DQN run's output (every replay server of it, one after another): the
+    env steps the last server counted from the reports, the items Reverb counts inserted (both
+    carried through the servers' checkpoints), the env steps announced lost with a restore, and
+    whether the items match the steps within insert_slack."""
+    stops = [tuple(map(_number, found)) for found in _INSERTED.findall(output)]
+    items, counted = stops[-1] if stops else (None, None)
+    lost = sum(map(_number, _LOST.findall(output)))
+    slack = insert_slack(collector_processes, num_parallel_envs)
+    return {
+        "server_lives": len(stops),
+        "env_steps_counted_by_server": counted,
+        "env_steps_lost_announced": lost,
+        "items_inserted": items,
+        "insert_slack": slack,
+        "items_within_slack": bool(stops) and abs(counted - items) <= slack,
+    }
 
 
 def crashes(output: str) -> List[str]:

@@ -5,13 +5,13 @@ moments of every process, and a soak of the launcher, each tried as a user would
         [--only=case,...] [--out=benchmarks/faults_results.jsonl]
     python -m benchmarks.faults --report_only      # docs/reliability.md from the results
 
-Every case runs the real entry points on a tiny CartPole DQN run and prints one JSON line: the
-case, the outcome it must have (`recovered`: the run goes on to its budget with nothing lost and
-a new export; `refused`: one `error:` line, exit status not 0, nothing changed), the outcome it
-had, whether any process crashed (a traceback, a C++ abort or check failure, a fatal signal, in
-the output of every process of the case, the killed ones included), whether anything of the
-previous run was lost, and the commit. The lines are appended to --out and
-docs/reliability.md is rewritten from that file (benchmarks/faults_page.py).
+Every case runs the real entry points on a tiny CartPole DQN run (the soak also on Breakout) and
+prints one JSON line: the case, the outcome it must have (`recovered`: the run goes on to its
+budget with nothing lost and a new export; `refused`: one `error:` line, exit status not 0,
+nothing changed), the outcome it had, whether any process crashed (a traceback, a C++ abort or
+check failure, a fatal signal, in the output of every process of the case, the killed ones
+included), whether anything of the previous run was lost, and the commit. The lines are appended
+to --out and docs/reliability.md is rewritten from that file (benchmarks/faults_page.py).
 """
 
 import glob
@@ -28,7 +28,7 @@ from typing import Callable, Dict, List, Optional
 
 from absl import app, flags
 
-from benchmarks import faults_page, processes, report
+from benchmarks import fault_checks, faults_page, processes, report
 from benchmarks.fault_checks import LEAK_MB_PER_MINUTE, crashes, growth_per_process, slope
 
 WORK_DIR = flags.DEFINE_string("work_dir", "runs/faults", "Where the runs go (emptied first).")
@@ -62,6 +62,15 @@ TINY = {
 }
 # A run long enough to be killed at random moments of its training.
 KILLABLE = dict(TINY, num_env_steps=60_000, checkpoint_interval=5000, eval_interval=20_000)
+# Breakout's soak checkpoints its replay, as the CartPole preset does (the Atari presets do not):
+# a smaller one, so that each save stays short.
+SOAK_BREAKOUT = dict(
+    checkpoint_replay=True,
+    replay_capacity=20_000,
+    checkpoint_interval=20_000,
+    eval_interval=50_000,
+    eval_episodes=2,
+)
 # What a refused command must leave as it was: everything a resume or an evaluation reads.
 KEPT = ("checkpoints", "policies", "replay", "summary.json", "config.json")
 
@@ -444,19 +453,26 @@ class Suite:
             launcher_exit_after_kill=first_code,
         )  # fmt: skip
 
-    def soak(self, minutes: float, rng: random.Random) -> Dict:
+    def soak(
+        self, case: str, pipeline: str, minutes: float, rng: random.Random, **overrides
+    ) -> Dict:
         """The launcher with two collectors: a random collector killed every minute, the learner
         once at the midpoint (then the same command resumes it with a budget that ends near the
         soak's end); resident memory of every process sampled all along, and each process's
-        growth fitted over its own lifetime (a fit across restarts would hide a leak)."""
+        growth fitted over its own lifetime (a fit across restarts would hide a leak). No env
+        step may be lost, and Reverb's count of inserted items must match the env steps the
+        replay server counted within fault_checks.insert_slack."""
         import psutil
 
-        root = self.fresh("soak")
-        base = [PYTHON, "-m", "pipelines.launch", "--pipeline=cartpole_dqn",
+        root = self.fresh(case)
+        log_path = os.path.join(self.work_dir, f"{case}.log")
+        base = [PYTHON, "-m", "pipelines.launch", f"--pipeline={pipeline}",
                 f"--root_dir={root}", "--collectors=2", "--collector_restarts=1000"]  # fmt: skip
         # No stop rule: the learner must run to its budget, not stop once CartPole is solved.
         overrides = dict(
-            checkpoint_interval=5000, eval_interval=20000, eval_episodes=5, stop_at_eval_return=0
+            dict(checkpoint_interval=5000, eval_interval=20000, eval_episodes=5),
+            stop_at_eval_return=0,
+            **overrides,
         )
         started = time.monotonic()
         end = started + minutes * 60
@@ -465,7 +481,7 @@ class Suite:
         samples: List[tuple] = []  # (seconds, resident bytes of the whole run)
         lifetimes: Dict[int, List[tuple]] = {}  # pid -> [(seconds, resident bytes)]
         names: Dict[int, str] = {}
-        log = open(os.path.join(self.work_dir, "soak.log"), "w")
+        log = open(log_path, "w")
         codes = []
         while True:
             args = base + [f"--config.{k}={_flag(v)}" for k, v in overrides.items()]
@@ -489,9 +505,16 @@ class Suite:
                         kills["learner"] += 1
             codes.append(launcher.returncode)
             if kills["learner"] and len(codes) == 1:
+                # The env steps so far: the server's count at its stop (the learner's last
+                # checkpoint may be long before the kill, or not yet written).
+                log.flush()
+                counted = fault_checks.accounting(_read(log_path), 1, 1)[
+                    "env_steps_counted_by_server"
+                ]
                 steps = checkpoint_steps(root)
-                rate = (steps[-1] if steps else 0) / max(time.monotonic() - started, 1)
-                budget = int((steps[-1] if steps else 0) + rate * max(end - time.monotonic(), 60))
+                done_steps = max(counted or 0, steps[-1] if steps else 0)
+                rate = done_steps / max(time.monotonic() - started, 1)
+                budget = int(done_steps + max(rate * max(end - time.monotonic(), 60), 1000))
                 continue
             break
         log.close()
@@ -503,20 +526,27 @@ class Suite:
         growth = growth_per_process(lifetimes, names)
         worst = max(growth, key=lambda g: g["mb_per_minute"], default=None)
         leak = worst is not None and worst["mb_per_minute"] > LEAK_MB_PER_MINUTE
-        found = crashes(_read(os.path.join(self.work_dir, "soak.log")))
+        output = _read(log_path)
+        found = crashes(output)
+        accounting = fault_checks.accounting(
+            output,
+            collector_processes=2 * len(codes) + kills["collector"],
+            num_parallel_envs=_config_field(root, "num_parallel_envs"),
+        )
         ok = (
             codes[-1] == 0
             and result.get("env_steps", 0) >= budget
             and not leak
             and not found
+            and not accounting["env_steps_lost_announced"]
+            and accounting["items_within_slack"]
             and export_loads(root)
         )
         line = {
-            "case": "soak", "expected": "recovered", "outcome": "recovered" if ok else "failed",
+            "case": case, "pipeline": pipeline, "expected": "recovered",
+            "outcome": "recovered" if ok else "failed",
             "as_expected": ok, "exit_code": codes[-1], "crashed": bool(found), "crashes": found,
-            # Env-step accounting through kills is checked exactly by
-            # tests/pipelines/dqn/test_scale_out.py, not here.
-            "lost": None,
+            "lost": bool(accounting["env_steps_lost_announced"]), **accounting,
             "seconds": round(time.monotonic() - started, 1), "message": "",
             "minutes": minutes, "collector_kills": kills["collector"],
             "learner_kills": kills["learner"], "launcher_exits": codes,
@@ -611,6 +641,11 @@ def _tree_rss(psutil, pid: int, lifetimes: Dict[int, List[tuple]], names: Dict[i
         total += rss
         lifetimes.setdefault(process.pid, []).append((now, rss))
     return total
+
+
+def _config_field(root: str, field: str):
+    with open(os.path.join(root, "config.json")) as f:
+        return json.load(f)[field]
 
 
 def _role_name(args: List[str]) -> str:
@@ -709,7 +744,10 @@ def cases(suite: Suite, rng: random.Random) -> Dict[str, Callable[[], object]]:
                 role, trial, rng
             )
     if SOAK_MINUTES.value:
-        table["soak"] = lambda: suite.soak(SOAK_MINUTES.value, rng)
+        table["soak"] = lambda: suite.soak("soak", "cartpole_dqn", SOAK_MINUTES.value, rng)
+        table["soak_breakout"] = lambda: suite.soak(
+            "soak_breakout", "breakout_dqn", SOAK_MINUTES.value, rng, **SOAK_BREAKOUT
+        )
     return table
 
 

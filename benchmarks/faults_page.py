@@ -8,11 +8,11 @@ INTRO = """\
 
 What a run does when its files are damaged, the disk fills, a value is wrong, an output path
 cannot be written, or any of its processes is killed with `kill -9`. Each case is tried for
-real on a tiny CartPole DQN run, through the entry points as a user runs them, by the fault
-suite:
+real on a tiny CartPole DQN run (the soaks on CartPole and Breakout), through the entry points
+as a user runs them, by the fault suite:
 
 ```sh
-python -m benchmarks.faults                  # every case, 5 kills per kind, a 30-minute soak
+python -m benchmarks.faults                  # every case, 5 kills per kind, 30-minute soaks
 python -m benchmarks.faults --only=disk_full  # one case (the disk cases need root: a tmpfs)
 ```
 
@@ -99,12 +99,13 @@ def _what_happened(record: Dict) -> str:
 
 def _soak(record: Dict) -> str:
     counted = record.get("env_steps_counted")
+    pipeline = record.get("pipeline", "cartpole_dqn")
     return "\n".join([
-        "## Soak",
+        f"## Soak: `{pipeline}`",
         "",
-        f"The launcher with two collectors for {record['minutes']:g} minutes: a random collector "
-        "killed with `kill -9` every minute, the learner once at the midpoint, then the same "
-        "command started again.",
+        f"The launcher of `{pipeline}` with two collectors for {record['minutes']:g} minutes: a "
+        "random collector killed with `kill -9` every minute, the learner once at the midpoint, "
+        "then the same command started again.",
         "",
         "| figure | value |",
         "| --- | --- |",
@@ -114,11 +115,31 @@ def _soak(record: Dict) -> str:
         f"| launcher exit codes | {', '.join(str(c) for c in record['launcher_exits'])} |",
         f"| env steps (learner) | {record.get('env_steps') or 0:,} of a budget of "
         f"{record['budget']:,} |",
-        f"| env steps the collectors reported | {counted if counted is not None else 'n/a'} |",
+        f"| env steps the learner counted per collector, summed | "
+        f"{counted if counted is not None else 'n/a'} |",
+    ] + _accounting(record) + [
         f"| resident memory, every process of the run | {record.get('rss_mb_first')} MB after "
         f"2 minutes, {record.get('rss_mb_last')} MB at the end |",
         f"| its slope (least squares) | {record.get('rss_mb_per_minute')} MB per minute |",
     ] + _growth(record))  # fmt: skip
+
+
+def _accounting(record: Dict) -> List[str]:
+    """The replay server's count against Reverb's inserts (newer records)."""
+    if "items_inserted" not in record:
+        return []
+    if record["items_inserted"] is None:
+        return ["| the replay server's counts | not printed (no server stopped cleanly) |"]
+    ok = "yes" if record["items_within_slack"] else "**no**"
+    return [
+        f"| env steps the replay server counted, over its {record['server_lives']} lives | "
+        f"{record['env_steps_counted_by_server']:,} ({record['env_steps_lost_announced']:,} "
+        "announced lost) |",
+        f"| items Reverb counts inserted | {record['items_inserted']:,} (within "
+        f"{record['insert_slack']:,} of the steps counted: {ok}; an episode in progress has up "
+        "to n_step steps without an item, and a collector killed or stopped may have written its "
+        "last batch unreported) |",
+    ]
 
 
 def _growth(record: Dict) -> List[str]:
@@ -146,8 +167,8 @@ def _growth(record: Dict) -> List[str]:
 
 def page(records: List[Dict]) -> str:
     latest = latest_run(records)
-    cases = [r for r in latest if r["case"] != "soak"]
-    soak = [r for r in latest if r["case"] == "soak"]
+    cases = [r for r in latest if not r["case"].startswith("soak")]
+    soaks = [r for r in latest if r["case"].startswith("soak")]
     machine = next((r["machine"] for r in reversed(latest) if r.get("machine")), None)
     commits = sorted({str(r.get("commit") or "not recorded") for r in latest})
     where = (
@@ -157,6 +178,6 @@ def page(records: List[Dict]) -> str:
         else ""
     )
     parts = [INTRO + where, "## Figures", "", _tally(latest), "", "## Cases", "", _table(cases)]
-    if soak:
-        parts += ["", _soak(soak[-1])]
+    for soak in soaks:
+        parts += ["", _soak(soak)]
     return "\n".join(parts) + "\n"

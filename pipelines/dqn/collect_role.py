@@ -28,7 +28,7 @@ from pipelines.dqn.agent import build_agent
 from pipelines.dqn.config import DqnConfig
 
 # Env rounds (of num_parallel_envs steps) per report to the learner.
-_ROUNDS_PER_REPORT = 8
+REPORT_ROUNDS = 8
 # How long one wait for the server's rate limiter lasts before the collector checks whether the
 # learner has finished.
 _FLUSH_TIMEOUT_MS = 2_000
@@ -61,6 +61,7 @@ class Collector:
             agent.collect_policy, self.train_step, self.env_step, tf.Variable(False)
         )
         self.steps = 0  # env steps this collector wrote, since it started
+        self.incarnation = step_reports.new_incarnation()
         self.connect(reverb_server.connect(address))
 
     def connect(self, client: reverb.Client) -> None:
@@ -82,7 +83,7 @@ class Collector:
             self._env,
             self._policy,
             self.train_step,
-            steps_per_run=_ROUNDS_PER_REPORT * self._config.num_parallel_envs,
+            steps_per_run=REPORT_ROUNDS * self._config.num_parallel_envs,
             observers=[self._writer, self.scores, self._counter],
         )
 
@@ -99,7 +100,9 @@ class Collector:
                 if self.shared.finished:
                     return False
         new_steps = int(self._counter.result()) - before
-        step_reports.report_steps(self._client, self._task, new_steps)
+        step_reports.report_steps(
+            self._client, self._task, new_steps, self.incarnation, self.steps + new_steps
+        )
         previous, self.steps = self.steps, self.steps + new_steps
         period = self._config.weights_sync_period
         if previous // period != self.steps // period:

@@ -66,6 +66,7 @@ class _Learner:
             reached_stop_return=self.reached_stop_return,
         )
         self.resumed_from = int(self.env_step.numpy())
+        self.lost = 0  # env steps the server lost with restores, as its counts say
         self.train_steps_per_push = max(1, config.weights_sync_period // config.update_period // 2)
         self.connect(reverb_server.connect(address))
 
@@ -95,20 +96,22 @@ class _Learner:
         counts = step_reports.read_counts(self.client)
         if counts is None:
             step_reports.write_counts(
-                self.client, (int(self.env_step.numpy()), self.collector_steps.numpy())
+                self.client,
+                step_reports.Counts(int(self.env_step.numpy()), self.collector_steps.numpy()),
             )
         else:
-            lost = int(self.env_step.numpy()) - counts[0]
+            lost = int(self.env_step.numpy()) - counts.total
             if lost > 0:
                 # A server killed and restored: its replay and counts went back together.
                 print(
                     f"learner: the replay server came back from its checkpoint with "
-                    f"{counts[0]:,} env steps counted; the {lost:,} counted since were lost with "
-                    "it, their transitions too, and the collectors make them up",
+                    f"{counts.total:,} env steps counted; the {lost:,} counted since were lost "
+                    "with it, their transitions too, and the collectors make them up",
                     flush=True,
                 )
-            self.env_step.assign(counts[0])
-            self.collector_steps.assign(counts[1])
+            self.lost = counts.lost
+            self.env_step.assign(counts.total)
+            self.collector_steps.assign(counts.per_collector)
         return self.client.server_info()[replay.TABLE].current_size
 
     def train(self) -> float:
@@ -217,6 +220,7 @@ def learn(
         started,
         config.eval_epsilon,
         env_steps_per_collector=state.per_collector(),
+        env_steps_lost=state.lost,
     )
 
 

@@ -13,6 +13,7 @@ import tensorflow as tf
 
 import envs
 from pipelines.common import reverb_server, scale_out, stop_request
+from pipelines.common.cli import UserError
 from pipelines.dqn import replay, step_reports
 from pipelines.dqn.agent import build_agent
 from pipelines.dqn.config import DqnConfig, samples_per_insert
@@ -75,6 +76,12 @@ def serve(
     scale_out.reset_shared_variables(
         address, variables, restored=bool(info[scale_out.VARIABLES_TABLE].current_size)
     )
+    if checkpoint_dir:
+        try:
+            step_reports.check_restored(client, checkpoint_dir)
+        except UserError:
+            server.stop()
+            raise
     counter = step_reports.ServerCounter(client)
     restored = info[replay.TABLE].current_size
     print(
@@ -99,6 +106,16 @@ def serve(
     except KeyboardInterrupt:
         pass
     counter.drain()  # the last reports, counted in the checkpoint that follows
+    if counter.counts is not None:
+        # Reverb's own count, which its checkpoints carry as the counts do. Items and env steps
+        # match one to one but for each environment's episode in progress (up to n_step steps
+        # without an item yet: pipelines.dqn.replay.FrameReplayWriter) and a collector's last
+        # batch when it is killed or stops.
+        print(
+            f"replay server: Reverb counts {inserted():,} transitions inserted in this run, "
+            f"the reports {counter.counts.total:,} env steps",
+            flush=True,
+        )
     if checkpoint_dir:
         path = reverb_server.checkpoint(client, replay.TABLE, checkpoint_dir)
         print(f"replay server stopped ({counter.describe()}); checkpoint {path}", flush=True)

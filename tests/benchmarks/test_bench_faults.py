@@ -123,3 +123,54 @@ def test_the_soak_shows_each_process_s_growth_against_the_bound():
     assert "(the soak fails above 2 MB per minute;" in text
     assert "| train | 28 | 900 | 910 | 0.36 |" in text
     assert "| silent losses (goal 0) | 0 |" in text
+
+
+# What a scaled-out run's output holds (launcher prefixes on some lines), two server lives:
+# Reverb's insert count and the counts both carry over through the checkpoint.
+_TWO_LIVES = """\
+replay server: Reverb counts 5,010 transitions inserted in this run, the reports 5,020 env steps
+[replay] replay server stopped (5,020 env steps counted); checkpoint /r/replay_server/c1
+[learner] cartpole_dqn learner | 5,020/9,000 env steps
+replay server: Reverb counts 9,000 transitions inserted in this run, the reports 9,020 env steps
+[replay] replay server stopped (9,020 env steps counted); checkpoint /r/replay_server/c2
+"""
+
+
+def test_the_soak_s_accounting_reads_the_last_server_life():
+    figures = fault_checks.accounting(_TWO_LIVES, collector_processes=4, num_parallel_envs=2)
+    assert figures["server_lives"] == 2
+    assert (figures["env_steps_counted_by_server"], figures["items_inserted"]) == (9020, 9000)
+    assert figures["insert_slack"] == 4 * 8 * 2
+    assert figures["items_within_slack"] and figures["env_steps_lost_announced"] == 0
+
+
+def test_the_soak_s_accounting_sees_a_loss_or_items_missing():
+    announced = _TWO_LIVES + (
+        "[replay] replay server: 40 env steps collector 1 wrote after this server's last "
+        "checkpoint were lost with it\n"
+    )
+    assert fault_checks.accounting(announced, 4, 2)["env_steps_lost_announced"] == 40
+    few_items = _TWO_LIVES.replace("9,000 transitions", "8,900 transitions")
+    assert not fault_checks.accounting(few_items, 4, 2)["items_within_slack"]
+    assert not fault_checks.accounting(_TWO_LIVES, 1, 2)["items_within_slack"]  # slack 16
+    assert not fault_checks.accounting("", 4, 2)["items_within_slack"]
+
+
+def test_each_soak_gets_a_section_with_its_accounting():
+    figures = fault_checks.accounting(_TWO_LIVES, collector_processes=4, num_parallel_envs=2)
+    soak = dict(
+        _case("soak_breakout", "recovered", "recovered"),
+        pipeline="breakout_dqn",
+        minutes=10,
+        collector_kills=9,
+        learner_kills=1,
+        launcher_exits=[1, 0],
+        budget=9_000,
+        env_steps=9_020,
+        env_steps_counted=9_020,
+        **figures,
+    )
+    text = faults_page.page([soak])
+    assert "## Soak: `breakout_dqn`" in text
+    assert "| items Reverb counts inserted | 9,000 (within 64 of the steps counted: yes;" in text
+    assert "over its 2 lives | 9,020 (0 announced lost) |" in text

@@ -14,6 +14,7 @@ import pipeline_cli
 import pytest
 import reverb
 
+from benchmarks import fault_checks
 from pipelines.common import scale_out
 from pipelines.dqn import collect_role, step_reports
 
@@ -149,6 +150,18 @@ def test_a_killed_learner_loses_no_env_step(roles, tmp_path):
     counted = re.search(r"replay server stopped \(([\d,]+) env steps counted\)", server.output())
     assert counted, server.output()
     assert int(counted.group(1).replace(",", "")) == written
+    # Reverb's own count of items against the reports (fault_checks.insert_slack says why they
+    # may differ a little).
+    inserted = re.search(
+        r"Reverb counts ([\d,]+) transitions inserted in this run, the reports ([\d,]+) env steps",
+        server.output(),
+    )
+    assert inserted, server.output()
+    items, reported = (int(group.replace(",", "")) for group in inserted.groups())
+    assert reported == written
+    assert abs(reported - items) <= fault_checks.insert_slack(
+        len(collectors), SIZES["num_parallel_envs"]
+    )
     summary = pipeline_cli.read_json(str(tmp_path / "run" / "summary.json"))
     assert SIZES["num_env_steps"] <= summary["env_steps"] <= written
     assert sum(summary["env_steps_per_collector"].values()) == summary["env_steps"]
@@ -212,17 +225,19 @@ def test_a_restarted_server_is_rejoined(roles, tmp_path):
     assert written > steps_before + 500
 
 
-def test_a_server_restored_to_an_older_checkpoint_makes_the_learner_say_what_was_lost(
-    roles, tmp_path
-):
-    """A replay server killed and restored from a checkpoint older than what the learner had
-    counted: the replay and the counts went back together, and the learner says by how much
-    instead of letting its env steps go back without a word."""
+def test_a_killed_server_then_a_killed_learner_lose_no_env_step_unannounced(roles, tmp_path):
+    """The replay server killed long after its last checkpoint (its newer checkpoints taken away),
+    then the learner killed: the replay and the counts went back together, the server says per
+    collector how many env steps it lost, the learner says its count went back, and at the end
+    the env steps the collectors wrote are exactly the server's count plus the announced loss."""
     longer = "--config.num_env_steps=10000"  # still running when the server goes back
     server = roles("replay", "--role=replay", longer)
     port = int(server.wait_for(r"replay server on port (\d+)", 120).group(1))
     address = f"--replay_server=localhost:{port}"
-    collector = roles("collector0", "--role=collect", address, "--task=0", longer)
+    collectors = [
+        roles(f"collector{task}", "--role=collect", address, f"--task={task}", longer)
+        for task in range(2)
+    ]
     learner = roles("learner", "--role=train", address, longer)
     wait_for_checkpoint(learner, str(tmp_path / "run"))
     server.kill(signal.SIGTERM)  # a checkpoint at its stop: the one restored below
@@ -236,7 +251,7 @@ def test_a_server_restored_to_an_older_checkpoint_makes_the_learner_say_what_was
     # learner has read its counts since.
     client = reverb.Client(f"localhost:{port}")
     deadline = time.monotonic() + 180
-    while (step_reports.read_counts(client) or (0,))[0] <= counted + 500:
+    while _counted(client) <= counted + 500:
         assert time.monotonic() < deadline and learner.process.poll() is None, learner.output()
         time.sleep(0.5)
     time.sleep(2)
@@ -247,17 +262,63 @@ def test_a_server_restored_to_an_older_checkpoint_makes_the_learner_say_what_was
     assert server.wait_for(r"([\d,]+) env steps counted", 120).group(1).replace(",", "") == str(
         counted
     )
-    assert learner.exit_code(300) == 0, learner.output()
-    assert collector.exit_code(60) == 0, collector.output()
-    said = re.search(
+    # The learner dies too, once the server has counted past what it restored.
+    deadline = time.monotonic() + 180
+    while _counted(client) <= counted + 300:
+        assert time.monotonic() < deadline and learner.process.poll() is None, learner.output()
+        time.sleep(0.5)
+    learner.kill()
+    said_by_learner = re.search(
         r"learner: the replay server came back from its checkpoint with ([\d,]+) env steps "
         r"counted; the ([\d,]+) counted since were lost with it",
         learner.output(),
     )
-    assert said, learner.output()
-    assert (
-        int(said.group(1).replace(",", "")) >= counted and int(said.group(2).replace(",", "")) > 0
+    assert said_by_learner, learner.output()
+    assert int(said_by_learner.group(1).replace(",", "")) >= counted
+    learner = roles("learner-restarted", "--role=train", address, longer)
+    assert learner.exit_code(300) == 0, learner.output()
+
+    written = 0
+    for collector in collectors:
+        assert collector.exit_code(60) == 0, collector.output()
+        written += _number(r"wrote ([\d,]+) env steps", collector.output())
+    server.kill(signal.SIGTERM)
+    assert server.exit_code(60) == 0, server.output()
+    lost_per_collector = [
+        int(n.replace(",", ""))
+        for n in re.findall(r"replay server: ([\d,]+) env steps collector \d wrote after",
+                            server.output())
+    ]  # fmt: skip
+    assert lost_per_collector and sum(lost_per_collector) > 0, server.output()
+    final = re.search(
+        r"replay server stopped \(([\d,]+) env steps counted, ([\d,]+) lost with a restore\)",
+        server.output(),
     )
+    assert final, server.output()
+    counted_at_end, lost = (int(group.replace(",", "")) for group in final.groups())
+    assert lost == sum(lost_per_collector)
+    assert written == counted_at_end + lost
+    # Reverb's item count went back with its checkpoint too. Each collector wrote through three
+    # servers, each time from a new writer with its episodes restarted.
+    items = re.findall(r"Reverb counts ([\d,]+) transitions inserted in this run", server.output())
+    assert items, server.output()
+    assert abs(int(items[-1].replace(",", "")) - counted_at_end) <= fault_checks.insert_slack(
+        3 * len(collectors), SIZES["num_parallel_envs"]
+    )
+    summary = pipeline_cli.read_json(str(tmp_path / "run" / "summary.json"))
+    assert summary["env_steps_lost"] == lost
+    assert 10000 <= summary["env_steps"] <= counted_at_end
+
+
+def _counted(client: reverb.Client) -> int:
+    counts = step_reports.read_counts(client)
+    return counts.total if counts else 0
+
+
+def _number(pattern: str, text: str) -> int:
+    found = re.search(pattern, text)
+    assert found, text
+    return int(found.group(1).replace(",", ""))
 
 
 def _own_steps(collector_output: str) -> int:
