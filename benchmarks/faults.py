@@ -433,7 +433,11 @@ class Suite:
         launcher = subprocess.Popen(args, cwd=processes.REPO, stdout=log, stderr=log)
         started = time.time()
         moment = rng.uniform(20.0, 60.0)  # the roles start in ~15 s
-        finished_early = _sleep_unless_done(launcher, moment)
+        # A run whose learner has finished is over, though its collectors may still be on their
+        # way out: a kill then strikes no run, and the export rightly predates it.
+        finished_early = _sleep_unless_done(launcher, moment) or os.path.exists(
+            os.path.join(root, "summary.json")
+        )
         victim = None if finished_early else _role_pid(root, role)
         if victim:
             os.kill(victim, signal.SIGKILL)
